@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Skyferry: keyless cross-cloud credentials for workloads.
+///
+/// Targets depend in one direction: SFCore (pure values, configuration, refresh math, protocols)
+/// ← providers (SFAWS) and renderers (SFOutputs) ← SFAgent (I/O, lifecycle) ← `skyferry`, the only
+/// composition root. C system libraries (libcurl, libcrypto, libyaml) sit behind thin Swift targets.
+let package = Package(
+    name: "Skyferry",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "skyferry", targets: ["skyferry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C system libraries, as our design names them.
+        .systemLibrary(name: "CSFCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSFCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSFYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+
+        // Pure layers.
+        .target(name: "SFYAML", dependencies: ["CSFYAML"]),
+        .target(name: "SFCrypto", dependencies: ["CSFCrypto"]),
+        .target(name: "SFCore", dependencies: ["SFYAML"]),
+        .target(name: "SFAWS", dependencies: ["SFCore", "SFCrypto"]),
+        .target(name: "SFOutputs", dependencies: ["SFCore"]),
+
+        // Edges: transport and the agent's I/O and lifecycle.
+        .target(name: "SFHTTP", dependencies: ["SFCore", "CSFCurl"]),
+        .target(name: "SFAgent", dependencies: [
+            "SFCore", "SFOutputs",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // The only composition root.
+        .executableTarget(name: "skyferry", dependencies: [
+            "SFCore", "SFAWS", "SFOutputs", "SFHTTP", "SFAgent", "SFCrypto",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
+        .testTarget(name: "SFCryptoTests", dependencies: ["SFCrypto"]),
+        .testTarget(name: "SFCoreTests", dependencies: ["SFCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFAWSTests", dependencies: ["SFAWS", "SFCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
+        .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
+        .testTarget(name: "SFAgentTests", dependencies: ["SFAgent", "SFCore", "SFOutputs"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,108 @@
+import SFCore
+
+/// An AWS STS failure, with what to check next.
+public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was being attempted, for messages: the role, the endpoint and the token's (non-secret) claims.
+    public struct Context: Sendable, Equatable {
+        public var roleArn: String
+        public var endpoint: String
+        public var issuer: String?
+        public var subject: String?
+        public var audiences: [String]
+
+        public init(roleArn: String, endpoint: String, claims: JWTClaims) {
+            self.roleArn = roleArn
+            self.endpoint = endpoint
+            self.issuer = claims.issuer
+            self.subject = claims.subject
+            self.audiences = claims.audiences
+        }
+    }
+
+    /// STS answered with an AWS error code.
+    case service(Context, status: Int, code: String, message: String, requestID: String?)
+    /// STS answered something that is not a usable response.
+    case malformedResponse(Context, status: Int, reason: String)
+    /// No response at all.
+    case transport(Context, underlying: HTTPTransportError)
+
+    /// Codes AWS SDKs retry (botocore `_retry.json` and standard mode's throttling/transient sets).
+    static let retryableCodes: Set<String> = [
+        "IDPCommunicationError", "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+        "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
+        "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+        "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException", "RequestTimeout", "RequestTimeoutException",
+        "InternalFailure", "InternalError", "ServiceUnavailable",
+    ]
+
+    /// The AWS error code, when STS gave one.
+    public var code: String? {
+        if case .service(_, _, let code, _, _) = self { return code }
+        return nil
+    }
+
+    public var isRetryable: Bool {
+        switch self {
+        case .transport, .malformedResponse:
+            return true
+        case .service(_, let status, let code, let message, _):
+            if status >= 500 || status == 429 || Self.retryableCodes.contains(code) { return true }
+            // IAM could not fetch the issuer's JWKS: an IdP hiccup, reported under InvalidIdentityToken.
+            return message.contains("Couldn't retrieve verification key")
+        }
+    }
+
+    private var context: Context {
+        switch self {
+        case .service(let c, _, _, _, _), .malformedResponse(let c, _, _), .transport(let c, _): return c
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .transport(let c, let underlying):
+            return "AWS STS at \(c.endpoint) could not be reached for AssumeRoleWithWebIdentity on \(c.roleArn): \(underlying). Check network access to the endpoint and any HTTPS_PROXY/NO_PROXY settings."
+        case .malformedResponse(let c, let status, let reason):
+            return "AWS STS at \(c.endpoint) gave an unusable answer to AssumeRoleWithWebIdentity on \(c.roleArn) (HTTP \(status)): \(reason). Check that stsEndpoint points at an STS endpoint."
+        case .service(let c, let status, let code, let message, let requestID):
+            let request = requestID.map { " [request \($0)]" } ?? ""
+            var text = "AWS STS rejected AssumeRoleWithWebIdentity for \(c.roleArn) (\(code), HTTP \(status)): \(message.isEmpty ? "no message" : message)\(request)."
+            if let hint = hint(code: code, message: message, context: c) { text += " " + hint }
+            return text
+        }
+    }
+
+    private func hint(code: String, message: String, context c: Context) -> String? {
+        let issuerHost = c.issuer.map { $0.hasPrefix("https://") ? String($0.dropFirst(8)) : $0 } ?? "<issuer>"
+        let sub = c.subject ?? "<sub>"
+        let aud = c.audiences.first ?? "<aud>"
+        switch code {
+        case "AccessDenied":
+            return "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal oidc-provider/\(issuerHost) with conditions \(issuerHost):sub = \(sub) and \(issuerHost):aud = \(aud)."
+        case "InvalidIdentityToken":
+            if message.contains("Couldn't retrieve verification key") {
+                return "IAM could not fetch the signing keys of \(c.issuer ?? "the issuer"): its /.well-known/openid-configuration and JWKS must be publicly reachable over HTTPS. Retrying."
+            }
+            return "Check that the account has an IAM OIDC identity provider for \(c.issuer ?? "the token's issuer") whose audiences include \(aud), and that the token is the one that provider expects."
+        case "ExpiredTokenException":
+            return "The identity token expired before STS saw it: check the node's clock and that the token file is a kubelet-refreshed projected token."
+        case "IDPRejectedClaim":
+            return "The identity provider rejected a claim of the token (sub=\(sub), aud=\(aud)); check the provider's audiences and the token's audience."
+        case "RegionDisabledException":
+            return "STS is not activated in this region for the account: activate it in IAM account settings, or choose another region."
+        case "InvalidParameterValue", "ValidationError":
+            return "Check roleArn, sessionName and durationSeconds (durationSeconds may not exceed the role's maximum session duration)."
+        default:
+            return isRetryable ? "This is transient; retrying with backoff." : nil
+        }
+    }
+}
+
+extension STSError: ClassifiedFailure {
+    public var kind: FailureKind { isRetryable ? .unavailable : .rejected }
+
+    /// A token that expired or was rejected may pass once the kubelet has rotated it.
+    public var mayPassWithFreshToken: Bool {
+        code == "ExpiredTokenException" || code == "InvalidIdentityToken"
+    }
+}

@@ -1,0 +1,93 @@
+import FoundationEssentials
+import Logging
+import SFCore
+import ServiceLifecycle
+
+/// Keeps one target's outputs fresh for as long as the agent runs.
+///
+/// Refreshes at a jittered fraction of each granted lifetime; on failure keeps the last good credentials
+/// (on disk and in the store) and retries with capped exponential backoff — rejections more slowly,
+/// since they need an operator. It never exits on a failed refresh; only graceful shutdown stops it.
+public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration {
+    public let exchange: TargetExchange
+    public let store: CredentialStore
+    public let writer: OutputWriter
+    public let refresh: RefreshConfiguration
+    public let clock: C
+    public let now: @Sendable () -> Date
+    public let random: SharedRandom
+    public let logger: Logger
+
+    /// Failures with this much validity left are warnings; below it, errors (and readiness goes false).
+    public static var expiryWarningMargin: Duration { .seconds(60) }
+
+    public init(exchange: TargetExchange, store: CredentialStore, writer: OutputWriter, refresh: RefreshConfiguration,
+                clock: C, now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) {
+        self.exchange = exchange
+        self.store = store
+        self.writer = writer
+        self.refresh = refresh
+        self.clock = clock
+        self.now = now
+        self.random = random
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let schedule = RefreshSchedule(refresh)
+        let backoff = Backoff(refresh)
+        let slowBackoff = Backoff(initial: .seconds(max(refresh.backoffInitialSeconds, 10)), maximum: .seconds(max(refresh.backoffMaxSeconds, 300)))
+        var random = random
+        var failures = 0
+        let name = exchange.name
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let delay: Duration
+            do throws(TargetFailure) {
+                let credentials = try await exchange.attempt(logger: logger)
+                _ = try writer.write(credentials, for: exchange.target)
+                let issuedAt = now()
+                store.recordSuccess(name, credentials: credentials, at: issuedAt)
+                failures = 0
+                delay = schedule.delay(issuedAt: issuedAt, expiration: credentials.expiration, using: &random)
+                logger.info("credentials refreshed", metadata: [
+                    "target.name": "\(name)", "credential.expiration": "\(Timestamp.formatISO8601(credentials.expiration))",
+                    "refresh.in": "\(TargetExchange.format(delay))",
+                ])
+                if RefreshSchedule.isShorterThanSDKWindow(issuedAt: issuedAt, expiration: credentials.expiration) {
+                    logger.warning("issued lifetime is shorter than common SDK refresh windows (15 min); SDKs reading these credentials will refresh constantly", metadata: [
+                        "target.name": "\(name)", "credential.lifetime": "\(Int(credentials.expiration.timeIntervalSince(issuedAt)))s",
+                    ])
+                }
+            } catch {
+                let at = now()
+                store.recordFailure(name, kind: error.kind, at: at)
+                let policy = error.kind == .unavailable ? backoff : slowBackoff
+                delay = policy.delay(attempt: failures, using: &random)
+                failures += 1
+                let valid = store.validCredentials(name, now: at, margin: Self.expiryWarningMargin)
+                var metadata: Logger.Metadata = [
+                    "target.name": "\(name)", "retry.in": "\(TargetExchange.format(delay))", "failures": "\(failures)",
+                    "error": "\(error)",
+                ]
+                if let valid {
+                    metadata["credential.expiration"] = "\(Timestamp.formatISO8601(valid.expiration))"
+                    logger.warning("refresh failed; last good credentials are still valid", metadata: metadata)
+                } else {
+                    logger.error("refresh failed and no valid credentials remain", metadata: metadata)
+                }
+            }
+            do {
+                try await gracefulSleep(delay)
+            } catch {
+                break
+            }
+        }
+    }
+
+    /// Sleeps, waking early (and throwing) on graceful shutdown or cancellation.
+    private func gracefulSleep(_ delay: Duration) async throws {
+        try await cancelWhenGracefulShutdown {
+            try await clock.sleep(for: delay)
+        }
+    }
+}

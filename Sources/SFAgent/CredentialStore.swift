@@ -1,0 +1,64 @@
+import FoundationEssentials
+import SFCore
+import Synchronization
+
+/// The latest good credentials and refresh state of every target, shared by the rotators (writers)
+/// and the health, metrics and endpoint handlers (readers). A lock, not an actor: reads are synchronous.
+public final class CredentialStore: Sendable {
+    /// A target's state as readers see it.
+    public struct TargetState: Sendable {
+        public var credentials: IssuedCredentials?
+        public var lastSuccess: Date?
+        public var lastFailure: Date?
+        public var consecutiveFailures: Int = 0
+        public var refreshes: [String: Int] = [:]
+    }
+
+    private let states: Mutex<[String: TargetState]>
+
+    public init(targets: [String]) {
+        states = Mutex(Dictionary(uniqueKeysWithValues: targets.map { ($0, TargetState()) }))
+    }
+
+    public func recordSuccess(_ target: String, credentials: IssuedCredentials, at now: Date) {
+        states.withLock { states in
+            states[target, default: TargetState()].credentials = credentials
+            states[target]?.lastSuccess = now
+            states[target]?.consecutiveFailures = 0
+            states[target]?.refreshes["success", default: 0] += 1
+        }
+    }
+
+    public func recordFailure(_ target: String, kind: FailureKind, at now: Date) {
+        states.withLock { states in
+            states[target, default: TargetState()].lastFailure = now
+            states[target]?.consecutiveFailures += 1
+            states[target]?.refreshes[Self.label(kind), default: 0] += 1
+        }
+    }
+
+    public func state(_ target: String) -> TargetState? {
+        states.withLock { $0[target] }
+    }
+
+    public func snapshot() -> [String: TargetState] {
+        states.withLock { $0 }
+    }
+
+    /// Credentials still valid for at least `margin`, else nil: expired credentials are never handed out.
+    public func validCredentials(_ target: String, now: Date, margin: Duration = .seconds(0)) -> IssuedCredentials? {
+        guard let credentials = state(target)?.credentials,
+              credentials.expiration.timeIntervalSince(now) > margin.seconds
+        else { return nil }
+        return credentials
+    }
+
+    static func label(_ kind: FailureKind) -> String {
+        switch kind {
+        case .source: return "source_error"
+        case .rejected: return "rejected"
+        case .unavailable: return "unavailable"
+        case .output: return "output_error"
+        }
+    }
+}

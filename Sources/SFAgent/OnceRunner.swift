@@ -1,0 +1,51 @@
+import FoundationEssentials
+import Logging
+import SFCore
+
+/// `agent --once`: every target exchanged first, then every output written — so a failure of any
+/// target creates or replaces no output at all.
+public struct OnceRunner: Sendable {
+    public let exchanges: [TargetExchange]
+    public let refresh: RefreshConfiguration
+    public let writer: OutputWriter
+
+    public init(exchanges: [TargetExchange], refresh: RefreshConfiguration, writer: OutputWriter = OutputWriter()) {
+        self.exchanges = exchanges
+        self.refresh = refresh
+        self.writer = writer
+    }
+
+    public func run<C: Clock>(clock: C, random: SharedRandom, logger: Logger) async throws(TargetFailure) -> [(TargetExchange, IssuedCredentials)] where C.Duration == Duration {
+        let deadline = Duration.seconds(refresh.retryDeadlineSeconds)
+        let backoff = Backoff(refresh)
+        // Targets exchange concurrently; results keep configuration order.
+        let outcomes = await withTaskGroup(of: (Int, Result<IssuedCredentials, TargetFailure>).self) { group in
+            for (index, exchange) in exchanges.enumerated() {
+                group.addTask {
+                    do throws(TargetFailure) {
+                        return (index, .success(try await exchange.exchange(deadline: deadline, backoff: backoff, clock: clock, random: random, logger: logger)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results = [Result<IssuedCredentials, TargetFailure>?](repeating: nil, count: exchanges.count)
+            for await (index, result) in group { results[index] = result }
+            return results.compactMap { $0 }
+        }
+        var issued: [(TargetExchange, IssuedCredentials)] = []
+        for (exchange, outcome) in zip(exchanges, outcomes) {
+            issued.append((exchange, try outcome.get()))
+        }
+        for (exchange, credentials) in issued {
+            let files = try writer.write(credentials, for: exchange.target)
+            for file in files {
+                logger.info("credentials written", metadata: [
+                    "target.name": "\(exchange.name)", "output": "\(file.output)", "file.path": "\(file.path)",
+                    "credential.expiration": "\(Timestamp.formatISO8601(credentials.expiration))",
+                ])
+            }
+        }
+        return issued
+    }
+}

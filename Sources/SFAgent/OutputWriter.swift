@@ -1,0 +1,24 @@
+import SFCore
+import SFOutputs
+
+/// Writes a target's file outputs for freshly issued credentials.
+public struct OutputWriter: Sendable {
+    public let writer: AtomicFileWriter
+
+    public init(writer: AtomicFileWriter = AtomicFileWriter()) {
+        self.writer = writer
+    }
+
+    /// Renders every file first (pure), then writes them one by one, each atomically.
+    public func write(_ credentials: IssuedCredentials, for target: TargetConfiguration) throws(TargetFailure) -> [FileWrite] {
+        let files = OutputPlan.files(for: target.outputs, credentials: credentials)
+        for file in files {
+            do {
+                try writer.write(file.contents, to: file.path, mode: file.mode)
+            } catch {
+                throw TargetFailure(target: target.name, step: .output(path: file.path), underlying: error)
+            }
+        }
+        return files
+    }
+}

@@ -1,0 +1,120 @@
+import FoundationEssentials
+import Logging
+import SFCore
+
+/// One target's way to credentials: fetch the identity token, exchange it. Retries live in `exchange(...)`.
+public struct TargetExchange: Sendable {
+    public let target: TargetConfiguration
+    public let source: any IdentityTokenSource
+    public let exchanger: any CredentialExchanger
+
+    public init(target: TargetConfiguration, source: any IdentityTokenSource, exchanger: any CredentialExchanger) {
+        self.target = target
+        self.source = source
+        self.exchanger = exchanger
+    }
+
+    public var name: String { target.name }
+
+    /// One attempt: a fresh token (re-read every time), one exchange.
+    public func attempt(logger: Logger) async throws(TargetFailure) -> IssuedCredentials {
+        let token: IdentityToken
+        do {
+            token = try await source.fetchToken()
+        } catch {
+            throw TargetFailure(target: name, step: .source, underlying: error)
+        }
+        logger.debug("identity token read", metadata: [
+            "target.name": "\(name)", "source": "\(source.origin)",
+            "token.iss": "\(token.claims.issuer ?? "-")", "token.sub": "\(token.claims.subject ?? "-")",
+            "token.aud": "\(token.claims.audiences.joined(separator: ","))",
+            "token.exp": "\(token.claims.expiresAt.map(Timestamp.formatISO8601) ?? "-")",
+        ])
+        do {
+            return try await exchanger.exchange(token)
+        } catch {
+            throw TargetFailure(target: name, step: .exchange(provider: exchanger.provider, endpoint: exchanger.endpointDescription), underlying: error)
+        }
+    }
+
+    /// Attempts until success, a failure retrying cannot fix, or the deadline.
+    ///
+    /// Transient failures back off exponentially with jitter; a rejection that a rotated token could fix
+    /// (expired/invalid token) is retried once straight away with a re-read token.
+    public func exchange<C: Clock>(
+        deadline: Duration, backoff: Backoff, clock: C, random: SharedRandom, logger: Logger
+    ) async throws(TargetFailure) -> IssuedCredentials where C.Duration == Duration {
+        let end = clock.now.advanced(by: deadline)
+        var random = random
+        var retries = 0
+        var retriedWithFreshToken = false
+        while true {
+            do {
+                return try await attempt(logger: logger)
+            } catch {
+                if error.kind == .rejected, error.mayPassWithFreshToken, !retriedWithFreshToken {
+                    retriedWithFreshToken = true
+                    logger.debug("exchange rejected the token; re-reading it and retrying once", metadata: ["target.name": "\(name)"])
+                    continue
+                }
+                guard error.kind == .unavailable else { throw error }
+                let delay = backoff.delay(attempt: retries, using: &random)
+                guard clock.now.advanced(by: delay) < end, !Task.isCancelled else { throw error }
+                logger.notice("exchange failed; retrying", metadata: [
+                    "target.name": "\(name)", "retry.in": "\(Self.format(delay))", "retry.attempt": "\(retries + 1)",
+                    "error": "\(error)",
+                ])
+                retries += 1
+                do {
+                    try await clock.sleep(for: delay)
+                } catch {
+                    throw TargetFailure(target: name, step: .exchange(provider: exchanger.provider, endpoint: exchanger.endpointDescription), underlying: CancellationError())
+                }
+            }
+        }
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let seconds = duration.seconds
+        return seconds < 10 ? "\(Double(Int(seconds * 10)) / 10)s" : "\(Int(seconds))s"
+    }
+}
+
+/// A failure of one target, naming the step and keeping the cause.
+public struct TargetFailure: Error, Sendable, CustomStringConvertible, ClassifiedFailure {
+    public enum Step: Sendable, Equatable, CustomStringConvertible {
+        case source
+        case exchange(provider: String, endpoint: String)
+        case output(path: String)
+
+        public var description: String {
+            switch self {
+            case .source: return "reading the identity token"
+            case .exchange(let provider, _): return "exchanging the token at \(provider == "aws" ? "AWS STS" : provider)"
+            case .output(let path): return "writing \(path)"
+            }
+        }
+    }
+
+    public var target: String
+    public var step: Step
+    public var underlying: any Error
+
+    public init(target: String, step: Step, underlying: any Error) {
+        self.target = target
+        self.step = step
+        self.underlying = underlying
+    }
+
+    public var kind: FailureKind {
+        if case .output = step { return .output }
+        if case .source = step { return .source }
+        return failureKind(of: underlying)
+    }
+
+    public var mayPassWithFreshToken: Bool {
+        (underlying as? any ClassifiedFailure)?.mayPassWithFreshToken ?? false
+    }
+
+    public var description: String { "target \"\(target)\": \(step) failed: \(underlying)" }
+}

@@ -1,0 +1,127 @@
+/// The agent's configuration, validated: after `ConfigurationParser` nothing else checks it again.
+///
+/// Every default is written once, here, and listed in the README's configuration table.
+public struct AgentConfiguration: Sendable, Equatable {
+    public var source: SourceConfiguration
+    public var targets: [TargetConfiguration]
+    public var refresh: RefreshConfiguration
+
+    public init(source: SourceConfiguration, targets: [TargetConfiguration], refresh: RefreshConfiguration = .init()) {
+        self.source = source
+        self.targets = targets
+        self.refresh = refresh
+    }
+}
+
+/// Where the workload's own identity comes from. Exactly one per configuration.
+public enum SourceConfiguration: Sendable, Equatable {
+    /// An OIDC JWT in a file (a projected service-account token), re-read on every exchange.
+    case tokenFile(path: String)
+
+    /// The `source.*` key, for messages and logs.
+    public var kind: String {
+        switch self {
+        case .tokenFile: return "tokenFile"
+        }
+    }
+}
+
+/// One cloud identity to obtain and the outputs to hand it over in.
+public struct TargetConfiguration: Sendable, Equatable {
+    public var name: String
+    public var provider: ProviderConfiguration
+    public var outputs: OutputsConfiguration
+
+    public init(name: String, provider: ProviderConfiguration, outputs: OutputsConfiguration) {
+        self.name = name
+        self.provider = provider
+        self.outputs = outputs
+    }
+}
+
+/// The cloud a target exchanges the identity at.
+public enum ProviderConfiguration: Sendable, Equatable {
+    case aws(AWSTargetConfiguration)
+
+    public var name: String {
+        switch self {
+        case .aws: return "aws"
+        }
+    }
+}
+
+/// `targets[].aws`: AssumeRoleWithWebIdentity settings.
+public struct AWSTargetConfiguration: Sendable, Equatable {
+    public var roleArn: String
+    /// Picks the regional STS endpoint; nil means the global endpoint.
+    public var region: String?
+    /// The session name; nil lets the agent derive one from the token (see `AWSSessionName`).
+    public var sessionName: String?
+    /// Requested lifetime; nil lets STS apply the role's default (3600 s).
+    public var durationSeconds: Int?
+    /// Overrides the STS endpoint derived from region, partition and FIPS.
+    public var stsEndpoint: Endpoint?
+    /// Use the FIPS STS endpoint of the region.
+    public var fips: Bool
+
+    public init(roleArn: String, region: String? = nil, sessionName: String? = nil, durationSeconds: Int? = nil,
+                stsEndpoint: Endpoint? = nil, fips: Bool = false) {
+        self.roleArn = roleArn
+        self.region = region
+        self.sessionName = sessionName
+        self.durationSeconds = durationSeconds
+        self.stsEndpoint = stsEndpoint
+        self.fips = fips
+    }
+}
+
+/// `targets[].outputs`: output kind → settings. At least one is set.
+public struct OutputsConfiguration: Sendable, Equatable {
+    public var awsCredentialsFile: AWSCredentialsFileOutputConfiguration?
+
+    public init(awsCredentialsFile: AWSCredentialsFileOutputConfiguration? = nil) {
+        self.awsCredentialsFile = awsCredentialsFile
+    }
+
+    /// Output kinds that are set, by their config key.
+    public var kinds: [String] {
+        var kinds: [String] = []
+        if awsCredentialsFile != nil { kinds.append("awsCredentialsFile") }
+        return kinds
+    }
+}
+
+/// `outputs.awsCredentialsFile`: an AWS shared-credentials INI file.
+public struct AWSCredentialsFileOutputConfiguration: Sendable, Equatable {
+    public static let defaultProfile = "default"
+    public static let defaultMode: UInt32 = 0o600
+
+    public var path: String
+    public var profile: String
+    /// Permission bits, re-applied on every write.
+    public var mode: UInt32
+
+    public init(path: String, profile: String = Self.defaultProfile, mode: UInt32 = Self.defaultMode) {
+        self.path = path
+        self.profile = profile
+        self.mode = mode
+    }
+}
+
+/// `refresh`: timing of exchanges, retries and refreshes.
+public struct RefreshConfiguration: Sendable, Equatable {
+    /// Refresh once this fraction of the issued lifetime has passed.
+    public var lifetimeFraction: Double = 0.5
+    /// Random spread around the refresh time, as a fraction of the refresh delay (±).
+    public var jitterFraction: Double = 0.1
+    /// One HTTP request's deadline (connect + transfer).
+    public var requestTimeoutSeconds: Int = 10
+    /// How long one exchange keeps retrying transient failures before it gives up (for `--once`, the whole budget).
+    public var retryDeadlineSeconds: Int = 60
+    /// First retry delay; doubles on each failure.
+    public var backoffInitialSeconds: Double = 1
+    /// Cap on the retry delay.
+    public var backoffMaxSeconds: Double = 60
+
+    public init() {}
+}

@@ -1,0 +1,305 @@
+import SFYAML
+
+/// Parses and validates the agent's YAML configuration into an `AgentConfiguration`.
+///
+/// Pure: text in, value or every issue out. It reads no environment and fills no hidden defaults
+/// (defaults live in the configuration types).
+public struct ConfigurationParser: Sendable {
+    public init() {}
+
+    /// Parses `text`; `origin` (the file path) is only used in messages.
+    public func parse(_ text: String, origin: String) throws(ConfigurationError) -> AgentConfiguration {
+        let root: YAMLNode
+        do {
+            root = try YAMLLoader().load(text)
+        } catch {
+            throw .syntax(path: origin, description: error.description)
+        }
+        let reader = ConfigurationReader()
+        let configuration = read(root, reader)
+        guard reader.issues.isEmpty, let configuration else {
+            throw .invalid(path: origin, issues: reader.issues)
+        }
+        return configuration
+    }
+
+    private func read(_ root: YAMLNode, _ r: ConfigurationReader) -> AgentConfiguration? {
+        guard let top = r.mapping(root, at: "", allowed: ["source", "targets", "refresh"]) else { return nil }
+        let source = r.required(top, "source", at: "", parent: root).flatMap { readSource($0, r) }
+        let targets = r.required(top, "targets", at: "", parent: root).flatMap { readTargets($0, r) }
+        let refresh = top["refresh"].map { readRefresh($0, r) } ?? RefreshConfiguration()
+        if let targets { checkOutputPaths(targets, top["targets"], r) }
+        guard let source, let targets, let refresh else { return nil }
+        return AgentConfiguration(source: source, targets: targets, refresh: refresh)
+    }
+
+    // MARK: source
+
+    static let sourceKinds = ["tokenFile"]
+
+    private func readSource(_ node: YAMLNode, _ r: ConfigurationReader) -> SourceConfiguration? {
+        guard let entries = r.mapping(node, at: "source", allowed: Self.sourceKinds) else { return nil }
+        guard entries.count == 1, let (kind, value) = entries.first else {
+            r.fail("source", node, "exactly one identity source is required (one of: \(Self.sourceKinds.joined(separator: ", "))), found \(entries.count)")
+            return nil
+        }
+        switch kind {
+        case "tokenFile":
+            return r.string(value, at: "source.tokenFile").map { .tokenFile(path: $0) }
+        default:
+            return nil
+        }
+    }
+
+    // MARK: targets
+
+    private func readTargets(_ node: YAMLNode, _ r: ConfigurationReader) -> [TargetConfiguration]? {
+        guard case .sequence(let items) = node.value else {
+            r.fail("targets", node, "expected a list of targets, found \(node.shapeDescription)")
+            return nil
+        }
+        guard !items.isEmpty else {
+            r.fail("targets", node, "at least one target is required")
+            return nil
+        }
+        var targets: [TargetConfiguration] = []
+        var seen: [String: Int] = [:]
+        var complete = true
+        for (index, item) in items.enumerated() {
+            let path = "targets[\(index)]"
+            guard let target = readTarget(item, at: path, r) else { complete = false; continue }
+            if let first = seen[target.name] {
+                r.fail(path + ".name", item, "duplicate target name \"\(target.name)\" (also targets[\(first)]); names must be unique")
+                complete = false
+            }
+            seen[target.name] = index
+            targets.append(target)
+        }
+        return complete ? targets : nil
+    }
+
+    static let providerKinds = ["aws"]
+
+    private func readTarget(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> TargetConfiguration? {
+        guard let entries = r.mapping(node, at: path, allowed: ["name"] + Self.providerKinds + ["outputs"]) else { return nil }
+        let name = r.required(entries, "name", at: path, parent: node).flatMap { r.string($0, at: path + ".name") }
+        if let name, !Self.isValidTargetName(name) {
+            r.fail(path + ".name", entries["name"], "\"\(name)\" is not a valid target name (expected 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit)")
+        }
+        let providers = Self.providerKinds.filter { entries[$0] != nil }
+        var provider: ProviderConfiguration?
+        if providers.count != 1 {
+            r.fail(path, node, "exactly one provider key is required (one of: \(Self.providerKinds.joined(separator: ", "))), found \(providers.isEmpty ? "none" : providers.joined(separator: ", "))")
+        } else if let awsNode = entries["aws"] {
+            provider = readAWS(awsNode, at: path + ".aws", r).map { .aws($0) }
+        }
+        let outputs = r.required(entries, "outputs", at: path, parent: node).flatMap {
+            readOutputs($0, at: path + ".outputs", provider: providers.first, r)
+        }
+        guard let name, Self.isValidTargetName(name), let provider, let outputs else { return nil }
+        return TargetConfiguration(name: name, provider: provider, outputs: outputs)
+    }
+
+    /// DNS-label style: it appears in URLs, metric labels and file names.
+    static func isValidTargetName(_ name: String) -> Bool {
+        guard (1...63).contains(name.count), let first = name.first, let last = name.last else { return false }
+        let allowed: (Character) -> Bool = { ($0.isASCIILowercaseLetter || $0.isASCIIDigit || $0 == "-") }
+        return name.allSatisfy(allowed) && first != "-" && last != "-"
+    }
+
+    // MARK: aws
+
+    private func readAWS(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> AWSTargetConfiguration? {
+        let keys = ["roleArn", "region", "sessionName", "durationSeconds", "stsEndpoint", "fips"]
+        guard let entries = r.mapping(node, at: path, allowed: keys) else { return nil }
+        var ok = true
+        var arn: IAMRoleARN?
+        if let arnNode = r.required(entries, "roleArn", at: path, parent: node), let text = r.string(arnNode, at: path + ".roleArn") {
+            arn = IAMRoleARN(text)
+            if arn == nil {
+                r.fail(path + ".roleArn", arnNode, "\"\(text)\" is not an IAM role ARN (expected arn:PARTITION:iam::ACCOUNT:role/NAME, ACCOUNT being 12 digits)")
+            }
+        }
+        if arn == nil { ok = false }
+
+        var region: String?
+        if let node = entries["region"] {
+            region = r.string(node, at: path + ".region")
+            if let value = region, !AWSPartition.isValidRegion(value) {
+                r.fail(path + ".region", node, "\"\(value)\" is not an AWS region name (expected e.g. us-east-1, eu-west-2, cn-north-1)")
+                ok = false
+            } else if region == nil {
+                ok = false
+            }
+        }
+        if let arn, let region, AWSPartition.forRegion(region) != arn.partition {
+            r.fail(path + ".region", entries["region"], "region \(region) is in partition \(AWSPartition.forRegion(region).name) but roleArn is in \(arn.partition.name); a role can only be assumed through its own partition's STS")
+            ok = false
+        }
+
+        var sessionName: String?
+        if let node = entries["sessionName"] {
+            sessionName = r.string(node, at: path + ".sessionName")
+            if let value = sessionName, !AWSNames.isValidSessionName(value) {
+                r.fail(path + ".sessionName", node, "\"\(value)\" is not a valid role session name (expected 2-64 characters of letters, digits and _+=,.@-)")
+                ok = false
+            } else if sessionName == nil {
+                ok = false
+            }
+        }
+
+        var duration: Int?
+        if let node = entries["durationSeconds"] {
+            duration = r.integer(node, at: path + ".durationSeconds", range: 900...43_200)
+            if duration == nil { ok = false }
+        }
+
+        var endpoint: Endpoint?
+        if let node = entries["stsEndpoint"] {
+            endpoint = readEndpoint(node, at: path + ".stsEndpoint", r)
+            if endpoint == nil { ok = false }
+        }
+
+        var fips = false
+        if let node = entries["fips"] {
+            if let value = r.boolean(node, at: path + ".fips") { fips = value } else { ok = false }
+        }
+        if fips {
+            if endpoint != nil {
+                r.fail(path + ".fips", entries["fips"], "fips: true contradicts stsEndpoint, which overrides the endpoint; set one or the other")
+                ok = false
+            } else if region == nil {
+                r.fail(path + ".fips", entries["fips"], "fips: true needs a region (there is no global FIPS STS endpoint)")
+                ok = false
+            } else if let region, !AWSPartition.forRegion(region).hasFIPS {
+                r.fail(path + ".fips", entries["fips"], "partition \(AWSPartition.forRegion(region).name) has no FIPS STS endpoint")
+                ok = false
+            }
+        }
+        guard ok, let arn else { return nil }
+        return AWSTargetConfiguration(roleArn: arn.description, region: region, sessionName: sessionName,
+                                      durationSeconds: duration, stsEndpoint: endpoint, fips: fips)
+    }
+
+    private func readEndpoint(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> Endpoint? {
+        guard let text = r.string(node, at: path) else { return nil }
+        do {
+            return try Endpoint(parsing: text)
+        } catch {
+            r.fail(path, node, error.description)
+            return nil
+        }
+    }
+
+    // MARK: outputs
+
+    static let outputKinds: [(key: String, provider: String)] = [("awsCredentialsFile", "aws")]
+
+    private func readOutputs(_ node: YAMLNode, at path: String, provider: String?, _ r: ConfigurationReader) -> OutputsConfiguration? {
+        guard let entries = r.mapping(node, at: path, allowed: Self.outputKinds.map(\.key)) else { return nil }
+        guard !entries.isEmpty else {
+            r.fail(path, node, "at least one output is required (one of: \(Self.outputKinds.map(\.key).joined(separator: ", ")))")
+            return nil
+        }
+        var ok = true
+        for (key, needed) in Self.outputKinds where entries[key] != nil && provider != nil && provider != needed {
+            r.fail(path + "." + key, entries[key], "output \(key) hands over \(needed) credentials, but this target's provider is \(provider ?? "")")
+            ok = false
+        }
+        var outputs = OutputsConfiguration()
+        if let node = entries["awsCredentialsFile"] {
+            outputs.awsCredentialsFile = readCredentialsFile(node, at: path + ".awsCredentialsFile", r)
+            if outputs.awsCredentialsFile == nil { ok = false }
+        }
+        return ok ? outputs : nil
+    }
+
+    private func readCredentialsFile(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> AWSCredentialsFileOutputConfiguration? {
+        guard let entries = r.mapping(node, at: path, allowed: ["path", "profile", "mode"]) else { return nil }
+        let filePath = r.required(entries, "path", at: path, parent: node).flatMap { r.string($0, at: path + ".path") }
+        var output = AWSCredentialsFileOutputConfiguration(path: filePath ?? "")
+        var ok = filePath != nil
+        if let node = entries["profile"] {
+            if let profile = r.string(node, at: path + ".profile") {
+                if profile.contains(where: { $0 == "[" || $0 == "]" || $0.isNewline || $0 == "#" || $0 == ";" }) || profile.trimmingASCIIWhitespace() != profile {
+                    r.fail(path + ".profile", node, "\"\(profile)\" is not a usable INI profile name (no brackets, '#', ';', line breaks or surrounding spaces)")
+                    ok = false
+                } else {
+                    output.profile = profile
+                }
+            } else {
+                ok = false
+            }
+        }
+        if let node = entries["mode"] {
+            if let mode = readMode(node, at: path + ".mode", r) { output.mode = mode } else { ok = false }
+        }
+        return ok ? output : nil
+    }
+
+    /// File modes are octal, written `"0600"` or `0640` (a plain `0640` is read as octal too, as in YAML 1.1).
+    private func readMode(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> UInt32? {
+        guard case .scalar(let text, _) = node.value, (3...4).contains(text.count),
+              let mode = UInt32(text, radix: 8)
+        else {
+            r.fail(path, node, "expected an octal file mode such as \"0600\" or \"0640\", found \(r.describe(node))")
+            return nil
+        }
+        if mode & 0o007 != 0 {
+            r.fail(path, node, "mode \(text) gives other users access to credentials; allow at most the owner and the group (e.g. \"0600\", \"0640\")")
+            return nil
+        }
+        if mode & 0o020 != 0 || mode & ~0o777 != 0 {
+            r.fail(path, node, "mode \(text) is not allowed (no group write, no special bits; e.g. \"0600\", \"0640\")")
+            return nil
+        }
+        if mode & 0o400 == 0 {
+            r.fail(path, node, "mode \(text) does not let the owner read the file")
+            return nil
+        }
+        return mode
+    }
+
+    /// Two outputs writing one path would overwrite each other on every refresh.
+    private func checkOutputPaths(_ targets: [TargetConfiguration], _ node: YAMLNode?, _ r: ConfigurationReader) {
+        var seen: [String: String] = [:]
+        for (index, target) in targets.enumerated() {
+            if let file = target.outputs.awsCredentialsFile {
+                let key = "targets[\(index)].outputs.awsCredentialsFile.path"
+                if let other = seen[file.path] {
+                    r.fail(key, node, "\(file.path) is also written by \(other); each output needs its own file")
+                }
+                seen[file.path] = key
+            }
+        }
+    }
+
+    // MARK: refresh
+
+    private func readRefresh(_ node: YAMLNode, _ r: ConfigurationReader) -> RefreshConfiguration? {
+        let keys = ["lifetimeFraction", "jitterFraction", "requestTimeoutSeconds", "retryDeadlineSeconds",
+                    "backoffInitialSeconds", "backoffMaxSeconds"]
+        guard let entries = r.mapping(node, at: "refresh", allowed: keys) else { return nil }
+        var refresh = RefreshConfiguration()
+        var ok = true
+        func number(_ key: String, _ range: ClosedRange<Double>, _ apply: (Double) -> Void) {
+            guard let node = entries[key] else { return }
+            if let value = r.number(node, at: "refresh." + key, range: range) { apply(value) } else { ok = false }
+        }
+        func integer(_ key: String, _ range: ClosedRange<Int>, _ apply: (Int) -> Void) {
+            guard let node = entries[key] else { return }
+            if let value = r.integer(node, at: "refresh." + key, range: range) { apply(value) } else { ok = false }
+        }
+        number("lifetimeFraction", 0.1...0.9) { refresh.lifetimeFraction = $0 }
+        number("jitterFraction", 0...0.5) { refresh.jitterFraction = $0 }
+        integer("requestTimeoutSeconds", 1...300) { refresh.requestTimeoutSeconds = $0 }
+        integer("retryDeadlineSeconds", 1...3600) { refresh.retryDeadlineSeconds = $0 }
+        number("backoffInitialSeconds", 0.1...600) { refresh.backoffInitialSeconds = $0 }
+        number("backoffMaxSeconds", 1...3600) { refresh.backoffMaxSeconds = $0 }
+        if ok, refresh.backoffMaxSeconds < refresh.backoffInitialSeconds {
+            r.fail("refresh.backoffMaxSeconds", entries["backoffMaxSeconds"], "must be at least backoffInitialSeconds (\(refresh.backoffInitialSeconds))")
+            ok = false
+        }
+        return ok ? refresh : nil
+    }
+}

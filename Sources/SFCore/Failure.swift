@@ -1,0 +1,36 @@
+/// How a failure should be treated by whoever decides what to do next (the retry loop, the `--once` exit code).
+public enum FailureKind: Sendable, Equatable {
+    /// The identity source could not produce a usable token.
+    case source
+    /// The STS understood and refused: configuration or trust is wrong. Retrying will not help
+    /// unless something changes (the token rotates, an operator fixes the trust policy).
+    case rejected
+    /// The STS or the network did not answer usefully: retry with backoff.
+    case unavailable
+    /// Writing an output failed.
+    case output
+}
+
+/// An error that knows its `FailureKind`. Errors that don't conform are treated as `.unavailable`.
+public protocol ClassifiedFailure: Error {
+    var kind: FailureKind { get }
+    /// A rejection that may pass with a fresh identity token (expired or rotated token): re-read and retry once.
+    var mayPassWithFreshToken: Bool { get }
+}
+
+extension ClassifiedFailure {
+    public var mayPassWithFreshToken: Bool { false }
+}
+
+extension IdentityTokenError: ClassifiedFailure {
+    public var kind: FailureKind { .source }
+}
+
+extension HTTPTransportError: ClassifiedFailure {
+    public var kind: FailureKind { .unavailable }
+}
+
+/// The `FailureKind` of any error.
+public func failureKind(of error: any Error) -> FailureKind {
+    (error as? any ClassifiedFailure)?.kind ?? .unavailable
+}

@@ -1,0 +1,182 @@
+import FoundationEssentials
+
+/// An OIDC JWT that proves the workload's identity (a projected service-account token, a Google ID token).
+///
+/// Secret-bearing: `description` never shows the token, only its claims.
+public struct IdentityToken: Sendable, Equatable, CustomStringConvertible {
+    /// The compact JWT, exactly as read (surrounding whitespace removed).
+    public let value: String
+    /// The decoded (unverified) claims.
+    public let claims: JWTClaims
+
+    public init(value: String, claims: JWTClaims) {
+        self.value = value
+        self.claims = claims
+    }
+
+    /// Decodes a compact JWT; the STS verifies the signature, this only reads the claims to fail early.
+    public init(decoding text: String, origin: String) throws(IdentityTokenError) {
+        let trimmed = text.trimmingASCIIWhitespace()
+        guard !trimmed.isEmpty else { throw .empty(origin: origin) }
+        self.value = trimmed
+        self.claims = try JWTClaims(decodingCompactJWT: trimmed, origin: origin)
+    }
+
+    public var description: String { "IdentityToken(<redacted>, \(claims))" }
+
+    /// Checks the token against `now`: expired (or not yet valid beyond `leeway`) tokens are rejected.
+    public func checkValidity(now: Date, origin: String, leeway: Duration = .seconds(60)) throws(IdentityTokenError) {
+        let leewaySeconds = Double(leeway.components.seconds)
+        if let exp = claims.expiresAt, exp <= now {
+            throw .expired(origin: origin, expiredAt: exp, now: now)
+        }
+        if let nbf = claims.notBefore, nbf > now.addingTimeInterval(leewaySeconds) {
+            throw .notYetValid(origin: origin, notBefore: nbf, now: now)
+        }
+    }
+}
+
+/// The registered claims Skyferry reads from a JWT (RFC 7519 §4.1), plus the Kubernetes ones it can use.
+public struct JWTClaims: Sendable, Equatable, CustomStringConvertible {
+    public var issuer: String?
+    public var subject: String?
+    public var audiences: [String]
+    public var expiresAt: Date?
+    public var issuedAt: Date?
+    public var notBefore: Date?
+    /// `kubernetes.io.pod.name`, when the token is a pod-bound projected token.
+    public var podName: String?
+    /// `kubernetes.io.namespace`.
+    public var namespace: String?
+
+    public init(issuer: String? = nil, subject: String? = nil, audiences: [String] = [], expiresAt: Date? = nil,
+                issuedAt: Date? = nil, notBefore: Date? = nil, podName: String? = nil, namespace: String? = nil) {
+        self.issuer = issuer
+        self.subject = subject
+        self.audiences = audiences
+        self.expiresAt = expiresAt
+        self.issuedAt = issuedAt
+        self.notBefore = notBefore
+        self.podName = podName
+        self.namespace = namespace
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if let issuer { parts.append("iss=\(issuer)") }
+        if let subject { parts.append("sub=\(subject)") }
+        if !audiences.isEmpty { parts.append("aud=\(audiences.joined(separator: ","))") }
+        if let expiresAt { parts.append("exp=\(Timestamp.formatISO8601(expiresAt))") }
+        return parts.joined(separator: " ")
+    }
+
+    /// Decodes the payload segment of a compact JWT (`header.payload.signature`).
+    public init(decodingCompactJWT jwt: String, origin: String) throws(IdentityTokenError) {
+        let segments = jwt.split(separator: ".", omittingEmptySubsequences: false)
+        guard segments.count == 3 else {
+            throw .malformed(origin: origin, reason: "a JWT has 3 dot-separated parts, this has \(segments.count)")
+        }
+        guard let header = Base64.decode(segments[0]), let payload = Base64.decode(segments[1]) else {
+            throw .malformed(origin: origin, reason: "a part is not base64url")
+        }
+        guard !segments[2].isEmpty else {
+            throw .malformed(origin: origin, reason: "the signature part is empty (unsigned tokens are not accepted by any STS)")
+        }
+        do {
+            _ = try JSONDecoder().decode(HeaderShape.self, from: Data(header))
+        } catch {
+            throw .malformed(origin: origin, reason: "the header is not a JSON object with \"alg\"")
+        }
+        let shape: PayloadShape
+        do {
+            shape = try JSONDecoder().decode(PayloadShape.self, from: Data(payload))
+        } catch {
+            throw .malformed(origin: origin, reason: "the payload is not a JSON object of JWT claims (\(Self.describe(error)))")
+        }
+        self.init(
+            issuer: shape.iss, subject: shape.sub, audiences: shape.aud?.values ?? [],
+            expiresAt: shape.exp.map { Date(timeIntervalSince1970: $0) },
+            issuedAt: shape.iat.map { Date(timeIntervalSince1970: $0) },
+            notBefore: shape.nbf.map { Date(timeIntervalSince1970: $0) },
+            podName: shape.kubernetes?.pod?.name, namespace: shape.kubernetes?.namespace)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+             DecodingError.dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "not a JSON object" : "claim \"\(path)\" has the wrong type"
+        default:
+            return "invalid JSON"
+        }
+    }
+
+    private struct HeaderShape: Decodable { var alg: String }
+
+    private struct PayloadShape: Decodable {
+        var iss: String?
+        var sub: String?
+        var aud: Audience?
+        var exp: Double?
+        var iat: Double?
+        var nbf: Double?
+        var kubernetes: KubernetesClaims?
+
+        enum CodingKeys: String, CodingKey {
+            case iss, sub, aud, exp, iat, nbf
+            case kubernetes = "kubernetes.io"
+        }
+    }
+
+    private struct KubernetesClaims: Decodable {
+        struct Named: Decodable { var name: String? }
+        var namespace: String?
+        var pod: Named?
+    }
+
+    /// `aud` is a string or an array of strings (RFC 7519 §4.1.3).
+    private struct Audience: Decodable {
+        var values: [String]
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let one = try? container.decode(String.self) {
+                values = [one]
+            } else {
+                values = try container.decode([String].self)
+            }
+        }
+    }
+}
+
+/// Why an identity token could not be used.
+public enum IdentityTokenError: Error, Sendable, Equatable, CustomStringConvertible {
+    case empty(origin: String)
+    case malformed(origin: String, reason: String)
+    case expired(origin: String, expiredAt: Date, now: Date)
+    case notYetValid(origin: String, notBefore: Date, now: Date)
+
+    public var description: String {
+        switch self {
+        case .empty(let origin):
+            return "the identity token from \(origin) is empty. Is the projected token volume mounted and populated?"
+        case .malformed(let origin, let reason):
+            return "the identity token from \(origin) is not a JWT: \(reason). Check that the file holds the token itself, not a path or a JSON wrapper."
+        case .expired(let origin, let expiredAt, let now):
+            return "the identity token from \(origin) expired at \(Timestamp.formatISO8601(expiredAt)) (now \(Timestamp.formatISO8601(now))). The kubelet refreshes projected tokens at 80% of their lifetime: check that the volume is a projected serviceAccountToken and the node's clock."
+        case .notYetValid(let origin, let notBefore, let now):
+            return "the identity token from \(origin) is not valid before \(Timestamp.formatISO8601(notBefore)) (now \(Timestamp.formatISO8601(now))). Check this node's clock."
+        }
+    }
+}
+
+extension StringProtocol {
+    /// Removes leading and trailing spaces, tabs, CR and LF (the only whitespace a token file carries).
+    public func trimmingASCIIWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == "\r\n" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The system calls the atomic writer makes, as values so tests can make any of them fail.
+public struct FileSystemCalls: Sendable {
+    public var mkstemp: @Sendable (_ template: inout [CChar]) -> Int32
+    public var write: @Sendable (_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int
+    public var fchmod: @Sendable (_ fd: Int32, _ mode: UInt32) -> Int32
+    public var fsync: @Sendable (_ fd: Int32) -> Int32
+    public var close: @Sendable (_ fd: Int32) -> Int32
+    public var rename: @Sendable (_ from: String, _ to: String) -> Int32
+    public var unlink: @Sendable (_ path: String) -> Int32
+    public var mkdir: @Sendable (_ path: String, _ mode: UInt32) -> Int32
+    public var errno: @Sendable () -> Int32
+
+    /// The real calls.
+    public static let live = FileSystemCalls(
+        mkstemp: { template in template.withUnsafeMutableBufferPointer { Glibc.mkstemp($0.baseAddress!) } },
+        write: { fd, buffer in Glibc.write(fd, buffer.baseAddress, buffer.count) },
+        fchmod: { fd, mode in Glibc.fchmod(fd, mode_t(mode)) },
+        fsync: { fd in Glibc.fsync(fd) },
+        close: { fd in Glibc.close(fd) },
+        rename: { from, to in Glibc.rename(from, to) },
+        unlink: { path in Glibc.unlink(path) },
+        mkdir: { path, mode in Glibc.mkdir(path, mode_t(mode)) },
+        errno: { Glibc.errno })
+}
+
+/// Why a file could not be written. The previous file, if any, is untouched.
+public struct FileWriteError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var step: String
+    public var errno: Int32
+
+    public var description: String {
+        let reason = String(cString: strerror(errno))
+        return "cannot write \(path) (\(step)): \(reason). Check that the directory exists or can be created, is writable by this user, and is not full."
+    }
+}
+
+/// Writes files so that readers only ever see the old or the new complete file: a temporary file in the
+/// same directory, mode set, contents written and fsynced, then renamed over the target, and the
+/// directory fsynced. On any failure the temporary file is removed and the old file stays.
+public struct AtomicFileWriter: Sendable {
+    public var system: FileSystemCalls
+    /// Mode of parent directories it has to create.
+    public var directoryMode: UInt32
+
+    public init(system: FileSystemCalls = .live, directoryMode: UInt32 = 0o755) {
+        self.system = system
+        self.directoryMode = directoryMode
+    }
+
+    public func write(_ contents: [UInt8], to path: String, mode: UInt32) throws(FileWriteError) {
+        let (directory, name) = Self.split(path)
+        try makeDirectories(directory, for: path)
+
+        var template = Array((directory + "/." + name + ".skyferry-XXXXXX").utf8CString)
+        let fd = system.mkstemp(&template)
+        guard fd >= 0 else { throw FileWriteError(path: path, step: "create temporary file", errno: system.errno()) }
+        let temporary = String(cString: template)
+        var closed = false
+        func abandon(_ step: String) -> FileWriteError {
+            let error = FileWriteError(path: path, step: step, errno: system.errno())
+            if !closed { _ = system.close(fd) }
+            _ = system.unlink(temporary)
+            return error
+        }
+
+        // The mode is applied before any secret byte lands in the file, and on every write.
+        guard system.fchmod(fd, mode) == 0 else { throw abandon("set mode") }
+        var offset = 0
+        while offset < contents.count {
+            let written = contents.withUnsafeBytes { buffer in
+                system.write(fd, UnsafeRawBufferPointer(rebasing: buffer[offset...]))
+            }
+            if written < 0 {
+                if system.errno() == EINTR { continue }
+                throw abandon("write")
+            }
+            if written == 0 { throw abandon("write (no progress)") }
+            offset += written
+        }
+        guard system.fsync(fd) == 0 else { throw abandon("fsync") }
+        closed = true
+        guard system.close(fd) == 0 else { throw abandon("close") }
+        guard system.rename(temporary, path) == 0 else { throw abandon("rename into place") }
+        syncDirectory(directory)
+    }
+
+    /// `mkdir -p` for the parent directory.
+    private func makeDirectories(_ directory: String, for path: String) throws(FileWriteError) {
+        var current = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            current += "/" + component
+            if system.mkdir(current, directoryMode) != 0 {
+                let error = system.errno()
+                if error != EEXIST { throw FileWriteError(path: path, step: "create directory \(current)", errno: error) }
+            }
+        }
+    }
+
+    /// Makes the rename durable. Best effort: some file systems refuse fsync on directories.
+    private func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        _ = Glibc.close(fd)
+    }
+
+    static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+}

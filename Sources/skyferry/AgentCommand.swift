@@ -1,0 +1,153 @@
+import ArgumentParser
+import FoundationEssentials
+import Logging
+import SFAWS
+import SFAgent
+import SFCore
+import SFCrypto
+import SFHTTP
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `skyferry agent`: exchange and write once (`--once`), or keep refreshing until SIGTERM.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Obtain credentials for every target and write its outputs; keep them fresh unless --once.",
+        discussion: """
+            Exit codes (with --once, and for start-up failures): 0 success; 2 configuration invalid; \
+            3 identity source failed; 4 the STS rejected the exchange; 5 the STS was unavailable after retries; \
+            6 an output could not be written.
+            """)
+
+    @Option(name: .long, help: "Path of the YAML configuration file.")
+    var config: String
+
+    @Flag(name: .long, help: "Write every output once and exit (init containers, Jobs, VMs). Nothing is written unless every target succeeds.")
+    var once = false
+
+    @Option(name: .long, help: "Extra PEM CA bundle to trust, in addition to the system store, for HTTPS endpoints.")
+    var caBundle: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = makeLogger(global)
+        let configuration = try loadConfiguration(config, logger: logger)
+        let now: @Sendable () -> Date = { Date() }
+        let transport = CurlTransport(options: .init(
+            extraCABundle: caBundle, proxy: ProxySettings.from(environment: ProcessEnvironment.current()),
+            userAgent: "skyferry/\(Skyferry.version)"))
+        let exchanges = Composition.exchanges(configuration, transport: transport, now: now)
+        let random = SharedRandom { SecureRandom.bytes(8).withUnsafeBytes { $0.load(as: UInt64.self) } }
+        logger.info("skyferry agent starting", metadata: [
+            "version": "\(Skyferry.version)", "mode": "\(once ? "once" : "refresh")",
+            "source": "\(configuration.source.kind)", "targets": "\(configuration.targets.map(\.name).joined(separator: ","))",
+        ])
+
+        if once {
+            do {
+                _ = try await OnceRunner(exchanges: exchanges, refresh: configuration.refresh)
+                    .run(clock: ContinuousClock(), random: random, logger: logger)
+            } catch {
+                Composition.fail("\(error)", code: Composition.exitCode(for: error.kind))
+            }
+            return
+        }
+
+        let store = CredentialStore(targets: configuration.targets.map(\.name))
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = exchanges.map { exchange in
+            .init(service: CredentialRotator(
+                exchange: exchange, store: store, writer: OutputWriter(), refresh: configuration.refresh,
+                clock: ContinuousClock(), now: now, random: random, logger: logger))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("skyferry agent stopped")
+    }
+}
+
+/// Builds the object graph from a validated configuration.
+enum Composition {
+    static func exchanges(_ configuration: AgentConfiguration, transport: any HTTPTransport, now: @escaping @Sendable () -> Date) -> [TargetExchange] {
+        let source: any IdentityTokenSource
+        switch configuration.source {
+        case .tokenFile(let path):
+            source = TokenFileSource(path: path, now: now)
+        }
+        let timeout = Duration.seconds(configuration.refresh.requestTimeoutSeconds)
+        return configuration.targets.map { target in
+            let exchanger: any CredentialExchanger
+            switch target.provider {
+            case .aws(let aws):
+                exchanger = AWSWebIdentityExchanger(configuration: aws, transport: transport, requestTimeout: timeout, now: now)
+            }
+            return TargetExchange(target: target, source: source, exchanger: exchanger)
+        }
+    }
+
+    static func exitCode(for kind: FailureKind) -> Int32 {
+        switch kind {
+        case .source: return 3
+        case .rejected: return 4
+        case .unavailable: return 5
+        case .output: return 6
+        }
+    }
+
+    /// Prints one line on stderr and exits with `code`.
+    static func fail(_ message: String, code: Int32) -> Never {
+        StderrLogHandler.writeToStderr("skyferry: \(message)\n")
+        exit(code)
+    }
+}
+
+func makeLogger(_ options: GlobalOptions) -> Logger {
+    let level = options.logLevel.level
+    let format = options.logFormat
+    LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, format: format) }
+    return Logger(label: "skyferry")
+}
+
+/// Reads and validates the configuration file; exits 2 with the full message on any problem.
+func loadConfiguration(_ path: String, logger: Logger) throws -> AgentConfiguration {
+    let text: String
+    do {
+        text = String(decoding: try TokenFileSource.readFile(path), as: UTF8.self)
+    } catch {
+        Composition.fail(ConfigurationError.unreadable(path: path, reason: String(cString: strerror(error.errnoValue))).description, code: 2)
+    }
+    do {
+        return try ConfigurationParser().parse(text, origin: path)
+    } catch {
+        Composition.fail(error.description, code: 2)
+    }
+}
+
+extension TokenFileError {
+    var errnoValue: Int32 {
+        switch self {
+        case .unreadable(_, let code): return code
+        case .tooLarge: return EFBIG
+        }
+    }
+}
+
+/// The process environment, read once at the edge.
+enum ProcessEnvironment {
+    static func current() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") {
+                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
