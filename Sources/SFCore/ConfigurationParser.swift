@@ -26,10 +26,11 @@ public struct ConfigurationParser: Sendable {
     private func read(_ root: YAMLNode, _ r: ConfigurationReader) -> AgentConfiguration? {
         guard let top = r.mapping(root, at: "", allowed: ["source", "targets", "refresh"]) else { return nil }
         let source = r.required(top, "source", at: "", parent: root).flatMap { readSource($0, r) }
-        let targets = r.required(top, "targets", at: "", parent: root).flatMap { readTargets($0, r) }
+        let parsed = r.required(top, "targets", at: "", parent: root).flatMap { readTargets($0, r) }
         let refresh = top["refresh"].map { readRefresh($0, r) } ?? RefreshConfiguration()
-        if let targets { checkOutputPaths(targets, top["targets"], r) }
-        guard let source, let targets, let refresh else { return nil }
+        if let parsed { checkOutputPaths(parsed.targets, r) }
+        guard let source, let parsed, parsed.complete, let refresh else { return nil }
+        let targets = parsed.targets.map(\.target)
         return AgentConfiguration(source: source, targets: targets, refresh: refresh)
     }
 
@@ -53,7 +54,8 @@ public struct ConfigurationParser: Sendable {
 
     // MARK: targets
 
-    private func readTargets(_ node: YAMLNode, _ r: ConfigurationReader) -> [TargetConfiguration]? {
+    /// The targets that parsed (with their nodes, for later checks), and whether all did.
+    private func readTargets(_ node: YAMLNode, _ r: ConfigurationReader) -> (targets: [(target: TargetConfiguration, index: Int, node: YAMLNode)], complete: Bool)? {
         guard case .sequence(let items) = node.value else {
             r.fail("targets", node, "expected a list of targets, found \(node.shapeDescription)")
             return nil
@@ -62,7 +64,7 @@ public struct ConfigurationParser: Sendable {
             r.fail("targets", node, "at least one target is required")
             return nil
         }
-        var targets: [TargetConfiguration] = []
+        var targets: [(target: TargetConfiguration, index: Int, node: YAMLNode)] = []
         var seen: [String: Int] = [:]
         var complete = true
         for (index, item) in items.enumerated() {
@@ -73,9 +75,9 @@ public struct ConfigurationParser: Sendable {
                 complete = false
             }
             seen[target.name] = index
-            targets.append(target)
+            targets.append((target, index, item))
         }
-        return complete ? targets : nil
+        return (targets, complete)
     }
 
     static let providerKinds = ["aws"]
@@ -261,9 +263,9 @@ public struct ConfigurationParser: Sendable {
     }
 
     /// Two outputs writing one path would overwrite each other on every refresh.
-    private func checkOutputPaths(_ targets: [TargetConfiguration], _ node: YAMLNode?, _ r: ConfigurationReader) {
+    private func checkOutputPaths(_ targets: [(target: TargetConfiguration, index: Int, node: YAMLNode)], _ r: ConfigurationReader) {
         var seen: [String: String] = [:]
-        for (index, target) in targets.enumerated() {
+        for (target, index, node) in targets {
             if let file = target.outputs.awsCredentialsFile {
                 let key = "targets[\(index)].outputs.awsCredentialsFile.path"
                 if let other = seen[file.path] {

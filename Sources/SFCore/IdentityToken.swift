@@ -103,6 +103,8 @@ public struct JWTClaims: Sendable, Equatable, CustomStringConvertible {
 
     private static func describe(_ error: any Error) -> String {
         switch error {
+        case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "not valid JSON"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
              DecodingError.dataCorrupted(let context):
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")

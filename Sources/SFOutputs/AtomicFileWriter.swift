@@ -35,6 +35,12 @@ public struct FileWriteError: Error, Sendable, Equatable, CustomStringConvertibl
     public var step: String
     public var errno: Int32
 
+    public init(path: String, step: String, errno: Int32) {
+        self.path = path
+        self.step = step
+        self.errno = errno
+    }
+
     public var description: String {
         let reason = String(cString: strerror(errno))
         return "cannot write \(path) (\(step)): \(reason). Check that the directory exists or can be created, is writable by this user, and is not full."

@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import SFAgent
+import SFCore
+import Testing
+
+struct TargetExchangeTests {
+    static let target = TargetConfiguration(
+        name: "s3", provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")),
+        outputs: OutputsConfiguration(awsCredentialsFile: .init(path: "/unused")))
+    static let logger = Logger(label: "test")
+    static let good = credentials(expiring: Date(timeIntervalSince1970: 4_000_000_000))
+
+    func run(_ exchanger: ScriptedExchanger, deadline: Duration = .seconds(60), clock: ImmediateClock = ImmediateClock()) async -> Result<IssuedCredentials, TargetFailure> {
+        let exchange = TargetExchange(target: Self.target, source: StubSource(), exchanger: exchanger)
+        do throws(TargetFailure) {
+            return .success(try await exchange.exchange(deadline: deadline, backoff: Backoff(initial: .seconds(1), maximum: .seconds(8)),
+                                                        clock: clock, random: .seeded(1), logger: Self.logger))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    @Test("transient failures are retried with growing backoff until success")
+    func retriesTransient() async throws {
+        let exchanger = ScriptedExchanger([.failure(.init(kind: .unavailable)), .failure(.init(kind: .unavailable)), .success(Self.good)])
+        let clock = ImmediateClock()
+        let result = await run(exchanger, clock: clock)
+        #expect(try result.get() == Self.good)
+        #expect(exchanger.calls.withLock { $0 } == 3)
+        let sleeps = clock.sleeps.withLock { $0 }
+        #expect(sleeps.count == 2)
+        #expect(sleeps[0] >= .milliseconds(500) && sleeps[0] <= .seconds(1))
+        #expect(sleeps[1] >= .seconds(1) && sleeps[1] <= .seconds(2))
+    }
+
+    @Test("gives up at the deadline with the last error")
+    func deadline() async {
+        let exchanger = ScriptedExchanger([.failure(.init(kind: .unavailable))])
+        let clock = ImmediateClock()
+        let result = await run(exchanger, deadline: .seconds(20), clock: clock)
+        guard case .failure(let failure) = result else { Issue.record("succeeded"); return }
+        #expect(failure.kind == .unavailable)
+        #expect(failure.description == "target \"s3\": exchanging the token at AWS STS failed: scripted unavailable")
+        let total = clock.sleeps.withLock { $0.reduce(.zero, +) }
+        #expect(total <= .seconds(20))
+        #expect(exchanger.calls.withLock { $0 } >= 4)
+    }
+
+    @Test("rejections are not retried")
+    func rejection() async {
+        let exchanger = ScriptedExchanger([.failure(.init(kind: .rejected)), .success(Self.good)])
+        guard case .failure(let failure) = await run(exchanger) else { Issue.record("succeeded"); return }
+        #expect(failure.kind == .rejected)
+        #expect(exchanger.calls.withLock { $0 } == 1)
+    }
+
+    @Test("a token rejection is retried once, at once, with a re-read token")
+    func freshToken() async throws {
+        let exchanger = ScriptedExchanger([.failure(.init(kind: .rejected, mayPassWithFreshToken: true)), .success(Self.good)])
+        let clock = ImmediateClock()
+        #expect(try await run(exchanger, clock: clock).get() == Self.good)
+        #expect(clock.sleeps.withLock { $0 }.isEmpty)
+        let twice = ScriptedExchanger([.failure(.init(kind: .rejected, mayPassWithFreshToken: true))])
+        await #expect(throws: TargetFailure.self) { try await run(twice).get() }
+        #expect(twice.calls.withLock { $0 } == 2)
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import SFCore
+import Testing
+
+struct ConfigurationParserTests {
+    static func fixture(_ name: String) throws -> String {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil))
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    /// The message for a file that must be rejected.
+    static func rejection(_ yaml: String) -> String {
+        do {
+            let configuration = try ConfigurationParser().parse(yaml, origin: "c.yaml")
+            return "accepted: \(configuration)"
+        } catch {
+            return error.description
+        }
+    }
+
+    static let minimal = """
+        source:
+          tokenFile: /t
+        targets:
+          - name: s3
+            aws:
+              roleArn: arn:aws:iam::123456789012:role/reader
+            outputs:
+              awsCredentialsFile: {path: /out/credentials}
+        """
+
+    @Test("parses every key of the contract into typed values")
+    func full() throws {
+        let configuration = try ConfigurationParser().parse(try Self.fixture("full.yaml"), origin: "full.yaml")
+        var refresh = RefreshConfiguration()
+        refresh.lifetimeFraction = 0.6
+        refresh.jitterFraction = 0.05
+        refresh.requestTimeoutSeconds = 5
+        refresh.retryDeadlineSeconds = 30
+        refresh.backoffInitialSeconds = 0.5
+        refresh.backoffMaxSeconds = 120
+        let expected = AgentConfiguration(
+            source: .tokenFile(path: "/var/run/secrets/skyferry/token"),
+            targets: [
+                TargetConfiguration(
+                    name: "s3",
+                    provider: .aws(AWSTargetConfiguration(
+                        roleArn: "arn:aws:iam::123456789012:role/reader", region: "us-east-1", sessionName: "skyferry-my-pod",
+                        durationSeconds: 3600, stsEndpoint: Endpoint(scheme: .http, host: "127.0.0.1", port: 5000))),
+                    outputs: OutputsConfiguration(awsCredentialsFile: .init(path: "/var/run/skyferry/aws/credentials"))),
+                TargetConfiguration(
+                    name: "logs-archive",
+                    provider: .aws(AWSTargetConfiguration(
+                        roleArn: "arn:aws-us-gov:iam::210987654321:role/team/archiver", region: "us-gov-west-1", fips: true)),
+                    outputs: OutputsConfiguration(awsCredentialsFile: .init(path: "/var/run/skyferry/aws/archive", profile: "archive", mode: 0o640))),
+            ],
+            refresh: refresh)
+        #expect(configuration == expected)
+    }
+
+    @Test("applies the documented defaults")
+    func defaults() throws {
+        let configuration = try ConfigurationParser().parse(Self.minimal, origin: "c.yaml")
+        #expect(configuration.refresh == RefreshConfiguration())
+        #expect(configuration.targets[0].outputs.awsCredentialsFile == .init(path: "/out/credentials", profile: "default", mode: 0o600))
+        guard case .aws(let aws) = configuration.targets[0].provider else { Issue.record("not aws"); return }
+        #expect(aws.region == nil && aws.sessionName == nil && aws.durationSeconds == nil && aws.stsEndpoint == nil && !aws.fips)
+    }
+
+    @Test("an unknown key names itself, its line, and the likely intended key")
+    func unknownKey() {
+        let yaml = Self.minimal.replacingOccurrences(of: "roleArn:", with: "roleARN:")
+        #expect(Self.rejection(yaml) == """
+            configuration file c.yaml is invalid (2 problems):
+              - targets[0].aws.roleARN (line 6): unknown key (did you mean "roleArn"?); expected one of: roleArn, region, sessionName, durationSeconds, stsEndpoint, fips
+              - targets[0].aws.roleArn (line 6): required key is missing
+            """)
+    }
+
+    @Test("a malformed role ARN says what is expected")
+    func badARN() {
+        let yaml = Self.minimal.replacingOccurrences(of: "arn:aws:iam::123456789012:role/reader", with: "arn:aws:iam::12:role/x")
+        #expect(Self.rejection(yaml) == """
+            configuration file c.yaml is invalid: targets[0].aws.roleArn (line 6): "arn:aws:iam::12:role/x" is not an IAM role ARN (expected arn:PARTITION:iam::ACCOUNT:role/NAME, ACCOUNT being 12 digits)
+            """)
+    }
+
+    @Test("plain http is accepted for loopback only")
+    func plainHTTP() throws {
+        let loopback = Self.minimal.replacingOccurrences(of: "role/reader", with: "role/reader\n      stsEndpoint: http://localhost:5000")
+        #expect(throws: Never.self) { try ConfigurationParser().parse(loopback, origin: "c.yaml") }
+        let remote = Self.minimal.replacingOccurrences(of: "role/reader", with: "role/reader\n      stsEndpoint: http://sts.example.com")
+        #expect(Self.rejection(remote) == """
+            configuration file c.yaml is invalid: targets[0].aws.stsEndpoint (line 7): "http://sts.example.com" is plain http:// to a non-loopback host; use https:// (http:// is allowed only for localhost, 127.0.0.0/8 and ::1)
+            """)
+    }
+
+    @Test("wrong types name the key and the value found")
+    func wrongTypes() {
+        let yaml = Self.minimal.replacingOccurrences(of: "role/reader", with: "role/reader\n      durationSeconds: \"3600\"\n      fips: yes-please")
+        #expect(Self.rejection(yaml) == """
+            configuration file c.yaml is invalid (2 problems):
+              - targets[0].aws.durationSeconds (line 7): expected a whole number in 900-43200, found the string "3600"
+              - targets[0].aws.fips (line 8): expected true or false, found "yes-please"
+            """)
+    }
+
+    @Test("out-of-range values give the range")
+    func ranges() {
+        let yaml = Self.minimal.replacingOccurrences(of: "role/reader", with: "role/reader\n      durationSeconds: 60\n      sessionName: x")
+        #expect(Self.rejection(yaml) == """
+            configuration file c.yaml is invalid (2 problems):
+              - targets[0].aws.sessionName (line 8): "x" is not a valid role session name (expected 2-64 characters of letters, digits and _+=,.@-)
+              - targets[0].aws.durationSeconds (line 7): 60 is out of range (expected 900-43200)
+            """)
+    }
+
+    @Test("missing required keys and empty targets")
+    func missing() {
+        #expect(Self.rejection("targets: []\n") == """
+            configuration file c.yaml is invalid (2 problems):
+              - source (line 1): required key is missing
+              - targets (line 1): at least one target is required
+            """)
+        #expect(Self.rejection("source: {}\ntargets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}}]\n") == """
+            configuration file c.yaml is invalid (2 problems):
+              - source (line 1): exactly one identity source is required (one of: tokenFile), found 0
+              - targets[0].outputs (line 2): required key is missing
+            """)
+    }
+
+    @Test("contradictions are rejected")
+    func contradictions() {
+        let fipsAndEndpoint = Self.minimal.replacingOccurrences(of: "role/reader", with: "role/reader\n      region: us-east-1\n      fips: true\n      stsEndpoint: https://sts.example.com")
+        #expect(Self.rejection(fipsAndEndpoint).contains("targets[0].aws.fips (line 8): fips: true contradicts stsEndpoint"))
+        let fipsNoRegion = Self.minimal.replacingOccurrences(of: "role/reader", with: "role/reader\n      fips: true")
+        #expect(Self.rejection(fipsNoRegion).contains("fips: true needs a region (there is no global FIPS STS endpoint)"))
+        let chinaFIPS = Self.minimal.replacingOccurrences(of: "arn:aws:iam", with: "arn:aws-cn:iam")
+            .replacingOccurrences(of: "role/reader", with: "role/reader\n      region: cn-north-1\n      fips: true")
+        #expect(Self.rejection(chinaFIPS).contains("partition aws-cn has no FIPS STS endpoint"))
+        let partition = Self.minimal.replacingOccurrences(of: "role/reader", with: "role/reader\n      region: cn-north-1")
+        #expect(Self.rejection(partition).contains("targets[0].aws.region (line 7): region cn-north-1 is in partition aws-cn but roleArn is in aws"))
+    }
+
+    @Test("target names are unique and output paths are not shared")
+    func uniqueness() {
+        let yaml = """
+            source: {tokenFile: /t}
+            targets:
+              - {name: a, aws: {roleArn: "arn:aws:iam::123456789012:role/r"}, outputs: {awsCredentialsFile: {path: /x}}}
+              - {name: a, aws: {roleArn: "arn:aws:iam::123456789012:role/r"}, outputs: {awsCredentialsFile: {path: /x}}}
+            """
+        #expect(Self.rejection(yaml) == """
+            configuration file c.yaml is invalid (2 problems):
+              - targets[1].name (line 4): duplicate target name "a" (also targets[0]); names must be unique
+              - targets[1].outputs.awsCredentialsFile.path (line 4): /x is also written by targets[0].outputs.awsCredentialsFile.path; each output needs its own file
+            """)
+    }
+
+    @Test("file modes: octal, owner-readable, never for other users")
+    func modes() throws {
+        func mode(_ text: String) -> String {
+            Self.rejection(Self.minimal.replacingOccurrences(of: "{path: /out/credentials}", with: "{path: /out/credentials, mode: \(text)}"))
+        }
+        #expect(mode("\"0644\"").contains("mode 0644 gives other users access to credentials"))
+        #expect(mode("0660").contains("mode 0660 is not allowed (no group write"))
+        #expect(mode("0200").contains("does not let the owner read the file"))
+        #expect(mode("rw-------").contains("expected an octal file mode such as \"0600\" or \"0640\", found \"rw-------\""))
+        #expect(mode("0440").hasPrefix("accepted"))
+    }
+
+    @Test("YAML syntax errors carry the line")
+    func syntax() {
+        #expect(Self.rejection("source:\n  tokenFile: [\n") .hasPrefix("configuration file c.yaml is not valid YAML: YAML syntax error at line 3"))
+    }
+
+    @Test("a bad target name is explained")
+    func targetName() {
+        let yaml = Self.minimal.replacingOccurrences(of: "name: s3", with: "name: S3_bucket")
+        #expect(Self.rejection(yaml).contains("targets[0].name (line 4): \"S3_bucket\" is not a valid target name"))
+    }
+
+    @Test("refresh settings are range-checked")
+    func refreshRanges() {
+        let yaml = Self.minimal + "\nrefresh: {lifetimeFraction: 1.5, backoffInitialSeconds: 10, backoffMaxSeconds: 5}\n"
+        #expect(Self.rejection(yaml) == """
+            configuration file c.yaml is invalid: refresh.lifetimeFraction (line 9): 1.5 is out of range (expected 0.1-0.9)
+            """)
+        let inverted = Self.minimal + "\nrefresh: {backoffInitialSeconds: 10, backoffMaxSeconds: 5}\n"
+        #expect(Self.rejection(inverted).contains("refresh.backoffMaxSeconds (line 9): must be at least backoffInitialSeconds (10.0)"))
+    }
+}

@@ -1,0 +1,1 @@
+"""Fakes of cloud peers that moto cannot play (see fake_sts.py)."""

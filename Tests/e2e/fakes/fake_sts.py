@@ -1,0 +1,516 @@
+"""A scriptable fake of AWS STS's query API (AssumeRoleWithWebIdentity), for tests only.
+
+moto accepts every web-identity exchange, so it cannot produce STS's error paths. This fake can:
+each test scripts the replies it wants, in order, and reads back what the client sent.
+
+In-process use (pytest)::
+
+    with FakeSTS() as sts:
+        sts.script(aws_error("Throttling"), success())   # 1st request throttled, then success
+        ... run the client against sts.url ...
+        assert len(sts.requests) == 2
+        creds = sts.issued[-1]                             # what the success reply contained
+
+Stand-alone use (shell)::
+
+    python fake_sts.py --port 5005 --reply Throttling --reply success
+    curl -s http://127.0.0.1:5005/_fake/requests            # what was received, as JSON
+    curl -s -X POST http://127.0.0.1:5005/_fake/script -d '[{"kind": "error", "code": "AccessDenied"}]'
+    curl -s -X POST http://127.0.0.1:5005/_fake/reset       # forget requests, reply success again
+
+Replies are served in script order; once the script runs out, its last reply repeats. The default
+script is ``[success()]``. Bodies follow real AWS documents: ``AssumeRoleWithWebIdentityResponse``
+with ``AssumedRoleUser``, ``Credentials``, ``SubjectFromWebIdentityToken``, ``Audience``,
+``Provider``, and query-protocol ``ErrorResponse`` envelopes (see shared/vectors/aws-sts).
+
+Only loopback addresses may be bound. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import dataclasses
+import datetime as dt
+import ipaddress
+import json
+import secrets
+import signal
+import string
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from xml.sax.saxutils import escape
+
+STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
+DEFAULT_ACCOUNT = "123456789012"
+
+# Status and message AWS uses for each error code (messages as STS words them).
+KNOWN_ERRORS: dict[str, tuple[int, str]] = {
+    "InvalidIdentityToken": (400, "Incorrect token audience"),
+    "AccessDenied": (403, "Not authorized to perform sts:AssumeRoleWithWebIdentity"),
+    "ExpiredTokenException": (
+        400,
+        "Token expired: current date/time 1764264000 must be before the expiration date/time1764260400",
+    ),
+    "IDPRejectedClaim": (403, "Rejected claims in the web identity token"),
+    "IDPCommunicationError": (
+        400,
+        "The request could not be fulfilled because the identity provider (IDP) that was asked "
+        "to verify the incoming identity token could not be reached.",
+    ),
+    "Throttling": (400, "Rate exceeded"),
+    "ThrottlingException": (400, "Rate exceeded"),
+    "InvalidParameterValue": (400, "Value for parameter roleSessionName is invalid"),
+    "ValidationError": (
+        400,
+        "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 900",
+    ),
+    "RegionDisabledException": (403, "STS is not activated in this region for account:123456789012."),
+    "PackedPolicyTooLarge": (400, "Packed policy consumes 110% of allotted space"),
+    "MalformedPolicyDocument": (400, "Syntax errors in policy."),
+    "InternalFailure": (500, "An internal error occurred"),
+    "ServiceUnavailable": (503, "Service is unavailable"),
+}
+
+# The message STS sends (as InvalidIdentityToken) when it cannot fetch the IdP's JWKS.
+VERIFICATION_KEY_MESSAGE = (
+    "Couldn't retrieve verification key from your identity provider,  please reference "
+    "AssumeRoleWithWebIdentity documentation for requirements"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Reply:
+    """One scripted answer. Build it with the helpers below rather than by hand."""
+
+    kind: str  # success | error | status | hang | garbage
+    status: int = 200
+    code: str = ""
+    message: str = ""
+    body: str = ""
+    content_type: str = "text/xml"
+    seconds: float = 0.0  # hang: how long to hold the request before answering with success
+    duration_seconds: int | None = None  # success: lifetime; default = the request's DurationSeconds or 3600
+    omit: tuple[str, ...] = ()  # success: element names to leave out (e.g. "SessionToken")
+    fractional_expiration: bool = False  # success: "…:23.123456Z" like moto instead of "…:23Z"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["omit"] = list(self.omit)
+        return d
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> "Reply":
+        d = dict(d)
+        kind = d.get("kind", "success")
+        if kind == "error":
+            return aws_error(d["code"], status=d.get("status"), message=d.get("message"))
+        if "omit" in d:
+            d["omit"] = tuple(d["omit"])
+        fields = {f.name for f in dataclasses.fields(Reply)}
+        return Reply(**{k: v for k, v in d.items() if k in fields})
+
+
+def success(
+    duration_seconds: int | None = None, omit: tuple[str, ...] = (), fractional_expiration: bool = False
+) -> Reply:
+    """HTTP 200 with a full AssumeRoleWithWebIdentityResponse and fresh random credentials."""
+    return Reply("success", duration_seconds=duration_seconds, omit=tuple(omit), fractional_expiration=fractional_expiration)
+
+
+def aws_error(code: str, status: int | None = None, message: str | None = None) -> Reply:
+    """An STS ErrorResponse document, with AWS's status and message for the code unless given."""
+    known_status, known_message = KNOWN_ERRORS.get(code, (400, f"{code} (fake STS)"))
+    return Reply(
+        "error",
+        status=status if status is not None else known_status,
+        code=code,
+        message=message if message is not None else known_message,
+    )
+
+
+def http_status(status: int, body: str = "", content_type: str = "text/plain") -> Reply:
+    """A bare HTTP status with an arbitrary body (e.g. a load balancer's 503)."""
+    return Reply("status", status=status, body=body, content_type=content_type)
+
+
+def hang(seconds: float = 30.0) -> Reply:
+    """Accept the request, then say nothing for ``seconds`` (released early when the fake stops)."""
+    return Reply("hang", seconds=seconds)
+
+
+def garbage(body: str = "<AssumeRoleWithWebIdentityResponse><oops", status: int = 200) -> Reply:
+    """A 200 whose body is not a usable STS document."""
+    return Reply("garbage", status=status, body=body)
+
+
+@dataclasses.dataclass
+class RecordedRequest:
+    """What the fake received."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-cased names
+    body: str
+    form: dict[str, str]  # parsed form body (POST) or query (GET); first value of each key
+    time: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class IssuedCredentials:
+    """The credentials a success reply handed out; tests look for these in logs."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: str
+    assumed_role_arn: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _random(alphabet: str, n: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+def _jwt_claims(token: str) -> dict[str, Any]:
+    """Unverified claims of a JWT, or {} when it is not one."""
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+        return claims if isinstance(claims, dict) else {}
+    except Exception:
+        return {}
+
+
+def _role_name(role_arn: str) -> tuple[str, str]:
+    """(account, role name) from arn:aws:iam::ACCOUNT:role/PATH/NAME, with fallbacks."""
+    parts = role_arn.split(":", 5)
+    account = parts[4] if len(parts) == 6 and parts[4] else DEFAULT_ACCOUNT
+    resource = parts[5] if len(parts) == 6 else role_arn
+    name = resource.rsplit("/", 1)[-1] if "/" in resource else resource
+    return account, name or "role"
+
+
+def success_document(form: dict[str, str], reply: Reply) -> tuple[str, IssuedCredentials]:
+    """The XML STS returns for a successful exchange, and the credentials in it."""
+    role_arn = form.get("RoleArn", f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/unknown")
+    session = form.get("RoleSessionName", "session")
+    account, role = _role_name(role_arn)
+    duration = reply.duration_seconds
+    if duration is None:
+        try:
+            duration = int(form.get("DurationSeconds", "3600"))
+        except ValueError:
+            duration = 3600
+    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=duration)
+    if reply.fractional_expiration:
+        expiration = expires.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    else:
+        expiration = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+    upper_alnum = string.ascii_uppercase + string.digits
+    creds = IssuedCredentials(
+        access_key_id="ASIA" + _random(upper_alnum, 16),
+        secret_access_key=_random(string.ascii_letters + string.digits + "/+", 40),
+        session_token="FwoGZXIvYXdzEFAKE" + _random(string.ascii_letters + string.digits + "/+", 300),
+        expiration=expiration,
+        assumed_role_arn=f"arn:aws:sts::{account}:assumed-role/{role}/{session}",
+    )
+    claims = _jwt_claims(form.get("WebIdentityToken", ""))
+    aud = claims.get("aud", "sts.amazonaws.com")
+    if isinstance(aud, list):
+        aud = aud[0] if aud else ""
+    iss = str(claims.get("iss", "https://oidc.example.invalid"))
+    provider = f"arn:aws:iam::{account}:oidc-provider/{iss.split('://', 1)[-1]}"
+
+    def el(name: str, value: str) -> str:
+        return "" if name in reply.omit else f"<{name}>{escape(value)}</{name}>"
+
+    xml = (
+        f'<AssumeRoleWithWebIdentityResponse xmlns="{STS_NAMESPACE}">\n'
+        "  <AssumeRoleWithWebIdentityResult>\n"
+        f"    {el('SubjectFromWebIdentityToken', str(claims.get('sub', 'unknown')))}\n"
+        f"    {el('Audience', str(aud))}\n"
+        "    <AssumedRoleUser>\n"
+        f"      {el('Arn', creds.assumed_role_arn)}\n"
+        f"      {el('AssumedRoleId', 'AROA' + _random(upper_alnum, 17) + ':' + session)}\n"
+        "    </AssumedRoleUser>\n"
+        + (
+            ""
+            if "Credentials" in reply.omit
+            else "    <Credentials>\n"
+            f"      {el('SessionToken', creds.session_token)}\n"
+            f"      {el('SecretAccessKey', creds.secret_access_key)}\n"
+            f"      {el('Expiration', creds.expiration)}\n"
+            f"      {el('AccessKeyId', creds.access_key_id)}\n"
+            "    </Credentials>\n"
+        )
+        + f"    {el('Provider', provider)}\n"
+        "  </AssumeRoleWithWebIdentityResult>\n"
+        "  <ResponseMetadata>\n"
+        f"    <RequestId>{uuid.uuid4()}</RequestId>\n"
+        "  </ResponseMetadata>\n"
+        "</AssumeRoleWithWebIdentityResponse>\n"
+    )
+    return xml, creds
+
+
+def error_document(code: str, message: str, status: int) -> str:
+    """A query-protocol ErrorResponse, as STS sends it."""
+    kind = "Receiver" if status >= 500 else "Sender"
+    return (
+        f'<ErrorResponse xmlns="{STS_NAMESPACE}">\n'
+        "  <Error>\n"
+        f"    <Type>{kind}</Type>\n"
+        f"    <Code>{escape(code)}</Code>\n"
+        f"    <Message>{escape(message)}</Message>\n"
+        "  </Error>\n"
+        f"  <RequestId>{uuid.uuid4()}</RequestId>\n"
+        "</ErrorResponse>\n"
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeSTS/1.0"
+    timeout = 60  # an idle keep-alive connection is dropped after this
+
+    @property
+    def fake(self) -> "FakeSTS":
+        return self.server.fake  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if self.fake.verbose:
+            sys.stderr.write("fake_sts: " + (format % args) + "\n")
+
+    def _send(self, status: int, body: str, content_type: str, request_id: str | None = None) -> None:
+        data = body.encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-amzn-RequestId", request_id or str(uuid.uuid4()))
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _read_body(self) -> str:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length).decode("utf-8", "replace") if length else ""
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        parsed = urllib.parse.urlsplit(self.path)
+        body = self._read_body() if method == "POST" else ""
+        if parsed.path.startswith("/_fake/"):
+            self._control(method, parsed.path, body)
+            return
+        raw = body if method == "POST" else parsed.query
+        form = {k: v[0] for k, v in urllib.parse.parse_qs(raw, keep_blank_values=True).items()}
+        request = RecordedRequest(
+            method=method,
+            path=parsed.path,
+            query=parsed.query,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            form=form,
+            time=time.time(),
+        )
+        reply = self.fake._record(request)
+        self._answer(reply, form)
+
+    def _answer(self, reply: Reply, form: dict[str, str]) -> None:
+        if reply.kind == "hang":
+            self.fake._stopping.wait(reply.seconds)
+            reply = success()
+        if reply.kind == "success":
+            xml, creds = success_document(form, reply)
+            self.fake._issue(creds)
+            self._send(200, xml, "text/xml")
+        elif reply.kind == "error":
+            self._send(reply.status, error_document(reply.code, reply.message, reply.status), "text/xml")
+        else:  # status, garbage
+            self._send(reply.status, reply.body, reply.content_type)
+
+    def _control(self, method: str, path: str, body: str) -> None:
+        if method == "GET" and path == "/_fake/requests":
+            payload = [r.to_dict() for r in self.fake.requests]
+        elif method == "GET" and path == "/_fake/issued":
+            payload = [c.to_dict() for c in self.fake.issued]
+        elif method == "POST" and path == "/_fake/script":
+            try:
+                replies = [Reply.from_dict(d) for d in json.loads(body or "[]")]
+            except (ValueError, KeyError, TypeError) as error:
+                self._send(400, json.dumps({"error": str(error)}), "application/json")
+                return
+            self.fake.script(*replies)
+            payload = {"script": [r.to_dict() for r in replies]}
+        elif method == "POST" and path == "/_fake/reset":
+            self.fake.reset()
+            payload = {"status": "ok"}
+        else:
+            self._send(404, json.dumps({"error": f"no control endpoint {method} {path}"}), "application/json")
+            return
+        self._send(200, json.dumps(payload, indent=1), "application/json")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class FakeSTS:
+    """A fake STS endpoint on 127.0.0.1; ``port=0`` picks a free port."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
+        if not ipaddress.ip_address(host).is_loopback:
+            raise ValueError(f"fake STS binds loopback only, not {host}")
+        self.verbose = verbose
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._script: list[Reply] = [success()]
+        self._served = 0
+        self._requests: list[RecordedRequest] = []
+        self._issued: list[IssuedCredentials] = []
+        self._server = _Server((host, port), _Handler)
+        self._server.fake = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "FakeSTS":
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-sts", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._stopping.set()  # release hanging handlers
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "FakeSTS":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def script(self, *replies: Reply) -> None:
+        """Answer the next requests with ``replies`` in order; the last one then repeats."""
+        if not replies:
+            raise ValueError("script needs at least one reply")
+        with self._lock:
+            self._script = list(replies)
+            self._served = 0
+
+    def reset(self) -> None:
+        """Forget requests and credentials, and answer success again."""
+        with self._lock:
+            self._script = [success()]
+            self._served = 0
+            self._requests.clear()
+            self._issued.clear()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def issued(self) -> list[IssuedCredentials]:
+        with self._lock:
+            return list(self._issued)
+
+    def _record(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            self._requests.append(request)
+            reply = self._script[min(self._served, len(self._script) - 1)]
+            self._served += 1
+            return reply
+
+    def _issue(self, creds: IssuedCredentials) -> None:
+        with self._lock:
+            self._issued.append(creds)
+
+
+def reply_from_word(word: str) -> Reply:
+    """CLI shorthand: success | garbage | hang[:SECONDS] | HTTP status number | AWS error code."""
+    name, _, arg = word.partition(":")
+    if name == "success":
+        return success()
+    if name == "garbage":
+        return garbage()
+    if name == "hang":
+        return hang(float(arg) if arg else 30.0)
+    if name == "verification-key":
+        return aws_error("InvalidIdentityToken", message=VERIFICATION_KEY_MESSAGE)
+    if name.isdigit():
+        return http_status(int(name), arg or f"fake HTTP {name}")
+    return aws_error(name, message=arg or None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one, printed)")
+    parser.add_argument(
+        "--reply",
+        action="append",
+        default=[],
+        metavar="WORD",
+        help="scripted reply, repeatable, served in order (last repeats): success, garbage, hang[:SECONDS], "
+        "verification-key, an HTTP status like 503[:BODY], or an AWS error code like AccessDenied[:MESSAGE]",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
+    args = parser.parse_args(argv)
+
+    fake = FakeSTS(args.host, args.port, verbose=args.verbose)
+    if args.reply:
+        fake.script(*(reply_from_word(w) for w in args.reply))
+
+    def on_signal(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    print(f"fake STS listening on {fake.url}", flush=True)
+    try:
+        fake.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake._stopping.set()
+        fake._server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

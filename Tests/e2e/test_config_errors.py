@@ -1,0 +1,79 @@
+"""An invalid configuration exits 2, names the offending key, and touches nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from e2e_support import agent_config, snapshot_dir, to_yaml
+
+EXIT_CONFIG_INVALID = 2
+
+
+def mutate(doc: dict, change: str) -> dict:
+    target = doc["targets"][0]
+    if change == "unknown-top-level-key":
+        doc["sauce"] = {"tokenFile": "/dev/null"}
+    elif change == "unknown-nested-key":
+        target["aws"]["roleArm"] = target["aws"].pop("roleArn")
+    elif change == "http-non-loopback-endpoint":
+        target["aws"]["stsEndpoint"] = "http://sts.example.com"
+    elif change == "bad-role-arn":
+        target["aws"]["roleArn"] = "arn:aws:iam::12:role/x"
+    elif change == "duration-too-short":
+        target["aws"]["durationSeconds"] = 100
+    elif change == "duration-too-long":
+        target["aws"]["durationSeconds"] = 43201
+    elif change == "missing-token-file-key":
+        del doc["source"]["tokenFile"]
+    elif change == "bad-mode":
+        target["outputs"]["awsCredentialsFile"]["mode"] = "rw-------"
+    elif change == "empty-targets":
+        doc["targets"] = []
+    else:
+        raise AssertionError(change)
+    return doc
+
+
+# change -> the key the message must name
+CASES = {
+    "unknown-top-level-key": "sauce",
+    "unknown-nested-key": "roleArm",
+    "http-non-loopback-endpoint": "stsEndpoint",
+    "bad-role-arn": "roleArn",
+    "duration-too-short": "durationSeconds",
+    "duration-too-long": "durationSeconds",
+    "missing-token-file-key": "tokenFile",
+    "bad-mode": "mode",
+    "empty-targets": "targets",
+}
+
+
+@pytest.mark.parametrize("change", list(CASES))
+def test_invalid_config_exits_2_and_names_the_key(ws, fake_sts, change):
+    doc = mutate(agent_config(ws.token_file, ws.output, fake_sts.url), change)
+    before = snapshot_dir(ws.out_dir)
+    result = ws.agent(ws.raw_config(to_yaml(doc) + "\n"))
+
+    assert result.returncode == EXIT_CONFIG_INVALID, result
+    assert CASES[change] in result.failure_line
+    assert fake_sts.requests == []
+    assert snapshot_dir(ws.out_dir) == before
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["source: [unclosed\n", "- just\n- a list\n", ""],
+    ids=["yaml-syntax-error", "not-a-mapping", "empty-file"],
+)
+def test_unparseable_config_exits_2(ws, fake_sts, text):
+    result = ws.agent(ws.raw_config(text))
+    assert result.returncode == EXIT_CONFIG_INVALID, result
+    assert result.failure_line
+    assert fake_sts.requests == []
+
+
+def test_missing_config_file_exits_2(ws):
+    missing = ws.root / "no-such-config.yaml"
+    result = ws.agent(missing)
+    assert result.returncode == EXIT_CONFIG_INVALID, result
+    assert str(missing) in result.failure_line
