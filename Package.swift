@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C system libraries, as our design names them.
@@ -36,6 +38,8 @@ let package = Package(
             "SFCore", "SFOutputs",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         // The only composition root.
@@ -46,13 +50,22 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // Fuzz targets: libFuzzer entry points under -DFUZZING (scripts/fuzz.sh), corpus replayers otherwise.
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzConfiguration", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzConfiguration"),
+        .executableTarget(name: "FuzzJWT", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzJWT"),
+        .executableTarget(name: "FuzzSTSResponse", dependencies: ["SFAWS", "SFCore", "FuzzSupport"], path: "Fuzz/FuzzSTSResponse"),
+
         .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
         .testTarget(name: "SFCryptoTests", dependencies: ["SFCrypto"]),
         .testTarget(name: "SFCoreTests", dependencies: ["SFCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFAWSTests", dependencies: ["SFAWS", "SFCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
         .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
-        .testTarget(name: "SFAgentTests", dependencies: ["SFAgent", "SFCore", "SFOutputs"]),
+        .testTarget(name: "SFAgentTests", dependencies: [
+            "SFAgent", "SFCore", "SFOutputs",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -170,18 +170,21 @@ public enum XMLDocument {
             return String(decoding: bytes[start..<i], as: UTF8.self)
         }
 
-        mutating func skip(past terminator: String) throws(XMLParseError) {
-            let t = Array(terminator.utf8)
-            while i + t.count <= bytes.count {
-                if bytes[i..<(i + t.count)].elementsEqual(t) { i += t.count; return }
+        mutating func skip(past terminator: StaticString) throws(XMLParseError) {
+            while i + terminator.utf8CodeUnitCount <= bytes.count {
+                if starts(terminator) { i += terminator.utf8CodeUnitCount; return }
                 i += 1
             }
             throw fail("missing \(terminator)")
         }
 
-        func starts(_ prefix: String) -> Bool {
-            let p = Array(prefix.utf8)
-            return i + p.count <= bytes.count && bytes[i..<(i + p.count)].elementsEqual(p)
+        func starts(_ prefix: StaticString) -> Bool {
+            let count = prefix.utf8CodeUnitCount
+            guard i + count <= bytes.count else { return false }
+            return prefix.withUTF8Buffer { p in
+                for k in 0..<count where bytes[i + k] != p[k] { return false }
+                return true
+            }
         }
 
         func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }

@@ -11,6 +11,7 @@ import ServiceLifecycle
 public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration {
     public let exchange: TargetExchange
     public let store: CredentialStore
+    public let metrics: AgentMetrics
     public let writer: OutputWriter
     public let refresh: RefreshConfiguration
     public let clock: C
@@ -18,13 +19,11 @@ public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration 
     public let random: SharedRandom
     public let logger: Logger
 
-    /// Failures with this much validity left are warnings; below it, errors (and readiness goes false).
-    public static var expiryWarningMargin: Duration { .seconds(60) }
-
-    public init(exchange: TargetExchange, store: CredentialStore, writer: OutputWriter, refresh: RefreshConfiguration,
+    public init(exchange: TargetExchange, store: CredentialStore, metrics: AgentMetrics, writer: OutputWriter, refresh: RefreshConfiguration,
                 clock: C, now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) {
         self.exchange = exchange
         self.store = store
+        self.metrics = metrics
         self.writer = writer
         self.refresh = refresh
         self.clock = clock
@@ -40,13 +39,16 @@ public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration 
         var random = random
         var failures = 0
         let name = exchange.name
+        let margin = Duration.seconds(refresh.expiryMarginSeconds)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let delay: Duration
             do throws(TargetFailure) {
-                let credentials = try await exchange.attempt(logger: logger)
+                // An in-flight exchange is abandoned on graceful shutdown (outputs are only ever replaced whole).
+                let credentials = try await attemptUnlessShuttingDown()
                 _ = try writer.write(credentials, for: exchange.target)
                 let issuedAt = now()
                 store.recordSuccess(name, credentials: credentials, at: issuedAt)
+                metrics.recordRefresh(name, kind: nil)
                 failures = 0
                 delay = schedule.delay(issuedAt: issuedAt, expiration: credentials.expiration, using: &random)
                 logger.info("credentials refreshed", metadata: [
@@ -59,12 +61,14 @@ public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration 
                     ])
                 }
             } catch {
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
                 let at = now()
                 store.recordFailure(name, kind: error.kind, at: at)
+                metrics.recordRefresh(name, kind: error.kind)
                 let policy = error.kind == .unavailable ? backoff : slowBackoff
                 delay = policy.delay(attempt: failures, using: &random)
                 failures += 1
-                let valid = store.validCredentials(name, now: at, margin: Self.expiryWarningMargin)
+                let valid = store.validCredentials(name, now: at, margin: margin)
                 var metadata: Logger.Metadata = [
                     "target.name": "\(name)", "retry.in": "\(TargetExchange.format(delay))", "failures": "\(failures)",
                     "error": "\(error)",
@@ -82,6 +86,17 @@ public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration 
                 break
             }
         }
+    }
+
+    private func attemptUnlessShuttingDown() async throws(TargetFailure) -> IssuedCredentials {
+        let result: Result<IssuedCredentials, TargetFailure> = await cancelWhenGracefulShutdown {
+            do throws(TargetFailure) {
+                return .success(try await exchange.attempt(logger: logger))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     /// Sleeps, waking early (and throwing) on graceful shutdown or cancellation.

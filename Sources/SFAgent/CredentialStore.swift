@@ -12,6 +12,8 @@ public final class CredentialStore: Sendable {
         public var lastFailure: Date?
         public var consecutiveFailures: Int = 0
         public var refreshes: [String: Int] = [:]
+
+        public init() {}
     }
 
     private let states: Mutex<[String: TargetState]>

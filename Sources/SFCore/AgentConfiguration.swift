@@ -5,11 +5,15 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var source: SourceConfiguration
     public var targets: [TargetConfiguration]
     public var refresh: RefreshConfiguration
+    /// Health, readiness and metrics server; nil: not served.
+    public var health: HealthConfiguration?
 
-    public init(source: SourceConfiguration, targets: [TargetConfiguration], refresh: RefreshConfiguration = .init()) {
+    public init(source: SourceConfiguration, targets: [TargetConfiguration], refresh: RefreshConfiguration = .init(),
+                health: HealthConfiguration? = nil) {
         self.source = source
         self.targets = targets
         self.refresh = refresh
+        self.health = health
     }
 }
 
@@ -122,6 +126,10 @@ public struct RefreshConfiguration: Sendable, Equatable {
     public var backoffInitialSeconds: Double = 1
     /// Cap on the retry delay.
     public var backoffMaxSeconds: Double = 60
+    /// Log a warning when an STS `Date` header differs from the local clock by more than this.
+    public var clockSkewWarningSeconds: Int = 60
+    /// A failed refresh with less validity than this left is an error, and readiness goes false.
+    public var expiryMarginSeconds: Int = 60
 
     public init() {}
 }

@@ -24,14 +24,15 @@ public struct ConfigurationParser: Sendable {
     }
 
     private func read(_ root: YAMLNode, _ r: ConfigurationReader) -> AgentConfiguration? {
-        guard let top = r.mapping(root, at: "", allowed: ["source", "targets", "refresh"]) else { return nil }
+        guard let top = r.mapping(root, at: "", allowed: ["source", "targets", "refresh", "health"]) else { return nil }
         let source = r.required(top, "source", at: "", parent: root).flatMap { readSource($0, r) }
         let parsed = r.required(top, "targets", at: "", parent: root).flatMap { readTargets($0, r) }
         let refresh = top["refresh"].map { readRefresh($0, r) } ?? RefreshConfiguration()
+        let health = top["health"].map { readHealth($0, r) }
         if let parsed { checkOutputPaths(parsed.targets, r) }
-        guard let source, let parsed, parsed.complete, let refresh else { return nil }
+        guard let source, let parsed, parsed.complete, let refresh, health != .some(nil) else { return nil }
         let targets = parsed.targets.map(\.target)
-        return AgentConfiguration(source: source, targets: targets, refresh: refresh)
+        return AgentConfiguration(source: source, targets: targets, refresh: refresh, health: health ?? nil)
     }
 
     // MARK: source
@@ -276,11 +277,35 @@ public struct ConfigurationParser: Sendable {
         }
     }
 
+    // MARK: health
+
+    private func readHealth(_ node: YAMLNode, _ r: ConfigurationReader) -> HealthConfiguration? {
+        guard let entries = r.mapping(node, at: "health", allowed: ["listen"]) else { return nil }
+        guard let listenNode = r.required(entries, "listen", at: "health", parent: node),
+              let listen = readListen(listenNode, at: "health.listen", r)
+        else { return nil }
+        return HealthConfiguration(listen: listen)
+    }
+
+    /// Local servers bind loopback unless `allowNonLoopback` (the key's documentation says when that is sensible).
+    private func readListen(_ node: YAMLNode, at path: String, allowNonLoopback: Bool = false, _ r: ConfigurationReader) -> ListenAddress? {
+        guard let text = r.string(node, at: path) else { return nil }
+        guard let address = ListenAddress(text) else {
+            r.fail(path, node, "\"\(text)\" is not a listen address (expected HOST:PORT, e.g. 127.0.0.1:8686 or [::1]:8686)")
+            return nil
+        }
+        if !allowNonLoopback && !address.isLoopback {
+            r.fail(path, node, "\(text) is not a loopback address; this server hands out credentials or their state and must listen on 127.0.0.1, ::1 or localhost")
+            return nil
+        }
+        return address
+    }
+
     // MARK: refresh
 
     private func readRefresh(_ node: YAMLNode, _ r: ConfigurationReader) -> RefreshConfiguration? {
         let keys = ["lifetimeFraction", "jitterFraction", "requestTimeoutSeconds", "retryDeadlineSeconds",
-                    "backoffInitialSeconds", "backoffMaxSeconds"]
+                    "backoffInitialSeconds", "backoffMaxSeconds", "clockSkewWarningSeconds", "expiryMarginSeconds"]
         guard let entries = r.mapping(node, at: "refresh", allowed: keys) else { return nil }
         var refresh = RefreshConfiguration()
         var ok = true
@@ -298,6 +323,8 @@ public struct ConfigurationParser: Sendable {
         integer("retryDeadlineSeconds", 1...3600) { refresh.retryDeadlineSeconds = $0 }
         number("backoffInitialSeconds", 0.1...600) { refresh.backoffInitialSeconds = $0 }
         number("backoffMaxSeconds", 1...3600) { refresh.backoffMaxSeconds = $0 }
+        integer("clockSkewWarningSeconds", 1...3600) { refresh.clockSkewWarningSeconds = $0 }
+        integer("expiryMarginSeconds", 0...3600) { refresh.expiryMarginSeconds = $0 }
         if ok, refresh.backoffMaxSeconds < refresh.backoffInitialSeconds {
             r.fail("refresh.backoffMaxSeconds", entries["backoffMaxSeconds"], "must be at least backoffInitialSeconds (\(refresh.backoffInitialSeconds))")
             ok = false

@@ -40,7 +40,8 @@ struct AgentCommand: AsyncParsableCommand {
         let transport = CurlTransport(options: .init(
             extraCABundle: caBundle, proxy: ProxySettings.from(environment: ProcessEnvironment.current()),
             userAgent: "skyferry/\(Skyferry.version)"))
-        let exchanges = Composition.exchanges(configuration, transport: transport, now: now)
+        let metrics = AgentMetrics(targets: configuration.targets.map(\.name))
+        let exchanges = Composition.exchanges(configuration, transport: transport, metrics: metrics, now: now, logger: logger)
         let random = SharedRandom { SecureRandom.bytes(8).withUnsafeBytes { $0.load(as: UInt64.self) } }
         logger.info("skyferry agent starting", metadata: [
             "version": "\(Skyferry.version)", "mode": "\(once ? "once" : "refresh")",
@@ -57,14 +58,21 @@ struct AgentCommand: AsyncParsableCommand {
             return
         }
 
-        let store = CredentialStore(targets: configuration.targets.map(\.name))
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = exchanges.map { exchange in
+        let targets = configuration.targets.map(\.name)
+        let store = CredentialStore(targets: targets)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = exchanges.map { exchange in
             .init(service: CredentialRotator(
-                exchange: exchange, store: store, writer: OutputWriter(), refresh: configuration.refresh,
+                exchange: exchange, store: store, metrics: metrics, writer: OutputWriter(), refresh: configuration.refresh,
                 clock: ContinuousClock(), now: now, random: random, logger: logger))
         }
-        let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        if let health = configuration.health {
+            let router = HealthServer.router(store: store, metrics: metrics, targets: targets,
+                                             margin: .seconds(configuration.refresh.expiryMarginSeconds), now: now)
+            services.append(.init(service: HealthServer.application(listen: health.listen, router: router, logger: logger)))
+        }
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(1500)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         logger.info("skyferry agent stopped")
     }
@@ -72,7 +80,8 @@ struct AgentCommand: AsyncParsableCommand {
 
 /// Builds the object graph from a validated configuration.
 enum Composition {
-    static func exchanges(_ configuration: AgentConfiguration, transport: any HTTPTransport, now: @escaping @Sendable () -> Date) -> [TargetExchange] {
+    static func exchanges(_ configuration: AgentConfiguration, transport: any HTTPTransport, metrics: AgentMetrics,
+                          now: @escaping @Sendable () -> Date, logger: Logger) -> [TargetExchange] {
         let source: any IdentityTokenSource
         switch configuration.source {
         case .tokenFile(let path):
@@ -81,9 +90,11 @@ enum Composition {
         let timeout = Duration.seconds(configuration.refresh.requestTimeoutSeconds)
         return configuration.targets.map { target in
             let exchanger: any CredentialExchanger
+            let measured = MeasuredTransport(base: transport, target: target.name, metrics: metrics, now: now,
+                                             skewWarningSeconds: configuration.refresh.clockSkewWarningSeconds, logger: logger)
             switch target.provider {
             case .aws(let aws):
-                exchanger = AWSWebIdentityExchanger(configuration: aws, transport: transport, requestTimeout: timeout, now: now)
+                exchanger = AWSWebIdentityExchanger(configuration: aws, transport: measured, requestTimeout: timeout, now: now)
             }
             return TargetExchange(target: target, source: source, exchanger: exchanger)
         }

@@ -6,6 +6,7 @@ import configparser
 import dataclasses
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -170,11 +171,30 @@ class AgentRun:
         assert len(lines) == 1, f"expected exactly one 'skyferry: ' line on stderr, got {len(lines)}:\n{self}"
         return lines[0]
 
+    @property
+    def failure_report(self) -> str:
+        """The `skyferry: …` line plus any indented continuation lines under it (e.g. a list of
+        configuration problems)."""
+        lines = self.stderr.splitlines()
+        start = lines.index(self.failure_line)
+        report = [lines[start]]
+        for line in lines[start + 1 :]:
+            if not line[:1].isspace():
+                break
+            report.append(line)
+        return "\n".join(report)
+
     def __str__(self) -> str:
         return (
             f"$ {' '.join(self.args)}\nexit {self.returncode} after {self.elapsed:.2f}s\n"
             f"--- stdout ---\n{self.stdout}\n--- stderr ---\n{self.stderr}"
         )
+
+
+def aws_code_pattern(code: str) -> str:
+    """Regex for an AWS error code as the failure line shows it: "(AccessDenied)" or
+    "(AccessDenied, HTTP 403)"."""
+    return rf"\({re.escape(code)}\b"
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = SUBPROCESS_TIMEOUT_SECONDS) -> AgentRun:

@@ -55,7 +55,7 @@ def test_invalid_config_exits_2_and_names_the_key(ws, fake_sts, change):
     result = ws.agent(ws.raw_config(to_yaml(doc) + "\n"))
 
     assert result.returncode == EXIT_CONFIG_INVALID, result
-    assert CASES[change] in result.failure_line
+    assert CASES[change] in result.failure_report
     assert fake_sts.requests == []
     assert snapshot_dir(ws.out_dir) == before
 
@@ -68,7 +68,7 @@ def test_invalid_config_exits_2_and_names_the_key(ws, fake_sts, change):
 def test_unparseable_config_exits_2(ws, fake_sts, text):
     result = ws.agent(ws.raw_config(text))
     assert result.returncode == EXIT_CONFIG_INVALID, result
-    assert result.failure_line
+    assert result.failure_report
     assert fake_sts.requests == []
 
 

@@ -26,6 +26,7 @@ def mode_of(path) -> int:
 def test_aws_cli_and_boto3_get_the_assumed_role_from_the_written_file(ws, moto, aws_cli):
     result = ws.agent(ws.config(moto.url))
     assert result.returncode == 0, result
+    assert result.stdout == "", "logs belong on stderr"
 
     creds = read_credentials(ws.output)
     assert creds["aws_access_key_id"].startswith("ASIA")

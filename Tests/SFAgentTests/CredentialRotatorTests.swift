@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import SFAgent
+import SFCore
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+struct CredentialRotatorTests {
+    /// Runs a rotator on the immediate clock until `stop` says so, then cancels it.
+    func run(script: [Result<IssuedCredentials, ScriptedFailure>], now: @escaping @Sendable () -> Date,
+             path: String, until stop: @escaping @Sendable (CredentialStore, Int) -> Bool) async throws -> (CredentialStore, ImmediateClock, ScriptedExchanger) {
+        let exchanger = ScriptedExchanger(script)
+        let target = TargetConfiguration(name: "s3", provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")),
+                                         outputs: OutputsConfiguration(awsCredentialsFile: .init(path: path)))
+        let store = CredentialStore(targets: ["s3"])
+        let clock = ImmediateClock()
+        let rotator = CredentialRotator(
+            exchange: TargetExchange(target: target, source: StubSource(), exchanger: exchanger), store: store,
+            metrics: AgentMetrics(targets: ["s3"]), writer: OutputWriter(), refresh: RefreshConfiguration(),
+            clock: clock, now: now, random: .seeded(5), logger: Logger(label: "t"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await rotator.run() }
+            while !stop(store, exchanger.calls.withLock { $0 }) { await Task.yield() }
+            group.cancelAll()
+        }
+        return (store, clock, exchanger)
+    }
+
+    @Test("refreshes at about half the lifetime, again and again")
+    func schedule() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rot-\(UUID().uuidString)/c").path
+        let base = Date(timeIntervalSince1970: 1_000_000)
+        let (_, clock, _) = try await run(script: [.success(credentials(expiring: base.addingTimeInterval(3600)))], now: { base }, path: path) { _, calls in calls >= 4 }
+        let sleeps = clock.sleeps.withLock { $0 }
+        #expect(sleeps.count >= 3)
+        #expect(sleeps.prefix(3).allSatisfy { $0 >= .seconds(1620) && $0 <= .seconds(1980) })
+    }
+
+    @Test("a failed refresh keeps the last good credentials on disk and in the store, and backs off")
+    func keepsLastGood() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rot-\(UUID().uuidString)/c").path
+        let base = Date(timeIntervalSince1970: 1_000_000)
+        let good = credentials(expiring: base.addingTimeInterval(3600))
+        let (store, clock, _) = try await run(
+            script: [.success(good), .failure(.init(kind: .unavailable)), .failure(.init(kind: .unavailable)), .failure(.init(kind: .unavailable))],
+            now: { base }, path: path) { _, calls in calls >= 4 }
+        #expect(store.state("s3")?.credentials == good)
+        #expect(store.state("s3")?.consecutiveFailures ?? 0 >= 2)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("aws_access_key_id = ASIATEST"))
+        let retries = clock.sleeps.withLock { Array($0.dropFirst()) }
+        #expect(retries.count >= 2)
+        #expect(retries[0] <= .seconds(1) && retries[1] > .seconds(1) && retries[1] <= .seconds(2))
+    }
+
+    @Test("permanent rejections retry slowly, and never stop the loop")
+    func rejectionsRetrySlowly() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rot-\(UUID().uuidString)/c").path
+        let (store, clock, _) = try await run(script: [.failure(.init(kind: .rejected))], now: { Date(timeIntervalSince1970: 0) }, path: path) { _, calls in calls >= 3 }
+        #expect(store.state("s3")?.credentials == nil)
+        #expect(clock.sleeps.withLock { $0 }.allSatisfy { $0 >= .seconds(5) })
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (Fuzz/) with -sanitize=fuzzer,address and runs each for a bounded time.
+#   scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 30; CI uses a short run)
+# New interesting inputs go to a temporary directory; the committed corpus in Fuzz/corpus/ seeds every run.
+# A crash leaves its input in .build-fuzz/artifacts/ and fails the script.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+seconds="${1:-30}"
+
+targets=(
+    "FuzzConfiguration:configuration"
+    "FuzzJWT:jwt"
+    "FuzzSTSResponse:sts-response"
+)
+
+# shellcheck disable=SC2054 # "fuzzer,address" is one compiler argument
+flags=(--scratch-path .build-fuzz -c debug
+       -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p .build-fuzz/artifacts
+
+for entry in "${targets[@]}"; do
+    product="${entry%%:*}"
+    corpus="${entry##*:}"
+    printf '==> fuzz %s for %ss\n' "$product" "$seconds"
+    swift build "${flags[@]}" --product "$product" 2>&1 | grep -E "error|Compiling|Build" | tail -n 3
+    mkdir -p "$work/$corpus"
+    # -rss_limit_mb bounds memory; -timeout flags any single input that takes over 10 s (a hang).
+    .build-fuzz/debug/"$product" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+        -artifact_prefix=.build-fuzz/artifacts/"$product"- -print_final_stats=1 \
+        "$work/$corpus" "Fuzz/corpus/$corpus" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)" || true
+    if compgen -G ".build-fuzz/artifacts/$product-*" >/dev/null; then
+        echo "fuzz: $product crashed; inputs in .build-fuzz/artifacts/" >&2
+        exit 1
+    fi
+done
+echo "fuzz: no crashes"
