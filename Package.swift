@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "SFCrypto", dependencies: ["CSFCrypto"]),
         .target(name: "SFCore", dependencies: ["SFYAML"]),
         .target(name: "SFAWS", dependencies: ["SFCore", "SFCrypto"]),
+        .target(name: "SFGCP", dependencies: ["SFCore", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SFOutputs", dependencies: ["SFCore"]),
 
         // Edges: transport and the agent's I/O and lifecycle.
@@ -44,7 +45,7 @@ let package = Package(
 
         // The only composition root.
         .executableTarget(name: "skyferry", dependencies: [
-            "SFCore", "SFAWS", "SFOutputs", "SFHTTP", "SFAgent", "SFCrypto",
+            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFAgent", "SFCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -60,6 +61,7 @@ let package = Package(
         .testTarget(name: "SFCryptoTests", dependencies: ["SFCrypto"]),
         .testTarget(name: "SFCoreTests", dependencies: ["SFCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFAWSTests", dependencies: ["SFAWS", "SFCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFGCPTests", dependencies: ["SFGCP", "SFCore"]),
         .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
         .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
         .testTarget(name: "SFAgentTests", dependencies: [

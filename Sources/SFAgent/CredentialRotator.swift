@@ -44,15 +44,17 @@ public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration 
             let delay: Duration
             do throws(TargetFailure) {
                 // An in-flight exchange is abandoned on graceful shutdown (outputs are only ever replaced whole).
-                let credentials = try await attemptUnlessShuttingDown()
-                _ = try writer.write(credentials, for: exchange.target)
+                let outcome = try await attemptUnlessShuttingDown()
+                _ = try writer.write(outcome, for: exchange.target)
                 let issuedAt = now()
+                let credentials = outcome.credentials
+                let expiration = outcome.expiration(includingToken: exchange.target.outputs.includesIdentityToken)
                 store.recordSuccess(name, credentials: credentials, at: issuedAt)
                 metrics.recordRefresh(name, kind: nil)
                 failures = 0
-                delay = schedule.delay(issuedAt: issuedAt, expiration: credentials.expiration, using: &random)
+                delay = schedule.delay(issuedAt: issuedAt, expiration: expiration, using: &random)
                 logger.info("credentials refreshed", metadata: [
-                    "target.name": "\(name)", "credential.expiration": "\(Timestamp.formatISO8601(credentials.expiration))",
+                    "target.name": "\(name)", "credential.expiration": "\(Timestamp.formatISO8601(expiration))",
                     "refresh.in": "\(TargetExchange.format(delay))",
                 ])
                 if RefreshSchedule.isShorterThanSDKWindow(issuedAt: issuedAt, expiration: credentials.expiration) {
@@ -88,8 +90,8 @@ public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration 
         }
     }
 
-    private func attemptUnlessShuttingDown() async throws(TargetFailure) -> IssuedCredentials {
-        let result: Result<IssuedCredentials, TargetFailure> = await cancelWhenGracefulShutdown {
+    private func attemptUnlessShuttingDown() async throws(TargetFailure) -> ExchangeOutcome {
+        let result: Result<ExchangeOutcome, TargetFailure> = await cancelWhenGracefulShutdown {
             do throws(TargetFailure) {
                 return .success(try await exchange.attempt(logger: logger))
             } catch {

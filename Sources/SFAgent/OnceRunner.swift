@@ -15,11 +15,11 @@ public struct OnceRunner: Sendable {
         self.writer = writer
     }
 
-    public func run<C: Clock>(clock: C, random: SharedRandom, logger: Logger) async throws(TargetFailure) -> [(TargetExchange, IssuedCredentials)] where C.Duration == Duration {
+    public func run<C: Clock>(clock: C, random: SharedRandom, logger: Logger) async throws(TargetFailure) -> [(TargetExchange, ExchangeOutcome)] where C.Duration == Duration {
         let deadline = Duration.seconds(refresh.retryDeadlineSeconds)
         let backoff = Backoff(refresh)
         // Targets exchange concurrently; results keep configuration order.
-        let outcomes = await withTaskGroup(of: (Int, Result<IssuedCredentials, TargetFailure>).self) { group in
+        let outcomes = await withTaskGroup(of: (Int, Result<ExchangeOutcome, TargetFailure>).self) { group in
             for (index, exchange) in exchanges.enumerated() {
                 group.addTask {
                     do throws(TargetFailure) {
@@ -29,20 +29,20 @@ public struct OnceRunner: Sendable {
                     }
                 }
             }
-            var results = [Result<IssuedCredentials, TargetFailure>?](repeating: nil, count: exchanges.count)
+            var results = [Result<ExchangeOutcome, TargetFailure>?](repeating: nil, count: exchanges.count)
             for await (index, result) in group { results[index] = result }
             return results.compactMap { $0 }
         }
-        var issued: [(TargetExchange, IssuedCredentials)] = []
+        var issued: [(TargetExchange, ExchangeOutcome)] = []
         for (exchange, outcome) in zip(exchanges, outcomes) {
             issued.append((exchange, try outcome.get()))
         }
-        for (exchange, credentials) in issued {
-            let files = try writer.write(credentials, for: exchange.target)
+        for (exchange, outcome) in issued {
+            let files = try writer.write(outcome, for: exchange.target)
             for file in files {
                 logger.info("credentials written", metadata: [
                     "target.name": "\(exchange.name)", "output": "\(file.output)", "file.path": "\(file.path)",
-                    "credential.expiration": "\(Timestamp.formatISO8601(credentials.expiration))",
+                    "credential.expiration": "\(Timestamp.formatISO8601(outcome.expiration(includingToken: file.output == "awsWebIdentityTokenFile")))",
                 ])
             }
         }

@@ -10,8 +10,8 @@ public struct OutputWriter: Sendable {
     }
 
     /// Renders every file first (pure), then writes them one by one, each atomically.
-    public func write(_ credentials: IssuedCredentials, for target: TargetConfiguration) throws(TargetFailure) -> [FileWrite] {
-        let files = OutputPlan.files(for: target.outputs, credentials: credentials)
+    public func write(_ outcome: ExchangeOutcome, for target: TargetConfiguration) throws(TargetFailure) -> [FileWrite] {
+        let files = OutputPlan.files(for: target.outputs, outcome: outcome)
         for file in files {
             do {
                 try writer.write(file.contents, to: file.path, mode: file.mode)

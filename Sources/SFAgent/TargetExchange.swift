@@ -17,7 +17,7 @@ public struct TargetExchange: Sendable {
     public var name: String { target.name }
 
     /// One attempt: a fresh token (re-read every time), one exchange.
-    public func attempt(logger: Logger) async throws(TargetFailure) -> IssuedCredentials {
+    public func attempt(logger: Logger) async throws(TargetFailure) -> ExchangeOutcome {
         let token: IdentityToken
         do {
             token = try await source.fetchToken()
@@ -31,7 +31,7 @@ public struct TargetExchange: Sendable {
             "token.exp": "\(token.claims.expiresAt.map(Timestamp.formatISO8601) ?? "-")",
         ])
         do {
-            return try await exchanger.exchange(token)
+            return ExchangeOutcome(credentials: try await exchanger.exchange(token), token: token)
         } catch {
             throw TargetFailure(target: name, step: .exchange(provider: exchanger.provider, endpoint: exchanger.endpointDescription), underlying: error)
         }
@@ -43,7 +43,7 @@ public struct TargetExchange: Sendable {
     /// (expired/invalid token) is retried once straight away with a re-read token.
     public func exchange<C: Clock>(
         deadline: Duration, backoff: Backoff, clock: C, random: SharedRandom, logger: Logger
-    ) async throws(TargetFailure) -> IssuedCredentials where C.Duration == Duration {
+    ) async throws(TargetFailure) -> ExchangeOutcome where C.Duration == Duration {
         let end = clock.now.advanced(by: deadline)
         var random = random
         var retries = 0

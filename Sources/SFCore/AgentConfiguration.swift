@@ -21,12 +21,37 @@ public struct AgentConfiguration: Sendable, Equatable {
 public enum SourceConfiguration: Sendable, Equatable {
     /// An OIDC JWT in a file (a projected service-account token), re-read on every exchange.
     case tokenFile(path: String)
+    /// A Google-signed ID token from the GCE/GKE metadata server.
+    case gcpMetadata(GCPMetadataSourceConfiguration)
 
     /// The `source.*` key, for messages and logs.
     public var kind: String {
         switch self {
         case .tokenFile: return "tokenFile"
+        case .gcpMetadata: return "gcpMetadata"
         }
+    }
+}
+
+/// `source.gcpMetadata`: ID tokens for the instance's (or GKE Workload Identity's) service account.
+public struct GCPMetadataSourceConfiguration: Sendable, Equatable {
+    /// The default metadata server (plain HTTP on the link-local address, as on every GCE VM and GKE node).
+    public static let defaultEndpoint = Endpoint(scheme: .http, host: "169.254.169.254")
+
+    /// The `aud` of the ID token: what the other cloud's trust expects (`sts.amazonaws.com` for AWS).
+    public var audience: String
+    /// The metadata server; nil means `GCE_METADATA_HOST` when set, else `defaultEndpoint` (resolved at start-up).
+    public var endpoint: Endpoint?
+    /// The service account: `default` or an email.
+    public var serviceAccount: String
+    /// How long to wait for the metadata server to become ready (GKE's is not, for a pod's first seconds).
+    public var startupWaitSeconds: Int
+
+    public init(audience: String, endpoint: Endpoint? = nil, serviceAccount: String = "default", startupWaitSeconds: Int = 30) {
+        self.audience = audience
+        self.endpoint = endpoint
+        self.serviceAccount = serviceAccount
+        self.startupWaitSeconds = startupWaitSeconds
     }
 }
 
@@ -82,16 +107,43 @@ public struct AWSTargetConfiguration: Sendable, Equatable {
 /// `targets[].outputs`: output kind → settings. At least one is set.
 public struct OutputsConfiguration: Sendable, Equatable {
     public var awsCredentialsFile: AWSCredentialsFileOutputConfiguration?
+    public var awsWebIdentityTokenFile: TokenFileOutputConfiguration?
 
-    public init(awsCredentialsFile: AWSCredentialsFileOutputConfiguration? = nil) {
+    public init(awsCredentialsFile: AWSCredentialsFileOutputConfiguration? = nil, awsWebIdentityTokenFile: TokenFileOutputConfiguration? = nil) {
         self.awsCredentialsFile = awsCredentialsFile
+        self.awsWebIdentityTokenFile = awsWebIdentityTokenFile
     }
 
     /// Output kinds that are set, by their config key.
     public var kinds: [String] {
         var kinds: [String] = []
         if awsCredentialsFile != nil { kinds.append("awsCredentialsFile") }
+        if awsWebIdentityTokenFile != nil { kinds.append("awsWebIdentityTokenFile") }
         return kinds
+    }
+
+    /// Every file path an output writes, with its config key.
+    public var filePaths: [(key: String, path: String)] {
+        var paths: [(String, String)] = []
+        if let file = awsCredentialsFile { paths.append(("awsCredentialsFile.path", file.path)) }
+        if let file = awsWebIdentityTokenFile { paths.append(("awsWebIdentityTokenFile.path", file.path)) }
+        return paths
+    }
+
+    /// True when an output hands over the identity token itself (so its expiry matters for refreshes).
+    public var includesIdentityToken: Bool { awsWebIdentityTokenFile != nil }
+}
+
+/// An output that writes the source's identity token (a JWT) to a file, without a trailing newline.
+public struct TokenFileOutputConfiguration: Sendable, Equatable {
+    public static let defaultMode: UInt32 = 0o600
+
+    public var path: String
+    public var mode: UInt32
+
+    public init(path: String, mode: UInt32 = Self.defaultMode) {
+        self.path = path
+        self.mode = mode
     }
 }
 

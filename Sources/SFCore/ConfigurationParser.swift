@@ -37,7 +37,7 @@ public struct ConfigurationParser: Sendable {
 
     // MARK: source
 
-    static let sourceKinds = ["tokenFile"]
+    static let sourceKinds = ["tokenFile", "gcpMetadata"]
 
     private func readSource(_ node: YAMLNode, _ r: ConfigurationReader) -> SourceConfiguration? {
         guard let entries = r.mapping(node, at: "source", allowed: Self.sourceKinds) else { return nil }
@@ -48,9 +48,36 @@ public struct ConfigurationParser: Sendable {
         switch kind {
         case "tokenFile":
             return r.string(value, at: "source.tokenFile").map { .tokenFile(path: $0) }
+        case "gcpMetadata":
+            return readGCPMetadata(value, r).map { .gcpMetadata($0) }
         default:
             return nil
         }
+    }
+
+    private func readGCPMetadata(_ node: YAMLNode, _ r: ConfigurationReader) -> GCPMetadataSourceConfiguration? {
+        let path = "source.gcpMetadata"
+        guard let entries = r.mapping(node, at: path, allowed: ["audience", "endpoint", "serviceAccount", "startupWaitSeconds"]) else { return nil }
+        let audience = r.required(entries, "audience", at: path, parent: node).flatMap { r.string($0, at: path + ".audience") }
+        var source = GCPMetadataSourceConfiguration(audience: audience ?? "")
+        var ok = audience != nil
+        if let node = entries["endpoint"] {
+            if let endpoint = readEndpoint(node, at: path + ".endpoint", allowMetadataHosts: true, r) { source.endpoint = endpoint } else { ok = false }
+        }
+        if let node = entries["serviceAccount"] {
+            if let account = r.string(node, at: path + ".serviceAccount") {
+                if account == "default" || (account.contains("@") && account.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" && $0 != "?" && $0 != "#" })) {
+                    source.serviceAccount = account
+                } else {
+                    r.fail(path + ".serviceAccount", node, "\"\(account)\" is not a service account (expected default or an email such as sa@project.iam.gserviceaccount.com)")
+                    ok = false
+                }
+            } else { ok = false }
+        }
+        if let node = entries["startupWaitSeconds"] {
+            if let seconds = r.integer(node, at: path + ".startupWaitSeconds", range: 0...600) { source.startupWaitSeconds = seconds } else { ok = false }
+        }
+        return ok ? source : nil
     }
 
     // MARK: targets
@@ -184,10 +211,10 @@ public struct ConfigurationParser: Sendable {
                                       durationSeconds: duration, stsEndpoint: endpoint, fips: fips)
     }
 
-    private func readEndpoint(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> Endpoint? {
+    private func readEndpoint(_ node: YAMLNode, at path: String, allowMetadataHosts: Bool = false, _ r: ConfigurationReader) -> Endpoint? {
         guard let text = r.string(node, at: path) else { return nil }
         do {
-            return try Endpoint(parsing: text)
+            return try Endpoint(parsing: text, allowMetadataHosts: allowMetadataHosts)
         } catch {
             r.fail(path, node, error.description)
             return nil
@@ -196,7 +223,7 @@ public struct ConfigurationParser: Sendable {
 
     // MARK: outputs
 
-    static let outputKinds: [(key: String, provider: String)] = [("awsCredentialsFile", "aws")]
+    static let outputKinds: [(key: String, provider: String)] = [("awsCredentialsFile", "aws"), ("awsWebIdentityTokenFile", "aws")]
 
     private func readOutputs(_ node: YAMLNode, at path: String, provider: String?, _ r: ConfigurationReader) -> OutputsConfiguration? {
         guard let entries = r.mapping(node, at: path, allowed: Self.outputKinds.map(\.key)) else { return nil }
@@ -213,6 +240,10 @@ public struct ConfigurationParser: Sendable {
         if let node = entries["awsCredentialsFile"] {
             outputs.awsCredentialsFile = readCredentialsFile(node, at: path + ".awsCredentialsFile", r)
             if outputs.awsCredentialsFile == nil { ok = false }
+        }
+        if let node = entries["awsWebIdentityTokenFile"] {
+            outputs.awsWebIdentityTokenFile = readTokenFileOutput(node, at: path + ".awsWebIdentityTokenFile", r)
+            if outputs.awsWebIdentityTokenFile == nil { ok = false }
         }
         return ok ? outputs : nil
     }
@@ -238,6 +269,17 @@ public struct ConfigurationParser: Sendable {
             if let mode = readMode(node, at: path + ".mode", r) { output.mode = mode } else { ok = false }
         }
         return ok ? output : nil
+    }
+
+    private func readTokenFileOutput(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> TokenFileOutputConfiguration? {
+        guard let entries = r.mapping(node, at: path, allowed: ["path", "mode"]) else { return nil }
+        guard let filePath = r.required(entries, "path", at: path, parent: node).flatMap({ r.string($0, at: path + ".path") }) else { return nil }
+        var output = TokenFileOutputConfiguration(path: filePath)
+        if let node = entries["mode"] {
+            guard let mode = readMode(node, at: path + ".mode", r) else { return nil }
+            output.mode = mode
+        }
+        return output
     }
 
     /// File modes are octal, written `"0600"` or `0640` (a plain `0640` is read as octal too, as in YAML 1.1).
@@ -267,12 +309,12 @@ public struct ConfigurationParser: Sendable {
     private func checkOutputPaths(_ targets: [(target: TargetConfiguration, index: Int, node: YAMLNode)], _ r: ConfigurationReader) {
         var seen: [String: String] = [:]
         for (target, index, node) in targets {
-            if let file = target.outputs.awsCredentialsFile {
-                let key = "targets[\(index)].outputs.awsCredentialsFile.path"
-                if let other = seen[file.path] {
-                    r.fail(key, node, "\(file.path) is also written by \(other); each output needs its own file")
+            for (suffix, path) in target.outputs.filePaths {
+                let key = "targets[\(index)].outputs.\(suffix)"
+                if let other = seen[path] {
+                    r.fail(key, node, "\(path) is also written by \(other); each output needs its own file")
                 }
-                seen[file.path] = key
+                seen[path] = key
             }
         }
     }

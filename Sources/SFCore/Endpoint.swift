@@ -50,7 +50,12 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses and checks a URL. Rejects userinfo, query strings and fragments (none of our endpoints take them),
     /// and plain `http://` to anything but loopback.
-    public init(parsing text: String) throws(EndpointError) {
+    /// Cloud metadata servers: plain HTTP on link-local addresses, by design of GCE, EC2 and ECS.
+    public static let metadataHosts: Set<String> = [
+        "169.254.169.254", "metadata.google.internal", "metadata", "fd00:ec2::254", "169.254.170.2", "169.254.170.23", "fd00:ec2::23",
+    ]
+
+    public init(parsing text: String, allowMetadataHosts: Bool = false) throws(EndpointError) {
         let schemeEnd = text.firstRange(of: "://")
         guard let schemeEnd else { throw .notAURL(text) }
         guard let scheme = Scheme(rawValue: text[..<schemeEnd.lowerBound].lowercased()) else {
@@ -84,7 +89,7 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
         guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "_" })
         else { throw .notAURL(text) }
         guard path.allSatisfy({ !$0.isWhitespace }) else { throw .notAURL(text) }
-        if scheme == .http, !Self.isLoopbackHost(String(host)) {
+        if scheme == .http, !Self.isLoopbackHost(String(host)), !(allowMetadataHosts && Self.metadataHosts.contains(host.lowercased())) {
             throw .plainHTTPNotLoopback(text)
         }
         self.init(scheme: scheme, host: String(host), port: port, path: path)

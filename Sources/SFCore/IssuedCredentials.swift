@@ -45,3 +45,23 @@ public enum IssuedCredentials: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// One successful exchange: the credentials, and the identity token they were obtained with
+/// (outputs such as `awsWebIdentityTokenFile` hand the token itself over).
+public struct ExchangeOutcome: Sendable, Equatable, CustomStringConvertible {
+    public var credentials: IssuedCredentials
+    public var token: IdentityToken
+
+    public init(credentials: IssuedCredentials, token: IdentityToken) {
+        self.credentials = credentials
+        self.token = token
+    }
+
+    /// When the outputs stop being valid: the credentials' expiry, or the token's if it is handed over and expires first.
+    public func expiration(includingToken: Bool) -> Date {
+        guard includingToken, let tokenExpiry = token.claims.expiresAt else { return credentials.expiration }
+        return min(tokenExpiry, credentials.expiration)
+    }
+
+    public var description: String { "ExchangeOutcome(\(credentials), \(token))" }
+}

@@ -21,9 +21,13 @@ public struct FileWrite: Sendable, Equatable, CustomStringConvertible {
 /// What a target's outputs should hold for freshly issued credentials. Pure: rendering happens before any
 /// write, so a rendering problem can never leave half the outputs updated.
 public enum OutputPlan {
-    public static func files(for outputs: OutputsConfiguration, credentials: IssuedCredentials) -> [FileWrite] {
+    public static func files(for outputs: OutputsConfiguration, outcome: ExchangeOutcome) -> [FileWrite] {
         var writes: [FileWrite] = []
-        switch credentials {
+        if let file = outputs.awsWebIdentityTokenFile {
+            // Raw JWT, no trailing newline: botocore and the Go SDK send the file's bytes verbatim.
+            writes.append(FileWrite(path: file.path, contents: Array(outcome.token.value.utf8), mode: file.mode, output: "awsWebIdentityTokenFile"))
+        }
+        switch outcome.credentials {
         case .aws(let aws):
             if let file = outputs.awsCredentialsFile {
                 writes.append(FileWrite(path: file.path, contents: AWSCredentialsFileRenderer.render(aws, profile: file.profile),

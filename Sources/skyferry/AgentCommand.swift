@@ -5,6 +5,7 @@ import SFAWS
 import SFAgent
 import SFCore
 import SFCrypto
+import SFGCP
 import SFHTTP
 import ServiceLifecycle
 #if canImport(Glibc)
@@ -41,8 +42,8 @@ struct AgentCommand: AsyncParsableCommand {
             extraCABundle: caBundle, proxy: ProxySettings.from(environment: ProcessEnvironment.current()),
             userAgent: "skyferry/\(Skyferry.version)"))
         let metrics = AgentMetrics(targets: configuration.targets.map(\.name))
-        let exchanges = Composition.exchanges(configuration, transport: transport, metrics: metrics, now: now, logger: logger)
         let random = SharedRandom { SecureRandom.bytes(8).withUnsafeBytes { $0.load(as: UInt64.self) } }
+        let exchanges = Composition.exchanges(configuration, transport: transport, metrics: metrics, now: now, random: random, logger: logger)
         logger.info("skyferry agent starting", metadata: [
             "version": "\(Skyferry.version)", "mode": "\(once ? "once" : "refresh")",
             "source": "\(configuration.source.kind)", "targets": "\(configuration.targets.map(\.name).joined(separator: ","))",
@@ -81,13 +82,9 @@ struct AgentCommand: AsyncParsableCommand {
 /// Builds the object graph from a validated configuration.
 enum Composition {
     static func exchanges(_ configuration: AgentConfiguration, transport: any HTTPTransport, metrics: AgentMetrics,
-                          now: @escaping @Sendable () -> Date, logger: Logger) -> [TargetExchange] {
-        let source: any IdentityTokenSource
-        switch configuration.source {
-        case .tokenFile(let path):
-            source = TokenFileSource(path: path, now: now)
-        }
+                          now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) -> [TargetExchange] {
         let timeout = Duration.seconds(configuration.refresh.requestTimeoutSeconds)
+        let source = makeSource(configuration.source, transport: transport, timeout: timeout, now: now, random: random, logger: logger)
         return configuration.targets.map { target in
             let exchanger: any CredentialExchanger
             let measured = MeasuredTransport(base: transport, target: target.name, metrics: metrics, now: now,
@@ -97,6 +94,23 @@ enum Composition {
                 exchanger = AWSWebIdentityExchanger(configuration: aws, transport: measured, requestTimeout: timeout, now: now)
             }
             return TargetExchange(target: target, source: source, exchanger: exchanger)
+        }
+    }
+
+    static func makeSource(_ source: SourceConfiguration, transport: any HTTPTransport, timeout: Duration,
+                           now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) -> any IdentityTokenSource {
+        switch source {
+        case .tokenFile(let path):
+            return TokenFileSource(path: path, now: now)
+        case .gcpMetadata(let metadata):
+            let endpoint: Endpoint
+            do {
+                endpoint = try GCPMetadataSourceConfiguration.resolveEndpoint(configured: metadata.endpoint, environment: ProcessEnvironment.current())
+            } catch {
+                fail("GCE_METADATA_HOST: \(error)", code: 2)
+            }
+            return GCPMetadataIdentitySource(configuration: metadata, endpoint: endpoint, transport: transport, requestTimeout: timeout,
+                                             clock: ContinuousClock(), now: now, random: random, logger: logger)
         }
     }
 

@@ -11,7 +11,7 @@ struct TargetExchangeTests {
     static let logger = Logger(label: "test")
     static let good = credentials(expiring: Date(timeIntervalSince1970: 4_000_000_000))
 
-    func run(_ exchanger: ScriptedExchanger, deadline: Duration = .seconds(60), clock: ImmediateClock = ImmediateClock()) async -> Result<IssuedCredentials, TargetFailure> {
+    func run(_ exchanger: ScriptedExchanger, deadline: Duration = .seconds(60), clock: ImmediateClock = ImmediateClock()) async -> Result<ExchangeOutcome, TargetFailure> {
         let exchange = TargetExchange(target: Self.target, source: StubSource(), exchanger: exchanger)
         do throws(TargetFailure) {
             return .success(try await exchange.exchange(deadline: deadline, backoff: Backoff(initial: .seconds(1), maximum: .seconds(8)),
@@ -26,7 +26,7 @@ struct TargetExchangeTests {
         let exchanger = ScriptedExchanger([.failure(.init(kind: .unavailable)), .failure(.init(kind: .unavailable)), .success(Self.good)])
         let clock = ImmediateClock()
         let result = await run(exchanger, clock: clock)
-        #expect(try result.get() == Self.good)
+        #expect(try result.get().credentials == Self.good)
         #expect(exchanger.calls.withLock { $0 } == 3)
         let sleeps = clock.sleeps.withLock { $0 }
         #expect(sleeps.count == 2)
@@ -59,7 +59,7 @@ struct TargetExchangeTests {
     func freshToken() async throws {
         let exchanger = ScriptedExchanger([.failure(.init(kind: .rejected, mayPassWithFreshToken: true)), .success(Self.good)])
         let clock = ImmediateClock()
-        #expect(try await run(exchanger, clock: clock).get() == Self.good)
+        #expect(try await run(exchanger, clock: clock).get().credentials == Self.good)
         #expect(clock.sleeps.withLock { $0 }.isEmpty)
         let twice = ScriptedExchanger([.failure(.init(kind: .rejected, mayPassWithFreshToken: true))])
         await #expect(throws: TargetFailure.self) { try await run(twice).get() }

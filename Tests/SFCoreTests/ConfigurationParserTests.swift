@@ -124,7 +124,7 @@ struct ConfigurationParserTests {
             """)
         #expect(Self.rejection("source: {}\ntargets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}}]\n") == """
             configuration file c.yaml is invalid (2 problems):
-              - source (line 1): exactly one identity source is required (one of: tokenFile), found 0
+              - source (line 1): exactly one identity source is required (one of: tokenFile, gcpMetadata), found 0
               - targets[0].outputs (line 2): required key is missing
             """)
     }
@@ -188,5 +188,49 @@ struct ConfigurationParserTests {
             """)
         let inverted = Self.minimal + "\nrefresh: {backoffInitialSeconds: 10, backoffMaxSeconds: 5}\n"
         #expect(Self.rejection(inverted).contains("refresh.backoffMaxSeconds (line 9): must be at least backoffInitialSeconds (10.0)"))
+    }
+}
+
+struct GCPMetadataConfigurationTests {
+    @Test("parses the gcpMetadata source and the web-identity token output")
+    func parses() throws {
+        let yaml = """
+            source:
+              gcpMetadata:
+                audience: sts.amazonaws.com
+                endpoint: http://169.254.169.254
+                serviceAccount: reader@proj.iam.gserviceaccount.com
+                startupWaitSeconds: 10
+            targets:
+              - name: s3
+                aws: {roleArn: "arn:aws:iam::123456789012:role/reader", region: us-east-1}
+                outputs:
+                  awsWebIdentityTokenFile: {path: /var/run/skyferry/aws/token}
+                  awsCredentialsFile: {path: /var/run/skyferry/aws/credentials}
+            """
+        let configuration = try ConfigurationParser().parse(yaml, origin: "c.yaml")
+        #expect(configuration.source == .gcpMetadata(GCPMetadataSourceConfiguration(
+            audience: "sts.amazonaws.com", endpoint: Endpoint(scheme: .http, host: "169.254.169.254"),
+            serviceAccount: "reader@proj.iam.gserviceaccount.com", startupWaitSeconds: 10)))
+        #expect(configuration.targets[0].outputs.awsWebIdentityTokenFile == TokenFileOutputConfiguration(path: "/var/run/skyferry/aws/token", mode: 0o600))
+        #expect(configuration.targets[0].outputs.includesIdentityToken)
+    }
+
+    @Test("plain http to a metadata host is allowed only for the metadata endpoint")
+    func metadataHTTP() {
+        let base = "targets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}, outputs: {awsCredentialsFile: {path: /x}}}]\n"
+        #expect(ConfigurationParserTests.rejection("source: {gcpMetadata: {audience: a, endpoint: 'http://10.1.2.3'}}\n" + base)
+            .contains("source.gcpMetadata.endpoint (line 1): \"http://10.1.2.3\" is plain http:// to a non-loopback host"))
+        #expect(ConfigurationParserTests.rejection("source: {gcpMetadata: {}}\n" + base).contains("source.gcpMetadata.audience (line 1): required key is missing"))
+        #expect(ConfigurationParserTests.rejection("source: {gcpMetadata: {audience: a, serviceAccount: 'not an account'}}\n" + base)
+            .contains("is not a service account (expected default or an email"))
+        let stsOverMetadataHost = "source: {tokenFile: /t}\ntargets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r', stsEndpoint: 'http://169.254.169.254'}, outputs: {awsCredentialsFile: {path: /x}}}]\n"
+        #expect(ConfigurationParserTests.rejection(stsOverMetadataHost).contains("is plain http:// to a non-loopback host"))
+    }
+
+    @Test("the token output shares the path-uniqueness rule")
+    func uniquePaths() {
+        let yaml = "source: {tokenFile: /t}\ntargets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}, outputs: {awsCredentialsFile: {path: /x}, awsWebIdentityTokenFile: {path: /x}}}]\n"
+        #expect(ConfigurationParserTests.rejection(yaml).contains("targets[0].outputs.awsWebIdentityTokenFile.path (line 2): /x is also written by targets[0].outputs.awsCredentialsFile.path"))
     }
 }

@@ -113,8 +113,12 @@ struct AWSCredentialsFileRendererTests {
     @Test("the output plan carries path and mode, and never prints contents")
     func plan() {
         let credentials = AWSCredentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "s", sessionToken: "t", expiration: Date(timeIntervalSince1970: 0))
-        let files = OutputPlan.files(for: OutputsConfiguration(awsCredentialsFile: .init(path: "/o/c", mode: 0o640)), credentials: .aws(credentials))
-        #expect(files.count == 1 && files[0].path == "/o/c" && files[0].mode == 0o640)
-        #expect("\(files[0])" == "FileWrite(awsCredentialsFile → /o/c, 173 bytes, mode 640)")
+        let token = IdentityToken(value: "h.p.s", claims: JWTClaims())
+        let outputs = OutputsConfiguration(awsCredentialsFile: .init(path: "/o/c", mode: 0o640), awsWebIdentityTokenFile: .init(path: "/o/t"))
+        let files = OutputPlan.files(for: outputs, outcome: ExchangeOutcome(credentials: .aws(credentials), token: token))
+        #expect(files.map(\.path) == ["/o/t", "/o/c"])
+        #expect(files[1].mode == 0o640 && files[0].mode == 0o600)
+        #expect(files[0].contents == Array("h.p.s".utf8))  // the raw JWT, no trailing newline
+        #expect("\(files[1])" == "FileWrite(awsCredentialsFile → /o/c, 173 bytes, mode 640)")
     }
 }
