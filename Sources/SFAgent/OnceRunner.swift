@@ -18,7 +18,7 @@ public struct OnceRunner: Sendable {
     public func run<C: Clock>(clock: C, random: SharedRandom, logger: Logger) async throws(TargetFailure) -> [(TargetExchange, ExchangeOutcome)] where C.Duration == Duration {
         let deadline = Duration.seconds(refresh.retryDeadlineSeconds)
         let backoff = Backoff(refresh)
-        // Targets exchange concurrently; results keep configuration order.
+        // Targets exchange concurrently; results are put back in configuration order.
         let outcomes = await withTaskGroup(of: (Int, Result<ExchangeOutcome, TargetFailure>).self) { group in
             for (index, exchange) in exchanges.enumerated() {
                 group.addTask {
@@ -29,9 +29,9 @@ public struct OnceRunner: Sendable {
                     }
                 }
             }
-            var results = [Result<ExchangeOutcome, TargetFailure>?](repeating: nil, count: exchanges.count)
-            for await (index, result) in group { results[index] = result }
-            return results.compactMap { $0 }
+            var collected: [(Int, Result<ExchangeOutcome, TargetFailure>)] = []
+            for await outcome in group { collected.append(outcome) }
+            return collected.sorted { $0.0 < $1.0 }.map(\.1)
         }
         var issued: [(TargetExchange, ExchangeOutcome)] = []
         for (exchange, outcome) in zip(exchanges, outcomes) {

@@ -123,9 +123,8 @@ public struct ConfigurationParser: Sendable {
         } else if let awsNode = entries["aws"] {
             provider = readAWS(awsNode, at: path + ".aws", r).map { .aws($0) }
         }
-        let outputs = r.required(entries, "outputs", at: path, parent: node).flatMap {
-            readOutputs($0, at: path + ".outputs", provider: providers.first, r)
-        }
+        // Optional: `credential-process` needs none; `agent` checks that every target has one.
+        let outputs = entries["outputs"].map { readOutputs($0, at: path + ".outputs", provider: providers.first, r) } ?? OutputsConfiguration()
         guard let name, Self.isValidTargetName(name), let provider, let outputs else { return nil }
         return TargetConfiguration(name: name, provider: provider, outputs: outputs)
     }

@@ -37,6 +37,10 @@ struct AgentCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger(global)
         let configuration = try loadConfiguration(config, logger: logger)
+        let idle = configuration.targets.filter { $0.outputs.kinds.isEmpty }.map(\.name)
+        guard idle.isEmpty else {
+            Composition.fail("configuration file \(config): target(s) \(idle.joined(separator: ", ")) have no outputs; the agent would have nothing to write (targets[].outputs, e.g. awsCredentialsFile)", code: 2)
+        }
         let now: @Sendable () -> Date = { Date() }
         let transport = CurlTransport(options: .init(
             extraCABundle: caBundle, proxy: ProxySettings.from(environment: ProcessEnvironment.current()),

@@ -122,3 +122,13 @@ struct AWSCredentialsFileRendererTests {
         #expect("\(files[1])" == "FileWrite(awsCredentialsFile → /o/c, 173 bytes, mode 640)")
     }
 }
+
+struct CredentialProcessRendererTests {
+    @Test("renders credential_process JSON version 1 with a Z expiration")
+    func golden() {
+        let credentials = AWSCredentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "se\"cret/+", sessionToken: "tok==",
+                                         expiration: Date(timeIntervalSince1970: 1_414_191_623.9))
+        #expect(CredentialProcessRenderer.render(credentials)
+            == #"{"Version":1,"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"se\"cret/+","SessionToken":"tok==","Expiration":"2014-10-24T23:00:23Z"}"#)
+    }
+}

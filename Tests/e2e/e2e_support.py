@@ -120,8 +120,16 @@ def agent_config(
     profile: str | None = None,
     mode: str | None = None,
     refresh: dict[str, Any] | None = None,
+    source: dict[str, Any] | None = None,
+    outputs: dict[str, Any] | None = None,
+    health_listen: str | None = None,
 ) -> dict[str, Any]:
-    """The contract's config document for one AWS target writing one credentials file."""
+    """The contract's config document for one AWS target writing one credentials file.
+
+    `source` replaces the `tokenFile` source (see `gcp_metadata_source`); `outputs` replaces the
+    target's outputs (`{}` for none, as `credential-process` allows); `health_listen` adds
+    `health: {listen: …}`.
+    """
     aws: dict[str, Any] = {"roleArn": role_arn}
     if region is not None:
         aws["region"] = region
@@ -136,13 +144,38 @@ def agent_config(
         out["profile"] = profile
     if mode is not None:
         out["mode"] = mode
+    target: dict[str, Any] = {"name": name, "aws": aws}
+    if outputs is None:
+        target["outputs"] = {"awsCredentialsFile": out}
+    elif outputs:
+        target["outputs"] = outputs
     doc: dict[str, Any] = {
-        "source": {"tokenFile": str(token_file)},
-        "targets": [{"name": name, "aws": aws, "outputs": {"awsCredentialsFile": out}}],
+        "source": source if source is not None else {"tokenFile": str(token_file)},
+        "targets": [target],
     }
     if refresh is not None:
         doc["refresh"] = refresh
+    if health_listen is not None:
+        doc["health"] = {"listen": health_listen}
     return doc
+
+
+def gcp_metadata_source(
+    endpoint: str | None,
+    *,
+    audience: str = AUDIENCE,
+    service_account: str | None = "default",
+    startup_wait_seconds: int | None = None,
+) -> dict[str, Any]:
+    """`source: {gcpMetadata: …}` for the config document (endpoint None: from GCE_METADATA_HOST)."""
+    settings: dict[str, Any] = {"audience": audience}
+    if endpoint is not None:
+        settings["endpoint"] = endpoint
+    if service_account is not None:
+        settings["serviceAccount"] = service_account
+    if startup_wait_seconds is not None:
+        settings["startupWaitSeconds"] = startup_wait_seconds
+    return {"gcpMetadata": settings}
 
 
 def write_config(path: Path, doc: dict[str, Any] | str) -> Path:

@@ -18,12 +18,27 @@ Stand-alone use (shell)::
     curl -s -X POST http://127.0.0.1:5005/_fake/script -d '[{"kind": "error", "code": "AccessDenied"}]'
     curl -s -X POST http://127.0.0.1:5005/_fake/reset       # forget requests, reply success again
 
+Verifying and relaying (what moto cannot do: check the token)::
+
+    with FakeSTS(verifier=JWTVerifier(metadata.jwks(), audiences={"sts.amazonaws.com"}),
+                 relay_to=moto.url) as sts:
+        ...  # ARWWI: signature (RS256 against the JWKS), aud, exp checked; InvalidIdentityToken /
+             # ExpiredTokenException as AWS words them otherwise; then moto answers (its credentials
+             # work for GetCallerIdentity at moto). Any other request is passed through to moto.
+        assert len(sts.arwwi_requests) == 1
+
+    python fake_sts.py --port 5005 --jwks-file jwks.json --audience sts.amazonaws.com --relay-to http://127.0.0.1:5000
+
+``date_offset_seconds`` shifts the ``Date`` header of every answer (clock-skew tests) and
+``latency_seconds`` delays every answer (concurrency tests).
+
 Replies are served in script order; once the script runs out, its last reply repeats. The default
-script is ``[success()]``. Bodies follow real AWS documents: ``AssumeRoleWithWebIdentityResponse``
+script is ``[success()]``. Verification and relaying apply to scripted successes only: a scripted
+error, status, hang or garbage reply is served as is (an outage). Bodies follow real AWS documents: ``AssumeRoleWithWebIdentityResponse``
 with ``AssumedRoleUser``, ``Credentials``, ``SubjectFromWebIdentityToken``, ``Audience``,
 ``Provider``, and query-protocol ``ErrorResponse`` envelopes (see shared/vectors/aws-sts).
 
-Only loopback addresses may be bound. Standard library only.
+Only loopback addresses may be bound, and only loopback addresses relayed to. Standard library only.
 """
 
 from __future__ import annotations
@@ -32,6 +47,9 @@ import argparse
 import base64
 import dataclasses
 import datetime as dt
+import email.utils
+import hashlib
+import hmac
 import ipaddress
 import json
 import secrets
@@ -40,8 +58,11 @@ import string
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
+import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from xml.sax.saxutils import escape
@@ -282,6 +303,138 @@ def error_document(code: str, message: str, status: int) -> str:
     )
 
 
+# --- verifying the web identity token ----------------------------------------------------------
+
+# InvalidIdentityToken message AWS documents for a token it cannot validate (bad signature, unknown key).
+UNVERIFIABLE_TOKEN_MESSAGE = (
+    "The web identity token that was passed could not be validated by AWS. Get a new identity token "
+    "from the identity provider and then retry the request."
+)
+# DER prefix of a PKCS#1 v1.5 DigestInfo for SHA-256 (RFC 8017, section 9.2, note 1).
+_SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def rs256_verify(signing_input: bytes, signature: bytes, n: int, e: int) -> bool:
+    """RSASSA-PKCS1-v1_5 with SHA-256, from first principles (keeps this fake stdlib-only)."""
+    k = (n.bit_length() + 7) // 8
+    if len(signature) != k:
+        return False
+    s = int.from_bytes(signature, "big")
+    if s >= n:
+        return False
+    encoded = pow(s, e, n).to_bytes(k, "big")
+    digest = _SHA256_DIGEST_INFO + hashlib.sha256(signing_input).digest()
+    expected = b"\x00\x01" + b"\xff" * (k - 3 - len(digest)) + b"\x00" + digest
+    return hmac.compare_digest(encoded, expected)
+
+
+class TokenRejected(Exception):
+    """Why STS would refuse the token: an AWS error code and message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class JWTVerifier:
+    """Checks a web identity token as STS does for an OIDC provider: RS256 signature against the
+    provider's JWKS (by ``kid``), ``aud`` among the allowed audiences, ``exp`` in the future, and
+    (when ``issuers`` is given) a known ``iss``."""
+
+    def __init__(self, jwks: dict[str, Any], audiences: set[str], issuers: set[str] | None = None,
+                 leeway_seconds: int = 0) -> None:
+        self.keys: dict[str, tuple[int, int]] = {}
+        for jwk in jwks.get("keys", []):
+            if jwk.get("kty") == "RSA":
+                n = int.from_bytes(_b64url_decode(jwk["n"]), "big")
+                e = int.from_bytes(_b64url_decode(jwk["e"]), "big")
+                self.keys[jwk.get("kid", "")] = (n, e)
+        self.audiences = set(audiences)
+        self.issuers = set(issuers) if issuers is not None else None
+        self.leeway = leeway_seconds
+
+    def verify(self, token: str, now: float | None = None) -> dict[str, Any]:
+        """The token's claims, or TokenRejected with the error STS would answer."""
+        now = time.time() if now is None else now
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise TokenRejected("InvalidIdentityToken", UNVERIFIABLE_TOKEN_MESSAGE)
+        try:
+            header = json.loads(_b64url_decode(parts[0]))
+            claims = json.loads(_b64url_decode(parts[1]))
+            signature = _b64url_decode(parts[2])
+        except (ValueError, UnicodeDecodeError):
+            raise TokenRejected("InvalidIdentityToken", UNVERIFIABLE_TOKEN_MESSAGE) from None
+        if not isinstance(header, dict) or not isinstance(claims, dict) or header.get("alg") != "RS256":
+            raise TokenRejected("InvalidIdentityToken", UNVERIFIABLE_TOKEN_MESSAGE)
+        key = self.keys.get(header.get("kid", ""))
+        if key is None or not rs256_verify(f"{parts[0]}.{parts[1]}".encode(), signature, *key):
+            raise TokenRejected("InvalidIdentityToken", UNVERIFIABLE_TOKEN_MESSAGE)
+        issuer = str(claims.get("iss", ""))
+        if self.issuers is not None and issuer not in self.issuers:
+            raise TokenRejected(
+                "InvalidIdentityToken",
+                f"No OpenIDConnect provider found in your account for {issuer}",
+            )
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if not any(a in self.audiences for a in audiences):
+            raise TokenRejected("InvalidIdentityToken", "Incorrect token audience")
+        exp = claims.get("exp")
+        if not isinstance(exp, (int, float)) or exp + self.leeway <= now:
+            raise TokenRejected(
+                "ExpiredTokenException",
+                f"Token expired: current date/time {int(now)} must be before the expiration date/time{exp}",
+            )
+        return claims
+
+
+# --- relaying to moto --------------------------------------------------------------------------
+
+_HOP_BY_HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "accept-encoding"}
+
+
+def relay(base_url: str, method: str, path_and_query: str, headers: dict[str, str], body: bytes,
+          timeout: float = 30) -> tuple[int, bytes, str]:
+    """Forward one request to a loopback server (moto); (status, body, content type) of its answer."""
+    host = urllib.parse.urlsplit(base_url).hostname or ""
+    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"relays go to loopback only, not {host}")
+    forwarded = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
+    request = urllib.request.Request(base_url.rstrip("/") + path_and_query, data=body if method == "POST" else None,
+                                     headers=forwarded, method=method)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.status, response.read(), response.headers.get("Content-Type", "text/xml")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers.get("Content-Type", "text/xml")
+
+
+def credentials_from_xml(xml: bytes) -> IssuedCredentials | None:
+    """The credentials in an AssumeRoleWithWebIdentityResponse (e.g. moto's), if any."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return None
+
+    def find(name: str) -> str:
+        for element in root.iter():
+            if element.tag.rsplit("}", 1)[-1] == name:
+                return element.text or ""
+        return ""
+
+    if not find("AccessKeyId"):
+        return None
+    return IssuedCredentials(find("AccessKeyId"), find("SecretAccessKey"), find("SessionToken"),
+                             find("Expiration"), find("Arn"))
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeSTS/1.0"
@@ -294,6 +447,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         if self.fake.verbose:
             sys.stderr.write("fake_sts: " + (format % args) + "\n")
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header, shifted by the fake's ``date_offset_seconds`` (clock-skew tests)."""
+        when = time.time() if timestamp is None else timestamp
+        return email.utils.formatdate(when + self.fake.date_offset_seconds, usegmt=True)
 
     def _send(self, status: int, body: str, content_type: str, request_id: str | None = None) -> None:
         data = body.encode()
@@ -335,14 +493,40 @@ class _Handler(BaseHTTPRequestHandler):
             form=form,
             time=time.time(),
         )
+        if self.fake.relay_to and form.get("Action") != "AssumeRoleWithWebIdentity":
+            # Anything but the exchange (GetCallerIdentity, S3, …) goes straight to moto, unscripted.
+            self.fake._record_passthrough(request)
+            status, data, content_type = relay(self.fake.relay_to, method, self.path, dict(self.headers.items()),
+                                               body.encode())
+            self._send(status, data.decode("utf-8", "replace"), content_type)
+            return
         reply = self.fake._record(request)
-        self._answer(reply, form)
+        if self.fake.latency_seconds:
+            self.fake._stopping.wait(self.fake.latency_seconds)
+        self._answer(reply, form, method, body)
 
-    def _answer(self, reply: Reply, form: dict[str, str]) -> None:
+    def _answer(self, reply: Reply, form: dict[str, str], method: str = "POST", body: str = "") -> None:
         if reply.kind == "hang":
             self.fake._stopping.wait(reply.seconds)
+            if self.fake._stopping.is_set():
+                self.close_connection = True
+                return
             reply = success()
-        if reply.kind == "success":
+        if reply.kind == "success" and self.fake.verifier is not None:
+            try:
+                self.fake.verifier.verify(form.get("WebIdentityToken", ""))
+            except TokenRejected as rejection:
+                self.fake._reject(rejection)
+                self._send(400, error_document(rejection.code, rejection.message, 400), "text/xml")
+                return
+        if reply.kind == "success" and self.fake.relay_to:
+            status, data, content_type = relay(self.fake.relay_to, method, self.path, dict(self.headers.items()),
+                                               body.encode())
+            creds = credentials_from_xml(data) if status == 200 else None
+            if creds is not None:
+                self.fake._issue(creds)
+            self._send(status, data.decode("utf-8", "replace"), content_type)
+        elif reply.kind == "success":
             xml, creds = success_document(form, reply)
             self.fake._issue(creds)
             self._send(200, xml, "text/xml")
@@ -381,10 +565,26 @@ class _Server(ThreadingHTTPServer):
 class FakeSTS:
     """A fake STS endpoint on 127.0.0.1; ``port=0`` picks a free port."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        verbose: bool = False,
+        *,
+        verifier: JWTVerifier | None = None,
+        relay_to: str | None = None,
+        date_offset_seconds: float = 0.0,
+        latency_seconds: float = 0.0,
+    ) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"fake STS binds loopback only, not {host}")
         self.verbose = verbose
+        self.verifier = verifier
+        self.relay_to = relay_to
+        self.date_offset_seconds = date_offset_seconds
+        self.latency_seconds = latency_seconds
+        self._passthrough: list[RecordedRequest] = []
+        self._rejections: list[TokenRejected] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._script: list[Reply] = [success()]
@@ -439,6 +639,8 @@ class FakeSTS:
             self._served = 0
             self._requests.clear()
             self._issued.clear()
+            self._passthrough.clear()
+            self._rejections.clear()
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -449,6 +651,31 @@ class FakeSTS:
     def issued(self) -> list[IssuedCredentials]:
         with self._lock:
             return list(self._issued)
+
+    @property
+    def arwwi_requests(self) -> list[RecordedRequest]:
+        """The AssumeRoleWithWebIdentity calls received (whatever was answered)."""
+        return [r for r in self.requests if r.form.get("Action") == "AssumeRoleWithWebIdentity"]
+
+    @property
+    def passthrough(self) -> list[RecordedRequest]:
+        """Requests relayed to moto unscripted (relay mode: everything but AssumeRoleWithWebIdentity)."""
+        with self._lock:
+            return list(self._passthrough)
+
+    @property
+    def rejections(self) -> list[TokenRejected]:
+        """Tokens the verifier refused, in order."""
+        with self._lock:
+            return list(self._rejections)
+
+    def _record_passthrough(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._passthrough.append(request)
+
+    def _reject(self, rejection: TokenRejected) -> None:
+        with self._lock:
+            self._rejections.append(rejection)
 
     def _record(self, request: RecordedRequest) -> Reply:
         with self._lock:
@@ -490,10 +717,20 @@ def main(argv: list[str] | None = None) -> int:
         help="scripted reply, repeatable, served in order (last repeats): success, garbage, hang[:SECONDS], "
         "verification-key, an HTTP status like 503[:BODY], or an AWS error code like AccessDenied[:MESSAGE]",
     )
+    parser.add_argument("--jwks-file", help="verify AssumeRoleWithWebIdentity tokens against this JWKS (JSON file)")
+    parser.add_argument("--audience", action="append", default=[], help="accepted token audience (repeatable; "
+                        "default sts.amazonaws.com); used with --jwks-file")
+    parser.add_argument("--relay-to", help="after verification, forward requests to this loopback URL (moto)")
+    parser.add_argument("--date-offset", type=float, default=0.0, help="shift the Date header by SECONDS")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     args = parser.parse_args(argv)
 
-    fake = FakeSTS(args.host, args.port, verbose=args.verbose)
+    verifier = None
+    if args.jwks_file:
+        with open(args.jwks_file) as f:
+            verifier = JWTVerifier(json.load(f), set(args.audience or ["sts.amazonaws.com"]))
+    fake = FakeSTS(args.host, args.port, verbose=args.verbose, verifier=verifier, relay_to=args.relay_to,
+                   date_offset_seconds=args.date_offset)
     if args.reply:
         fake.script(*(reply_from_word(w) for w in args.reply))
 

@@ -1,0 +1,132 @@
+import ArgumentParser
+import FoundationEssentials
+import Logging
+import SFAgent
+import SFCore
+import SFCrypto
+import SFHTTP
+import SFOutputs
+
+/// `skyferry credential-process`: AWS `credential_process` JSON on stdout, for `~/.aws/config`.
+///
+/// Results are cached per configuration and target in an owner-only file and reused while
+/// `CredentialCachePolicy` allows, under an exclusive lock, so SDKs calling often (or several at once)
+/// make one STS call per refresh window. Nothing is printed unless the credentials are complete and valid.
+struct CredentialProcessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credential-process",
+        abstract: "Print AWS credential_process JSON for an AWS target (for credential_process = skyferry credential-process …).",
+        discussion: """
+            Exit codes: as for `agent --once`. Outputs configured for the target are not written. \
+            Logs go to stderr at warning level and above unless --log-level says otherwise.
+            """)
+
+    @Option(name: .long, help: "Path of the YAML configuration file.")
+    var config: String
+
+    @Option(name: .long, help: "The AWS target to print credentials for (needed when the configuration has several).")
+    var target: String?
+
+    @Option(name: .long, help: "Directory of the credential cache (default: $XDG_CACHE_HOME/skyferry, else ~/.cache/skyferry).")
+    var cacheDir: String?
+
+    @Flag(name: .long, help: "Do not read or write the cache: exchange on every call.")
+    var noCache = false
+
+    @Option(name: .long, help: "Extra PEM CA bundle to trust, in addition to the system store, for HTTPS endpoints.")
+    var caBundle: String?
+
+    @Option(name: .long, help: "Lowest level logged on stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: LogLevelArgument = .init(.warning)
+
+    @Option(name: .long, help: "Log line format on stderr: text or json.")
+    var logFormat: LogFormat = .text
+
+    func run() async throws {
+        var global = GlobalOptions()
+        global.logLevel = logLevel
+        global.logFormat = logFormat
+        let logger = makeLogger(global)
+        let configuration = try loadConfiguration(config, logger: logger)
+        let awsTargets = configuration.targets.filter { if case .aws = $0.provider { return true } else { return false } }
+        let chosen: TargetConfiguration
+        if let target {
+            guard let match = awsTargets.first(where: { $0.name == target }) else {
+                Composition.fail("\(config): no AWS target named \"\(target)\" (AWS targets: \(awsTargets.map(\.name).joined(separator: ", ")))", code: 2)
+            }
+            chosen = match
+        } else {
+            guard awsTargets.count == 1 else {
+                Composition.fail("\(config) has \(awsTargets.count) AWS targets (\(awsTargets.map(\.name).joined(separator: ", "))); choose one with --target", code: 2)
+            }
+            chosen = awsTargets[0]
+        }
+
+        let now: @Sendable () -> Date = { Date() }
+        let environment = ProcessEnvironment.current()
+        let transport = CurlTransport(options: .init(extraCABundle: caBundle, proxy: ProxySettings.from(environment: environment),
+                                                     userAgent: "skyferry/\(Skyferry.version)"))
+        let random = SharedRandom { SecureRandom.bytes(8).withUnsafeBytes { $0.load(as: UInt64.self) } }
+        var single = configuration
+        single.targets = [chosen]
+        let exchange = Composition.exchanges(single, transport: transport, metrics: AgentMetrics(targets: [chosen.name]),
+                                             now: now, random: random, logger: logger)[0]
+        let deadline = Duration.seconds(configuration.refresh.retryDeadlineSeconds)
+
+        func exchangeNow() async -> AWSCredentials {
+            do {
+                let outcome = try await exchange.exchange(deadline: deadline, backoff: Backoff(configuration.refresh),
+                                                          clock: ContinuousClock(), random: random, logger: logger)
+                guard case .aws(let credentials) = outcome.credentials else {
+                    Composition.fail("target \"\(chosen.name)\" did not produce AWS credentials", code: 1)
+                }
+                return credentials
+            } catch {
+                Composition.fail("\(error)", code: Composition.exitCode(for: error.kind))
+            }
+        }
+
+        let credentials: AWSCredentials
+        if noCache {
+            credentials = await exchangeNow()
+        } else {
+            guard let directory = cacheDir ?? CredentialProcessCache.defaultDirectory(environment: environment) else {
+                Composition.fail("no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME, or pass --no-cache", code: 2)
+            }
+            let key = Hex.lower(Digest.sha256(Array("\(Self.absolute(config))\u{0}\(chosen.name)".utf8)).prefix(12))
+            let cache = CredentialProcessCache(path: "\(directory)/credential-process-\(chosen.name)-\(key).json")
+            do {
+                credentials = try await cache.withLock(timeout: deadline + .seconds(5)) {
+                    if let entry = cache.read(), CredentialCachePolicy.isReusable(
+                        issuedAt: Date(timeIntervalSince1970: entry.issuedAt), expiration: Date(timeIntervalSince1970: entry.expiration), now: now()) {
+                        logger.debug("credentials served from cache", metadata: ["file.path": "\(cache.path)", "target.name": "\(chosen.name)"])
+                        return entry.credentials
+                    }
+                    let issuedAt = now()
+                    let fresh = await exchangeNow()
+                    do {
+                        try cache.write(.init(fresh, issuedAt: issuedAt))
+                    } catch {
+                        // A cache that cannot be written costs an STS call next time, nothing more.
+                        logger.warning("cannot write the credential cache", metadata: ["error": "\(error)"])
+                    }
+                    return fresh
+                }
+            } catch {
+                Composition.fail("\(error)", code: 6)
+            }
+        }
+
+        // Never print credentials an SDK would reject as expired (it would call us again at once).
+        guard credentials.expiration.timeIntervalSince(now()) > 60 else {
+            Composition.fail("target \"\(chosen.name)\": the credentials STS issued expire at \(Timestamp.formatISO8601(credentials.expiration)), less than a minute from now; check this machine's clock", code: 5)
+        }
+        print(CredentialProcessRenderer.render(credentials))
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let cwd = ProcessEnvironment.current()["PWD"] ?? "."
+        return cwd + "/" + path
+    }
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Installs what building and testing Skyferry needs on Debian 12, idempotently:
+#   - Debian packages: the C libraries the Swift targets link (libcurl, libcrypto, libyaml),
+#     pkg-config, python3-venv, binutils (strip, for bench) and shellcheck (lint);
+#   - a Python venv at <repo>/.venv with the pinned test peers from scripts/requirements-test.txt
+#     (moto, awscli, boto3, pytest, PyJWT).
+# apt runs only when a package is missing; pip runs only when the requirements changed.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$repo_root/.venv"
+requirements="$repo_root/scripts/requirements-test.txt"
+stamp="$venv/.skyferry-requirements.sha256"
+
+apt_packages=(
+    libcurl4-openssl-dev
+    libssl-dev
+    libyaml-dev
+    pkg-config
+    python3-venv
+    binutils
+    shellcheck
+)
+
+log() { printf 'install-deps: %s\n' "$*" >&2; }
+
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        log "need root (or sudo) to run: $*"
+        return 1
+    fi
+}
+
+install_apt_packages() {
+    local missing=() pkg
+    for pkg in "${apt_packages[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+            missing+=("$pkg")
+        fi
+    done
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        log "Debian packages present"
+        return 0
+    fi
+    log "installing Debian packages: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The interpreter for the venv: the python3 on PATH if it can make venvs, else Debian's.
+pick_python() {
+    local candidate
+    for candidate in "$(command -v python3 || true)" /usr/bin/python3; do
+        if [[ -n $candidate && -x $candidate ]] && "$candidate" -c 'import venv, ensurepip' 2>/dev/null; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+    done
+    log "no python3 with the venv module found"
+    return 1
+}
+
+install_venv() {
+    local python want have=""
+    python="$(pick_python)"
+    want="$( { sha256sum "$requirements" | cut -d' ' -f1; "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
+    if [[ -f $stamp ]]; then
+        have="$(cat "$stamp")"
+    fi
+    if [[ $have == "$want" && -x $venv/bin/python ]] && "$venv/bin/python" -c 'import moto, boto3, awscli, jwt, pytest' 2>/dev/null; then
+        log "venv up to date: $venv"
+        return 0
+    fi
+    if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+        log "creating venv $venv with $python"
+        rm -rf "$venv"
+        "$python" -m venv "$venv"
+    fi
+    log "installing $requirements into $venv"
+    rm -f "$stamp"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"
+    printf '%s\n' "$want" >"$stamp"
+}
+
+install_apt_packages
+install_venv
