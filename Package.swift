@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "SFCrypto", dependencies: ["CSFCrypto"]),
         .target(name: "SFCore", dependencies: ["SFYAML"]),
         .target(name: "SFAWS", dependencies: ["SFCore", "SFCrypto"]),
-        .target(name: "SFGCP", dependencies: ["SFCore", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SFGCP", dependencies: ["SFCore", "SFAWS", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SFOutputs", dependencies: ["SFCore"]),
 
         // Edges: transport and the agent's I/O and lifecycle.

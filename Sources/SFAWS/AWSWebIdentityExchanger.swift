@@ -20,7 +20,15 @@ public struct AWSWebIdentityExchanger: CredentialExchanger {
     public var provider: String { "aws" }
     public var endpointDescription: String { endpoint.url }
 
-    public func exchange(_ token: IdentityToken) async throws -> IssuedCredentials {
+    public func exchange(_ identity: WorkloadIdentity) async throws -> IssuedCredentials {
+        guard case .token(let token) = identity else {
+            throw UnsupportedIdentityError(provider: "aws", identity: "AWS credentials (use an OIDC token source)")
+        }
+        return .aws(try await assumeRole(token))
+    }
+
+    /// `AssumeRoleWithWebIdentity` with this target's role, for the token.
+    public func assumeRole(_ token: IdentityToken) async throws -> AWSCredentials {
         let sessionName = AWSSessionName.resolve(configured: configuration.sessionName, claims: token.claims, now: now())
         let request = AssumeRoleWithWebIdentity.request(
             endpoint: endpoint, roleArn: configuration.roleArn, sessionName: sessionName,
@@ -32,6 +40,6 @@ public struct AWSWebIdentityExchanger: CredentialExchanger {
         } catch {
             throw STSError.transport(context, underlying: error)
         }
-        return .aws(try AssumeRoleWithWebIdentity.parse(status: response.status, body: response.body, context: context))
+        return try AssumeRoleWithWebIdentity.parse(status: response.status, body: response.body, context: context)
     }
 }

@@ -48,7 +48,7 @@ public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration 
                 _ = try writer.write(outcome, for: exchange.target)
                 let issuedAt = now()
                 let credentials = outcome.credentials
-                let expiration = outcome.expiration(includingToken: exchange.target.outputs.includesIdentityToken)
+                let expiration = outcome.expiration(for: exchange.target.outputs)
                 store.recordSuccess(name, credentials: credentials, at: issuedAt)
                 metrics.recordRefresh(name, kind: nil)
                 failures = 0

@@ -9,7 +9,7 @@ public struct OnceRunner: Sendable {
     public let refresh: RefreshConfiguration
     public let writer: OutputWriter
 
-    public init(exchanges: [TargetExchange], refresh: RefreshConfiguration, writer: OutputWriter = OutputWriter()) {
+    public init(exchanges: [TargetExchange], refresh: RefreshConfiguration, writer: OutputWriter) {
         self.exchanges = exchanges
         self.refresh = refresh
         self.writer = writer
@@ -42,7 +42,7 @@ public struct OnceRunner: Sendable {
             for file in files {
                 logger.info("credentials written", metadata: [
                     "target.name": "\(exchange.name)", "output": "\(file.output)", "file.path": "\(file.path)",
-                    "credential.expiration": "\(Timestamp.formatISO8601(outcome.expiration(includingToken: file.output == "awsWebIdentityTokenFile")))",
+                    "credential.expiration": "\(Timestamp.formatISO8601(outcome.expiration(for: exchange.target.outputs)))",
                 ])
             }
         }

@@ -4,14 +4,16 @@ import SFOutputs
 /// Writes a target's file outputs for freshly issued credentials.
 public struct OutputWriter: Sendable {
     public let writer: AtomicFileWriter
+    public let source: SourceConfiguration
 
-    public init(writer: AtomicFileWriter = AtomicFileWriter()) {
+    public init(source: SourceConfiguration, writer: AtomicFileWriter = AtomicFileWriter()) {
+        self.source = source
         self.writer = writer
     }
 
     /// Renders every file first (pure), then writes them one by one, each atomically.
     public func write(_ outcome: ExchangeOutcome, for target: TargetConfiguration) throws(TargetFailure) -> [FileWrite] {
-        let files = OutputPlan.files(for: target.outputs, outcome: outcome)
+        let files = OutputPlan.files(for: target, source: source, outcome: outcome)
         for file in files {
             do {
                 try writer.write(file.contents, to: file.path, mode: file.mode)

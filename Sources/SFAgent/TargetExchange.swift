@@ -5,10 +5,10 @@ import SFCore
 /// One target's way to credentials: fetch the identity token, exchange it. Retries live in `exchange(...)`.
 public struct TargetExchange: Sendable {
     public let target: TargetConfiguration
-    public let source: any IdentityTokenSource
+    public let source: any IdentitySource
     public let exchanger: any CredentialExchanger
 
-    public init(target: TargetConfiguration, source: any IdentityTokenSource, exchanger: any CredentialExchanger) {
+    public init(target: TargetConfiguration, source: any IdentitySource, exchanger: any CredentialExchanger) {
         self.target = target
         self.source = source
         self.exchanger = exchanger
@@ -18,20 +18,28 @@ public struct TargetExchange: Sendable {
 
     /// One attempt: a fresh token (re-read every time), one exchange.
     public func attempt(logger: Logger) async throws(TargetFailure) -> ExchangeOutcome {
-        let token: IdentityToken
+        let identity: WorkloadIdentity
         do {
-            token = try await source.fetchToken()
+            identity = try await source.fetchIdentity()
         } catch {
             throw TargetFailure(target: name, step: .source, underlying: error)
         }
-        logger.debug("identity token read", metadata: [
-            "target.name": "\(name)", "source": "\(source.origin)",
-            "token.iss": "\(token.claims.issuer ?? "-")", "token.sub": "\(token.claims.subject ?? "-")",
-            "token.aud": "\(token.claims.audiences.joined(separator: ","))",
-            "token.exp": "\(token.claims.expiresAt.map(Timestamp.formatISO8601) ?? "-")",
-        ])
+        switch identity {
+        case .token(let token):
+            logger.debug("identity token read", metadata: [
+                "target.name": "\(name)", "source": "\(source.origin)",
+                "token.iss": "\(token.claims.issuer ?? "-")", "token.sub": "\(token.claims.subject ?? "-")",
+                "token.aud": "\(token.claims.audiences.joined(separator: ","))",
+                "token.exp": "\(token.claims.expiresAt.map(Timestamp.formatISO8601) ?? "-")",
+            ])
+        case .aws(let credentials, let region):
+            logger.debug("AWS credentials resolved", metadata: [
+                "target.name": "\(name)", "source": "\(source.origin)", "aws.accessKeyId": "\(credentials.accessKeyID.prefix(4))…",
+                "aws.region": "\(region)", "credential.expiration": "\(Timestamp.formatISO8601(credentials.expiration))",
+            ])
+        }
         do {
-            return ExchangeOutcome(credentials: try await exchanger.exchange(token), token: token)
+            return ExchangeOutcome(credentials: try await exchanger.exchange(identity), identity: identity)
         } catch {
             throw TargetFailure(target: name, step: .exchange(provider: exchanger.provider, endpoint: exchanger.endpointDescription), underlying: error)
         }

@@ -23,13 +23,32 @@ public enum SourceConfiguration: Sendable, Equatable {
     case tokenFile(path: String)
     /// A Google-signed ID token from the GCE/GKE metadata server.
     case gcpMetadata(GCPMetadataSourceConfiguration)
+    /// AWS credentials from the AWS SDKs' credential chain (for GCP targets).
+    case aws(AWSSourceConfiguration)
 
     /// The `source.*` key, for messages and logs.
     public var kind: String {
         switch self {
         case .tokenFile: return "tokenFile"
         case .gcpMetadata: return "gcpMetadata"
+        case .aws: return "aws"
         }
+    }
+
+    /// The file holding the token, when the source is a file Google's libraries can read themselves.
+    public var tokenFilePath: String? {
+        if case .tokenFile(let path) = self { return path }
+        return nil
+    }
+}
+
+/// `source.aws`: environment, web identity, container credentials, then EC2 IMDSv2, as the AWS SDKs resolve them.
+public struct AWSSourceConfiguration: Sendable, Equatable {
+    /// The region to sign GetCallerIdentity for; nil: `AWS_REGION`, `AWS_DEFAULT_REGION`, then IMDS.
+    public var region: String?
+
+    public init(region: String? = nil) {
+        self.region = region
     }
 }
 
@@ -71,11 +90,49 @@ public struct TargetConfiguration: Sendable, Equatable {
 /// The cloud a target exchanges the identity at.
 public enum ProviderConfiguration: Sendable, Equatable {
     case aws(AWSTargetConfiguration)
+    case gcp(GCPTargetConfiguration)
 
     public var name: String {
         switch self {
         case .aws: return "aws"
+        case .gcp: return "gcp"
         }
+    }
+}
+
+/// `targets[].gcp`: workload identity federation (RFC 8693 at GCP STS), then optional impersonation.
+public struct GCPTargetConfiguration: Sendable, Equatable {
+    public static let defaultScopes = ["https://www.googleapis.com/auth/cloud-platform"]
+    public static let defaultSTSEndpoint = Endpoint(scheme: .https, host: "sts.googleapis.com", path: "/v1/token")
+    public static let defaultIAMEndpoint = Endpoint(scheme: .https, host: "iamcredentials.googleapis.com")
+
+    /// `//iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`.
+    public var audience: String
+    /// Impersonate this service account after the exchange (IAM Credentials `generateAccessToken`).
+    public var serviceAccount: String?
+    public var scopes: [String]
+    /// Lifetime of the impersonated token (600–43200; over 3600 needs the org policy exception).
+    public var lifetimeSeconds: Int?
+    public var stsEndpoint: Endpoint?
+    /// Base URL of IAM Credentials.
+    public var iamEndpoint: Endpoint?
+
+    public init(audience: String, serviceAccount: String? = nil, scopes: [String] = Self.defaultScopes, lifetimeSeconds: Int? = nil,
+                stsEndpoint: Endpoint? = nil, iamEndpoint: Endpoint? = nil) {
+        self.audience = audience
+        self.serviceAccount = serviceAccount
+        self.scopes = scopes
+        self.lifetimeSeconds = lifetimeSeconds
+        self.stsEndpoint = stsEndpoint
+        self.iamEndpoint = iamEndpoint
+    }
+
+    public var resolvedSTSEndpoint: Endpoint { stsEndpoint ?? Self.defaultSTSEndpoint }
+    public var resolvedIAMEndpoint: Endpoint { iamEndpoint ?? Self.defaultIAMEndpoint }
+
+    /// The `generateAccessToken` URL for the service account (also `service_account_impersonation_url`).
+    public var impersonationEndpoint: Endpoint? {
+        serviceAccount.map { resolvedIAMEndpoint.appendingPath("/v1/projects/-/serviceAccounts/\($0):generateAccessToken") }
     }
 }
 
@@ -108,10 +165,15 @@ public struct AWSTargetConfiguration: Sendable, Equatable {
 public struct OutputsConfiguration: Sendable, Equatable {
     public var awsCredentialsFile: AWSCredentialsFileOutputConfiguration?
     public var awsWebIdentityTokenFile: TokenFileOutputConfiguration?
+    public var gcpAccessTokenFile: TokenFileOutputConfiguration?
+    public var gcpExternalAccountFile: ExternalAccountFileOutputConfiguration?
 
-    public init(awsCredentialsFile: AWSCredentialsFileOutputConfiguration? = nil, awsWebIdentityTokenFile: TokenFileOutputConfiguration? = nil) {
+    public init(awsCredentialsFile: AWSCredentialsFileOutputConfiguration? = nil, awsWebIdentityTokenFile: TokenFileOutputConfiguration? = nil,
+                gcpAccessTokenFile: TokenFileOutputConfiguration? = nil, gcpExternalAccountFile: ExternalAccountFileOutputConfiguration? = nil) {
         self.awsCredentialsFile = awsCredentialsFile
         self.awsWebIdentityTokenFile = awsWebIdentityTokenFile
+        self.gcpAccessTokenFile = gcpAccessTokenFile
+        self.gcpExternalAccountFile = gcpExternalAccountFile
     }
 
     /// Output kinds that are set, by their config key.
@@ -119,6 +181,8 @@ public struct OutputsConfiguration: Sendable, Equatable {
         var kinds: [String] = []
         if awsCredentialsFile != nil { kinds.append("awsCredentialsFile") }
         if awsWebIdentityTokenFile != nil { kinds.append("awsWebIdentityTokenFile") }
+        if gcpAccessTokenFile != nil { kinds.append("gcpAccessTokenFile") }
+        if gcpExternalAccountFile != nil { kinds.append("gcpExternalAccountFile") }
         return kinds
     }
 
@@ -127,11 +191,31 @@ public struct OutputsConfiguration: Sendable, Equatable {
         var paths: [(String, String)] = []
         if let file = awsCredentialsFile { paths.append(("awsCredentialsFile.path", file.path)) }
         if let file = awsWebIdentityTokenFile { paths.append(("awsWebIdentityTokenFile.path", file.path)) }
+        if let file = gcpAccessTokenFile { paths.append(("gcpAccessTokenFile.path", file.path)) }
+        if let file = gcpExternalAccountFile {
+            paths.append(("gcpExternalAccountFile.path", file.path))
+            if let subject = file.subjectTokenPath { paths.append(("gcpExternalAccountFile.subjectTokenPath", subject)) }
+        }
         return paths
     }
 
     /// True when an output hands over the identity token itself (so its expiry matters for refreshes).
     public var includesIdentityToken: Bool { awsWebIdentityTokenFile != nil }
+}
+
+/// `outputs.gcpExternalAccountFile`: an `external_account` JSON for Google's libraries and gcloud.
+public struct ExternalAccountFileOutputConfiguration: Sendable, Equatable {
+    public var path: String
+    public var mode: UInt32
+    /// Where the agent keeps a fresh STS subject token for the libraries to read. Nil when the source is a
+    /// token file (the libraries read that file directly); otherwise resolved by the parser to `<path>.subject-token`.
+    public var subjectTokenPath: String?
+
+    public init(path: String, mode: UInt32 = 0o600, subjectTokenPath: String? = nil) {
+        self.path = path
+        self.mode = mode
+        self.subjectTokenPath = subjectTokenPath
+    }
 }
 
 /// An output that writes the source's identity token (a JWT) to a file, without a trailing newline.

@@ -26,7 +26,7 @@ public struct ConfigurationParser: Sendable {
     private func read(_ root: YAMLNode, _ r: ConfigurationReader) -> AgentConfiguration? {
         guard let top = r.mapping(root, at: "", allowed: ["source", "targets", "refresh", "health"]) else { return nil }
         let source = r.required(top, "source", at: "", parent: root).flatMap { readSource($0, r) }
-        let parsed = r.required(top, "targets", at: "", parent: root).flatMap { readTargets($0, r) }
+        let parsed = r.required(top, "targets", at: "", parent: root).flatMap { readTargets($0, source: source, r) }
         let refresh = top["refresh"].map { readRefresh($0, r) } ?? RefreshConfiguration()
         let health = top["health"].map { readHealth($0, r) }
         if let parsed { checkOutputPaths(parsed.targets, r) }
@@ -37,7 +37,7 @@ public struct ConfigurationParser: Sendable {
 
     // MARK: source
 
-    static let sourceKinds = ["tokenFile", "gcpMetadata"]
+    static let sourceKinds = ["tokenFile", "gcpMetadata", "aws"]
 
     private func readSource(_ node: YAMLNode, _ r: ConfigurationReader) -> SourceConfiguration? {
         guard let entries = r.mapping(node, at: "source", allowed: Self.sourceKinds) else { return nil }
@@ -50,6 +50,18 @@ public struct ConfigurationParser: Sendable {
             return r.string(value, at: "source.tokenFile").map { .tokenFile(path: $0) }
         case "gcpMetadata":
             return readGCPMetadata(value, r).map { .gcpMetadata($0) }
+        case "aws":
+            guard let entries = r.mapping(value, at: "source.aws", allowed: ["region"]) else { return nil }
+            var aws = AWSSourceConfiguration()
+            if let node = entries["region"] {
+                guard let region = r.string(node, at: "source.aws.region") else { return nil }
+                guard AWSPartition.isValidRegion(region) else {
+                    r.fail("source.aws.region", node, "\"\(region)\" is not an AWS region name (expected e.g. us-east-1, eu-west-2, cn-north-1)")
+                    return nil
+                }
+                aws.region = region
+            }
+            return .aws(aws)
         default:
             return nil
         }
@@ -83,7 +95,7 @@ public struct ConfigurationParser: Sendable {
     // MARK: targets
 
     /// The targets that parsed (with their nodes, for later checks), and whether all did.
-    private func readTargets(_ node: YAMLNode, _ r: ConfigurationReader) -> (targets: [(target: TargetConfiguration, index: Int, node: YAMLNode)], complete: Bool)? {
+    private func readTargets(_ node: YAMLNode, source: SourceConfiguration?, _ r: ConfigurationReader) -> (targets: [(target: TargetConfiguration, index: Int, node: YAMLNode)], complete: Bool)? {
         guard case .sequence(let items) = node.value else {
             r.fail("targets", node, "expected a list of targets, found \(node.shapeDescription)")
             return nil
@@ -97,7 +109,7 @@ public struct ConfigurationParser: Sendable {
         var complete = true
         for (index, item) in items.enumerated() {
             let path = "targets[\(index)]"
-            guard let target = readTarget(item, at: path, r) else { complete = false; continue }
+            guard let target = readTarget(item, at: path, source: source, r) else { complete = false; continue }
             if let first = seen[target.name] {
                 r.fail(path + ".name", item, "duplicate target name \"\(target.name)\" (also targets[\(first)]); names must be unique")
                 complete = false
@@ -108,9 +120,9 @@ public struct ConfigurationParser: Sendable {
         return (targets, complete)
     }
 
-    static let providerKinds = ["aws"]
+    static let providerKinds = ["aws", "gcp"]
 
-    private func readTarget(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> TargetConfiguration? {
+    private func readTarget(_ node: YAMLNode, at path: String, source: SourceConfiguration?, _ r: ConfigurationReader) -> TargetConfiguration? {
         guard let entries = r.mapping(node, at: path, allowed: ["name"] + Self.providerKinds + ["outputs"]) else { return nil }
         let name = r.required(entries, "name", at: path, parent: node).flatMap { r.string($0, at: path + ".name") }
         if let name, !Self.isValidTargetName(name) {
@@ -122,9 +134,15 @@ public struct ConfigurationParser: Sendable {
             r.fail(path, node, "exactly one provider key is required (one of: \(Self.providerKinds.joined(separator: ", "))), found \(providers.isEmpty ? "none" : providers.joined(separator: ", "))")
         } else if let awsNode = entries["aws"] {
             provider = readAWS(awsNode, at: path + ".aws", r).map { .aws($0) }
+            if case .aws = source {
+                r.fail(path + ".aws", awsNode, "an aws source feeds GCP targets only (AWS-to-AWS role chaining is not what Skyferry is for); use a tokenFile or gcpMetadata source")
+                provider = nil
+            }
+        } else if let gcpNode = entries["gcp"] {
+            provider = readGCP(gcpNode, at: path + ".gcp", r).map { .gcp($0) }
         }
         // Optional: `credential-process` needs none; `agent` checks that every target has one.
-        let outputs = entries["outputs"].map { readOutputs($0, at: path + ".outputs", provider: providers.first, r) } ?? OutputsConfiguration()
+        let outputs = entries["outputs"].map { readOutputs($0, at: path + ".outputs", provider: providers.first, source: source, r) } ?? OutputsConfiguration()
         guard let name, Self.isValidTargetName(name), let provider, let outputs else { return nil }
         return TargetConfiguration(name: name, provider: provider, outputs: outputs)
     }
@@ -222,9 +240,11 @@ public struct ConfigurationParser: Sendable {
 
     // MARK: outputs
 
-    static let outputKinds: [(key: String, provider: String)] = [("awsCredentialsFile", "aws"), ("awsWebIdentityTokenFile", "aws")]
+    static let outputKinds: [(key: String, provider: String)] = [
+        ("awsCredentialsFile", "aws"), ("awsWebIdentityTokenFile", "aws"), ("gcpAccessTokenFile", "gcp"), ("gcpExternalAccountFile", "gcp"),
+    ]
 
-    private func readOutputs(_ node: YAMLNode, at path: String, provider: String?, _ r: ConfigurationReader) -> OutputsConfiguration? {
+    private func readOutputs(_ node: YAMLNode, at path: String, provider: String?, source: SourceConfiguration?, _ r: ConfigurationReader) -> OutputsConfiguration? {
         guard let entries = r.mapping(node, at: path, allowed: Self.outputKinds.map(\.key)) else { return nil }
         guard !entries.isEmpty else {
             r.fail(path, node, "at least one output is required (one of: \(Self.outputKinds.map(\.key).joined(separator: ", ")))")
@@ -243,6 +263,14 @@ public struct ConfigurationParser: Sendable {
         if let node = entries["awsWebIdentityTokenFile"] {
             outputs.awsWebIdentityTokenFile = readTokenFileOutput(node, at: path + ".awsWebIdentityTokenFile", r)
             if outputs.awsWebIdentityTokenFile == nil { ok = false }
+        }
+        if let node = entries["gcpAccessTokenFile"] {
+            outputs.gcpAccessTokenFile = readTokenFileOutput(node, at: path + ".gcpAccessTokenFile", r)
+            if outputs.gcpAccessTokenFile == nil { ok = false }
+        }
+        if let node = entries["gcpExternalAccountFile"] {
+            outputs.gcpExternalAccountFile = readExternalAccountOutput(node, at: path + ".gcpExternalAccountFile", source: source, r)
+            if outputs.gcpExternalAccountFile == nil { ok = false }
         }
         return ok ? outputs : nil
     }
@@ -268,6 +296,107 @@ public struct ConfigurationParser: Sendable {
             if let mode = readMode(node, at: path + ".mode", r) { output.mode = mode } else { ok = false }
         }
         return ok ? output : nil
+    }
+
+    private func readExternalAccountOutput(_ node: YAMLNode, at path: String, source: SourceConfiguration?, _ r: ConfigurationReader) -> ExternalAccountFileOutputConfiguration? {
+        guard let entries = r.mapping(node, at: path, allowed: ["path", "mode", "subjectTokenPath"]) else { return nil }
+        guard let filePath = r.required(entries, "path", at: path, parent: node).flatMap({ r.string($0, at: path + ".path") }) else { return nil }
+        var output = ExternalAccountFileOutputConfiguration(path: filePath)
+        if let node = entries["mode"] {
+            guard let mode = readMode(node, at: path + ".mode", r) else { return nil }
+            output.mode = mode
+        }
+        let subject = entries["subjectTokenPath"].flatMap { r.string($0, at: path + ".subjectTokenPath") }
+        if case .tokenFile(let tokenPath) = source {
+            if subject != nil {
+                r.fail(path + ".subjectTokenPath", entries["subjectTokenPath"], "with a tokenFile source the external_account file points at \(tokenPath) itself; remove subjectTokenPath")
+                return nil
+            }
+        } else {
+            // The agent keeps a fresh subject token here (a JWT, or a signed GetCallerIdentity valid for 15 minutes).
+            output.subjectTokenPath = subject ?? filePath + ".subject-token"
+        }
+        return output
+    }
+
+    private func readGCP(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> GCPTargetConfiguration? {
+        let keys = ["audience", "serviceAccount", "scopes", "lifetimeSeconds", "stsEndpoint", "iamEndpoint"]
+        guard let entries = r.mapping(node, at: path, allowed: keys) else { return nil }
+        var ok = true
+        let audience = r.required(entries, "audience", at: path, parent: node).flatMap { r.string($0, at: path + ".audience") }
+        if let audience, let problem = Self.audienceProblem(audience) {
+            r.fail(path + ".audience", entries["audience"], problem)
+            ok = false
+        }
+        var gcp = GCPTargetConfiguration(audience: audience ?? "")
+        if audience == nil { ok = false }
+        if let node = entries["serviceAccount"] {
+            if let account = r.string(node, at: path + ".serviceAccount"), Self.isServiceAccountEmail(account) {
+                gcp.serviceAccount = account
+            } else {
+                r.fail(path + ".serviceAccount", node, "expected a service account email such as reader@my-project.iam.gserviceaccount.com, found \(r.describe(node))")
+                ok = false
+            }
+        }
+        if let node = entries["scopes"] {
+            if case .sequence(let items) = node.value, !items.isEmpty {
+                let scopes = items.enumerated().compactMap { r.string($0.element, at: "\(path).scopes[\($0.offset)]") }
+                if scopes.count == items.count, scopes.allSatisfy({ $0.hasPrefix("https://") || $0 == "openid" || $0 == "email" }) {
+                    gcp.scopes = scopes
+                } else {
+                    r.fail(path + ".scopes", node, "expected OAuth scope URLs such as https://www.googleapis.com/auth/cloud-platform")
+                    ok = false
+                }
+            } else {
+                r.fail(path + ".scopes", node, "expected a non-empty list of OAuth scopes, found \(node.shapeDescription)")
+                ok = false
+            }
+        }
+        if let node = entries["lifetimeSeconds"] {
+            if let lifetime = r.integer(node, at: path + ".lifetimeSeconds", range: 600...43_200) {
+                gcp.lifetimeSeconds = lifetime
+                if gcp.serviceAccount == nil && entries["serviceAccount"] == nil {
+                    r.fail(path + ".lifetimeSeconds", node, "lifetimeSeconds applies to impersonated tokens only (STS tokens last 1 h); set serviceAccount or remove it")
+                    ok = false
+                }
+            } else { ok = false }
+        }
+        if let node = entries["stsEndpoint"] {
+            if let endpoint = readEndpoint(node, at: path + ".stsEndpoint", r) { gcp.stsEndpoint = endpoint } else { ok = false }
+        }
+        if let node = entries["iamEndpoint"] {
+            if let endpoint = readEndpoint(node, at: path + ".iamEndpoint", r) { gcp.iamEndpoint = endpoint } else { ok = false }
+        }
+        return ok ? gcp : nil
+    }
+
+    /// Why a workload identity provider's resource name is wrong, or nil when it is right.
+    static func audienceProblem(_ audience: String) -> String? {
+        let expected = "expected //iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER"
+        var text = Substring(audience)
+        if text.hasPrefix("https:") { text = text.dropFirst(6) }
+        guard text.hasPrefix("//iam.googleapis.com/") else {
+            return "\"\(audience)\" is not a workload identity provider name (\(expected))"
+        }
+        let parts = text.dropFirst("//iam.googleapis.com/".count).split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 6, parts[0] == "locations", parts[2] == "workforcePools", parts[4] == "providers", !parts[3].isEmpty, !parts[5].isEmpty {
+            return nil  // a workforce pool provider
+        }
+        guard parts.count == 8, parts[0] == "projects", parts[2] == "locations", parts[4] == "workloadIdentityPools", parts[6] == "providers",
+              !parts[5].isEmpty, !parts[7].isEmpty
+        else {
+            return "\"\(audience)\" is not a workload identity provider name (\(expected))"
+        }
+        guard !parts[1].isEmpty, parts[1].allSatisfy(\.isASCIIDigit) else {
+            return "\"\(audience)\" names the project \"\(parts[1])\"; GCP STS needs the project number, not its id (gcloud projects describe \(parts[1]) --format='value(projectNumber)')"
+        }
+        return nil
+    }
+
+    static func isServiceAccountEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && text.allSatisfy { $0.isASCII && !$0.isWhitespace && $0 != "/" && $0 != ":" }
     }
 
     private func readTokenFileOutput(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> TokenFileOutputConfiguration? {

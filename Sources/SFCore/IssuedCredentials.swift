@@ -32,36 +32,80 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
 /// What a target's exchange produced. Outputs render from this.
 public enum IssuedCredentials: Sendable, Equatable, CustomStringConvertible {
     case aws(AWSCredentials)
+    case gcp(GCPAccessToken)
 
     public var expiration: Date {
         switch self {
         case .aws(let credentials): return credentials.expiration
+        case .gcp(let token): return token.expiration
         }
     }
 
     public var description: String {
         switch self {
         case .aws(let credentials): return credentials.description
+        case .gcp(let token): return token.description
         }
     }
 }
 
-/// One successful exchange: the credentials, and the identity token they were obtained with
-/// (outputs such as `awsWebIdentityTokenFile` hand the token itself over).
+/// A Google OAuth access token (from STS, or impersonating a service account). Secret-bearing.
+public struct GCPAccessToken: Sendable, Equatable, CustomStringConvertible {
+    public var token: String
+    public var expiration: Date
+    /// The impersonated service account, when there is one.
+    public var serviceAccount: String?
+    public var scopes: [String]
+    /// The STS subject token the exchange used (a JWT, or a signed GetCallerIdentity request), so an
+    /// `external_account` file can point Google's libraries at a copy of it; and until when it is usable.
+    public var subjectToken: String
+    public var subjectTokenExpiration: Date?
+
+    public init(token: String, expiration: Date, serviceAccount: String? = nil, scopes: [String] = [],
+                subjectToken: String = "", subjectTokenExpiration: Date? = nil) {
+        self.token = token
+        self.expiration = expiration
+        self.serviceAccount = serviceAccount
+        self.scopes = scopes
+        self.subjectToken = subjectToken
+        self.subjectTokenExpiration = subjectTokenExpiration
+    }
+
+    public var description: String {
+        "GCPAccessToken(<redacted>\(serviceAccount.map { " for \($0)" } ?? ""), expires \(Timestamp.formatISO8601(expiration)))"
+    }
+}
+
+/// One successful exchange: the credentials, and the identity they were obtained with
+/// (outputs such as `awsWebIdentityTokenFile` hand the identity token itself over).
 public struct ExchangeOutcome: Sendable, Equatable, CustomStringConvertible {
     public var credentials: IssuedCredentials
-    public var token: IdentityToken
+    public var identity: WorkloadIdentity
 
-    public init(credentials: IssuedCredentials, token: IdentityToken) {
+    public init(credentials: IssuedCredentials, identity: WorkloadIdentity) {
         self.credentials = credentials
-        self.token = token
+        self.identity = identity
     }
 
-    /// When the outputs stop being valid: the credentials' expiry, or the token's if it is handed over and expires first.
-    public func expiration(includingToken: Bool) -> Date {
-        guard includingToken, let tokenExpiry = token.claims.expiresAt else { return credentials.expiration }
-        return min(tokenExpiry, credentials.expiration)
+    /// The identity's JWT, when it is one.
+    public var token: IdentityToken? {
+        if case .token(let token) = identity { return token }
+        return nil
     }
 
-    public var description: String { "ExchangeOutcome(\(credentials), \(token))" }
+    /// When the outputs stop being valid: the credentials' expiry, or that of anything else they hand over
+    /// (the identity token, an agent-kept STS subject token) if it expires first. Refreshes are planned from this.
+    public func expiration(for outputs: OutputsConfiguration) -> Date {
+        var earliest = credentials.expiration
+        if outputs.includesIdentityToken, let identityExpiry = identity.expiration {
+            earliest = min(earliest, identityExpiry)
+        }
+        if outputs.gcpExternalAccountFile?.subjectTokenPath != nil, case .gcp(let access) = credentials,
+           let subjectExpiry = access.subjectTokenExpiration {
+            earliest = min(earliest, subjectExpiry)
+        }
+        return earliest
+    }
+
+    public var description: String { "ExchangeOutcome(\(credentials), \(identity))" }
 }

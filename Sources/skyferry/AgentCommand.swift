@@ -55,7 +55,7 @@ struct AgentCommand: AsyncParsableCommand {
 
         if once {
             do {
-                _ = try await OnceRunner(exchanges: exchanges, refresh: configuration.refresh)
+                _ = try await OnceRunner(exchanges: exchanges, refresh: configuration.refresh, writer: OutputWriter(source: configuration.source))
                     .run(clock: ContinuousClock(), random: random, logger: logger)
             } catch {
                 Composition.fail("\(error)", code: Composition.exitCode(for: error.kind))
@@ -67,7 +67,7 @@ struct AgentCommand: AsyncParsableCommand {
         let store = CredentialStore(targets: targets)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = exchanges.map { exchange in
             .init(service: CredentialRotator(
-                exchange: exchange, store: store, metrics: metrics, writer: OutputWriter(), refresh: configuration.refresh,
+                exchange: exchange, store: store, metrics: metrics, writer: OutputWriter(source: configuration.source), refresh: configuration.refresh,
                 clock: ContinuousClock(), now: now, random: random, logger: logger))
         }
         if let health = configuration.health {
@@ -96,13 +96,15 @@ enum Composition {
             switch target.provider {
             case .aws(let aws):
                 exchanger = AWSWebIdentityExchanger(configuration: aws, transport: measured, requestTimeout: timeout, now: now)
+            case .gcp(let gcp):
+                exchanger = GCPFederationExchanger(configuration: gcp, transport: measured, requestTimeout: timeout, now: now)
             }
             return TargetExchange(target: target, source: source, exchanger: exchanger)
         }
     }
 
     static func makeSource(_ source: SourceConfiguration, transport: any HTTPTransport, timeout: Duration,
-                           now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) -> any IdentityTokenSource {
+                           now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) -> any IdentitySource {
         switch source {
         case .tokenFile(let path):
             return TokenFileSource(path: path, now: now)
@@ -115,6 +117,9 @@ enum Composition {
             }
             return GCPMetadataIdentitySource(configuration: metadata, endpoint: endpoint, transport: transport, requestTimeout: timeout,
                                              clock: ContinuousClock(), now: now, random: random, logger: logger)
+        case .aws(let aws):
+            return AWSCredentialChain(configuration: aws, environment: ProcessEnvironment.current(), transport: transport,
+                                      requestTimeout: timeout, now: now, readFile: { path in try TokenFileSource.readFile(path) })
         }
     }
 

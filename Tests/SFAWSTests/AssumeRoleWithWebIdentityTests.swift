@@ -173,7 +173,7 @@ struct AWSWebIdentityExchangerTests {
         let exchanger = AWSWebIdentityExchanger(
             configuration: AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r", region: "eu-west-1"),
             transport: transport, requestTimeout: .seconds(5), now: { Date(timeIntervalSince1970: 0) })
-        let issued = try await exchanger.exchange(IdentityToken(value: "h.p.s", claims: JWTClaims(podName: "pod-1")))
+        let issued = try await exchanger.exchange(.token(IdentityToken(value: "h.p.s", claims: JWTClaims(podName: "pod-1"))))
         guard case .aws(let credentials) = issued else { Issue.record("not aws"); return }
         #expect(credentials.accessKeyID == "ASIARZPUZDIKM3RD44UX")
     }
@@ -185,7 +185,7 @@ struct AWSWebIdentityExchangerTests {
             configuration: AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r"),
             transport: transport, requestTimeout: .seconds(1), now: { Date() })
         do {
-            _ = try await exchanger.exchange(IdentityToken(value: "h.p.s", claims: JWTClaims()))
+            _ = try await exchanger.exchange(.token(IdentityToken(value: "h.p.s", claims: JWTClaims())))
             Issue.record("expected a failure")
         } catch let error as STSError {
             #expect(error.isRetryable)

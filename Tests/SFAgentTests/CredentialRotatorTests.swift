@@ -17,7 +17,7 @@ struct CredentialRotatorTests {
         let clock = ImmediateClock()
         let rotator = CredentialRotator(
             exchange: TargetExchange(target: target, source: StubSource(), exchanger: exchanger), store: store,
-            metrics: AgentMetrics(targets: ["s3"]), writer: OutputWriter(), refresh: RefreshConfiguration(),
+            metrics: AgentMetrics(targets: ["s3"]), writer: OutputWriter(source: .tokenFile(path: "/t")), refresh: RefreshConfiguration(),
             clock: clock, now: now, random: .seeded(5), logger: Logger(label: "t"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await rotator.run() }

@@ -21,7 +21,7 @@ struct OnceRunnerTests {
         var refresh = RefreshConfiguration()
         refresh.retryDeadlineSeconds = 1
         await #expect(throws: TargetFailure.self) {
-            _ = try await OnceRunner(exchanges: [good, bad], refresh: refresh).run(clock: ImmediateClock(), random: .seeded(1), logger: Logger(label: "t"))
+            _ = try await OnceRunner(exchanges: [good, bad], refresh: refresh, writer: OutputWriter(source: .tokenFile(path: "/t"))).run(clock: ImmediateClock(), random: .seeded(1), logger: Logger(label: "t"))
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/a"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/b"))
@@ -34,7 +34,7 @@ struct OnceRunnerTests {
             TargetExchange(target: Self.target(name, path: dir + "/" + name), source: StubSource(),
                            exchanger: ScriptedExchanger([.success(credentials(expiring: Date(timeIntervalSince1970: 4e9)))]))
         }
-        let issued = try await OnceRunner(exchanges: exchanges, refresh: RefreshConfiguration()).run(clock: ImmediateClock(), random: .seeded(1), logger: Logger(label: "t"))
+        let issued = try await OnceRunner(exchanges: exchanges, refresh: RefreshConfiguration(), writer: OutputWriter(source: .tokenFile(path: "/t"))).run(clock: ImmediateClock(), random: .seeded(1), logger: Logger(label: "t"))
         #expect(issued.map(\.0.name) == ["a", "b"])
         #expect(try String(contentsOfFile: dir + "/b", encoding: .utf8).contains("aws_session_token = session"))
     }

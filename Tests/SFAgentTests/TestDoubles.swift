@@ -46,7 +46,7 @@ final class ScriptedExchanger: CredentialExchanger, Sendable {
     init(_ script: [Result<IssuedCredentials, ScriptedFailure>]) { self.script = script }
     var provider: String { "aws" }
     var endpointDescription: String { "https://sts.example/" }
-    func exchange(_ token: IdentityToken) async throws -> IssuedCredentials {
+    func exchange(_ identity: WorkloadIdentity) async throws -> IssuedCredentials {
         let index = calls.withLock { n in defer { n += 1 }; return n }
         return try script[min(index, script.count - 1)].get()
     }

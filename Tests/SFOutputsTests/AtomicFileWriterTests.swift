@@ -115,7 +115,8 @@ struct AWSCredentialsFileRendererTests {
         let credentials = AWSCredentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "s", sessionToken: "t", expiration: Date(timeIntervalSince1970: 0))
         let token = IdentityToken(value: "h.p.s", claims: JWTClaims())
         let outputs = OutputsConfiguration(awsCredentialsFile: .init(path: "/o/c", mode: 0o640), awsWebIdentityTokenFile: .init(path: "/o/t"))
-        let files = OutputPlan.files(for: outputs, outcome: ExchangeOutcome(credentials: .aws(credentials), token: token))
+        let target = TargetConfiguration(name: "s3", provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")), outputs: outputs)
+        let files = OutputPlan.files(for: target, source: .tokenFile(path: "/t"), outcome: ExchangeOutcome(credentials: .aws(credentials), identity: .token(token)))
         #expect(files.map(\.path) == ["/o/t", "/o/c"])
         #expect(files[1].mode == 0o640 && files[0].mode == 0o600)
         #expect(files[0].contents == Array("h.p.s".utf8))  // the raw JWT, no trailing newline

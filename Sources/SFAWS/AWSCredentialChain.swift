@@ -1,0 +1,255 @@
+import FoundationEssentials
+import SFCore
+import Synchronization
+
+/// The `aws` source: AWS credentials resolved as the AWS SDKs do — environment variables, then web identity
+/// (IRSA), then container credentials (EKS Pod Identity, ECS), then EC2 IMDSv2 — and the region to sign for.
+///
+/// The environment is a snapshot taken at start-up; files it names (token files) are re-read on every
+/// resolution. Credentials are reused until 5 minutes before they expire.
+public final class AWSCredentialChain: IdentitySource, Sendable {
+    /// Which provider of the chain applies, decided from the environment alone (pure).
+    public enum Provider: Sendable, Equatable {
+        case environment(accessKeyID: String, secretAccessKey: String, sessionToken: String?)
+        case webIdentity(roleArn: String, tokenFile: String, sessionName: String?)
+        case container(url: Endpoint, authorizationToken: String?, authorizationTokenFile: String?)
+        case instanceMetadata(endpoint: Endpoint)
+
+        public var name: String {
+            switch self {
+            case .environment: return "environment"
+            case .webIdentity: return "web identity"
+            case .container: return "container credentials"
+            case .instanceMetadata: return "EC2 instance metadata (IMDSv2)"
+            }
+        }
+    }
+
+    /// The first provider the environment configures; nil when IMDS is disabled and nothing else is set.
+    public static func provider(environment env: [String: String]) throws(AWSCredentialChainError) -> Provider? {
+        func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let key = value("AWS_ACCESS_KEY_ID"), let secret = value("AWS_SECRET_ACCESS_KEY") {
+            return .environment(accessKeyID: key, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN"))
+        }
+        if let role = value("AWS_ROLE_ARN"), let file = value("AWS_WEB_IDENTITY_TOKEN_FILE") {
+            return .webIdentity(roleArn: role, tokenFile: file, sessionName: value("AWS_ROLE_SESSION_NAME"))
+        }
+        if let full = value("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+            let endpoint: Endpoint
+            do {
+                endpoint = try Endpoint(parsing: full, allowMetadataHosts: true)
+            } catch {
+                throw .invalidEnvironment(variable: "AWS_CONTAINER_CREDENTIALS_FULL_URI", reason: error.description)
+            }
+            return .container(url: endpoint, authorizationToken: value("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+                              authorizationTokenFile: value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
+        }
+        if let relative = value("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
+            return .container(url: Endpoint(scheme: .http, host: "169.254.170.2", path: relative.hasPrefix("/") ? relative : "/" + relative),
+                              authorizationToken: value("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+                              authorizationTokenFile: value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
+        }
+        if value("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" { return nil }
+        return .instanceMetadata(endpoint: try imdsEndpoint(environment: env))
+    }
+
+    static func imdsEndpoint(environment env: [String: String]) throws(AWSCredentialChainError) -> Endpoint {
+        guard let text = env["AWS_EC2_METADATA_SERVICE_ENDPOINT"], !text.isEmpty else {
+            return Endpoint(scheme: .http, host: "169.254.169.254")
+        }
+        do {
+            return try Endpoint(parsing: text, allowMetadataHosts: true)
+        } catch {
+            throw .invalidEnvironment(variable: "AWS_EC2_METADATA_SERVICE_ENDPOINT", reason: error.description)
+        }
+    }
+
+    private let configuration: AWSSourceConfiguration
+    private let environment: [String: String]
+    private let transport: any HTTPTransport
+    private let requestTimeout: Duration
+    private let now: @Sendable () -> Date
+    private let readFile: @Sendable (String) throws -> [UInt8]
+    private let cache = Mutex<(credentials: AWSCredentials, region: String)?>(nil)
+
+    public init(configuration: AWSSourceConfiguration, environment: [String: String], transport: any HTTPTransport,
+                requestTimeout: Duration, now: @escaping @Sendable () -> Date, readFile: @escaping @Sendable (String) throws -> [UInt8]) {
+        self.configuration = configuration
+        self.environment = environment
+        self.transport = transport
+        self.requestTimeout = requestTimeout
+        self.now = now
+        self.readFile = readFile
+    }
+
+    public var origin: String {
+        let provider = (try? Self.provider(environment: environment))??.name ?? "none"
+        return "AWS credential chain (\(provider))"
+    }
+
+    public func fetchIdentity() async throws -> WorkloadIdentity {
+        if let cached = cache.withLock({ $0 }), cached.credentials.expiration.timeIntervalSince(now()) > 300 {
+            return .aws(cached.credentials, region: cached.region)
+        }
+        guard let provider = try Self.provider(environment: environment) else { throw AWSCredentialChainError.noCredentials }
+        let imds = IMDSClient(endpoint: (try? Self.imdsEndpoint(environment: environment)) ?? Endpoint(scheme: .http, host: "169.254.169.254"),
+                              transport: transport, timeout: requestTimeout)
+        let region = try await resolveRegion(provider: provider, imds: imds)
+        let credentials: AWSCredentials
+        switch provider {
+        case .environment(let key, let secret, let token):
+            // Static keys do not expire; an hour keeps the refresh loop's arithmetic ordinary.
+            credentials = AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: token ?? "", expiration: now().addingTimeInterval(3600))
+        case .webIdentity(let roleArn, let tokenFile, let sessionName):
+            credentials = try await assumeRoleWithWebIdentity(roleArn: roleArn, tokenFile: tokenFile, sessionName: sessionName, region: region)
+        case .container(let url, let token, let tokenFile):
+            credentials = try await containerCredentials(url: url, token: token, tokenFile: tokenFile)
+        case .instanceMetadata:
+            credentials = try await imds.credentials()
+        }
+        cache.withLock { $0 = (credentials, region) }
+        return .aws(credentials, region: region)
+    }
+
+    private func resolveRegion(provider: Provider, imds: IMDSClient) async throws -> String {
+        if let region = configuration.region { return region }
+        for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+            if let region = environment[name], !region.isEmpty { return region }
+        }
+        guard (environment["AWS_EC2_METADATA_DISABLED"] ?? "").lowercased() != "true" else { throw AWSCredentialChainError.noRegion }
+        do {
+            return try await imds.region()
+        } catch {
+            throw AWSCredentialChainError.noRegion
+        }
+    }
+
+    private func assumeRoleWithWebIdentity(roleArn: String, tokenFile: String, sessionName: String?, region: String) async throws -> AWSCredentials {
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(tokenFile)
+        } catch {
+            throw AWSCredentialChainError.unreadable(variable: "AWS_WEB_IDENTITY_TOKEN_FILE", path: tokenFile, reason: "\(error)")
+        }
+        let token = try IdentityToken(decoding: String(decoding: bytes, as: UTF8.self), origin: "AWS_WEB_IDENTITY_TOKEN_FILE \(tokenFile)")
+        // AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, as the SDKs honour them (tests point these at local peers).
+        var override: Endpoint?
+        for name in ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"] {
+            if let text = environment[name], !text.isEmpty {
+                do { override = try Endpoint(parsing: text) } catch {
+                    throw AWSCredentialChainError.invalidEnvironment(variable: name, reason: error.description)
+                }
+                break
+            }
+        }
+        let exchanger = AWSWebIdentityExchanger(
+            configuration: AWSTargetConfiguration(roleArn: roleArn, region: region, sessionName: sessionName, stsEndpoint: override),
+            transport: transport, requestTimeout: requestTimeout, now: now)
+        return try await exchanger.assumeRole(token)
+    }
+
+    struct ContainerResponse: Decodable {
+        var AccessKeyId: String?
+        var SecretAccessKey: String?
+        var Token: String?
+        var Expiration: String?
+    }
+
+    private func containerCredentials(url: Endpoint, token: String?, tokenFile: String?) async throws -> AWSCredentials {
+        var headers: [(name: String, value: String)] = [("Accept", "application/json")]
+        if let tokenFile {
+            // Re-read on every fetch: EKS Pod Identity rotates it.
+            do {
+                let value = String(decoding: try readFile(tokenFile), as: UTF8.self).trimmingASCIIWhitespace()
+                headers.append(("Authorization", value))
+            } catch {
+                throw AWSCredentialChainError.unreadable(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path: tokenFile, reason: "\(error)")
+            }
+        } else if let token {
+            headers.append(("Authorization", token))
+        }
+        let response = try await transport.send(HTTPRequest(method: "GET", endpoint: url, headers: headers), timeout: requestTimeout)
+        guard response.status == 200 else {
+            throw AWSCredentialChainError.providerFailed(provider: "container credentials", detail: "\(url.url) answered HTTP \(response.status)")
+        }
+        return try Self.decodeCredentials(response.body, provider: "container credentials")
+    }
+
+    static func decodeCredentials(_ body: [UInt8], provider: String) throws(AWSCredentialChainError) -> AWSCredentials {
+        guard let parsed = try? JSONDecoder().decode(ContainerResponse.self, from: Data(body)),
+              let key = parsed.AccessKeyId, let secret = parsed.SecretAccessKey, !key.isEmpty, !secret.isEmpty,
+              let expirationText = parsed.Expiration, let expiration = Timestamp.parseISO8601(expirationText)
+        else {
+            throw .providerFailed(provider: provider, detail: "the response lacks AccessKeyId, SecretAccessKey or a valid Expiration")
+        }
+        return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: parsed.Token ?? "", expiration: expiration)
+    }
+}
+
+/// EC2 instance metadata with IMDSv2 session tokens.
+struct IMDSClient: Sendable {
+    let endpoint: Endpoint
+    let transport: any HTTPTransport
+    let timeout: Duration
+
+    func sessionToken() async throws -> String {
+        let response = try await transport.send(HTTPRequest(
+            method: "PUT", endpoint: endpoint.appendingPath("/latest/api/token"),
+            headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")]), timeout: timeout)
+        guard response.status == 200, !response.text.isEmpty else {
+            throw AWSCredentialChainError.providerFailed(provider: "EC2 instance metadata", detail: "PUT /latest/api/token answered HTTP \(response.status)")
+        }
+        return response.text.trimmingASCIIWhitespace()
+    }
+
+    func get(_ path: String, token: String) async throws -> String {
+        let response = try await transport.send(HTTPRequest(
+            method: "GET", endpoint: endpoint.appendingPath(path), headers: [("X-aws-ec2-metadata-token", token)]), timeout: timeout)
+        guard response.status == 200 else {
+            let hint = response.status == 404 && path.contains("security-credentials") ? " (no IAM role is attached to the instance)" : ""
+            throw AWSCredentialChainError.providerFailed(provider: "EC2 instance metadata", detail: "GET \(path) answered HTTP \(response.status)\(hint)")
+        }
+        return response.text
+    }
+
+    func credentials() async throws -> AWSCredentials {
+        let token = try await sessionToken()
+        let roles = try await get("/latest/meta-data/iam/security-credentials/", token: token)
+        guard let role = roles.split(whereSeparator: \.isNewline).first.map(String.init), !role.isEmpty else {
+            throw AWSCredentialChainError.providerFailed(provider: "EC2 instance metadata", detail: "no IAM role is attached to the instance")
+        }
+        let body = try await get("/latest/meta-data/iam/security-credentials/\(role)", token: token)
+        return try AWSCredentialChain.decodeCredentials(Array(body.utf8), provider: "EC2 instance metadata")
+    }
+
+    func region() async throws -> String {
+        let token = try await sessionToken()
+        return try await get("/latest/meta-data/placement/region", token: token).trimmingASCIIWhitespace()
+    }
+}
+
+/// Why the AWS credential chain produced nothing.
+public enum AWSCredentialChainError: Error, Sendable, Equatable, CustomStringConvertible, ClassifiedFailure {
+    case noCredentials
+    case noRegion
+    case invalidEnvironment(variable: String, reason: String)
+    case unreadable(variable: String, path: String, reason: String)
+    case providerFailed(provider: String, detail: String)
+
+    public var kind: FailureKind { .source }
+
+    public var description: String {
+        switch self {
+        case .noCredentials:
+            return "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE (IRSA), AWS_CONTAINER_CREDENTIALS_FULL_URI (EKS Pod Identity), or run on EC2 with a role (AWS_EC2_METADATA_DISABLED is true)"
+        case .noRegion:
+            return "no AWS region to sign GetCallerIdentity for: set source.aws.region, AWS_REGION or AWS_DEFAULT_REGION"
+        case .invalidEnvironment(let variable, let reason):
+            return "\(variable) is not usable: \(reason)"
+        case .unreadable(let variable, let path, let reason):
+            return "cannot read \(path) (\(variable)): \(reason)"
+        case .providerFailed(let provider, let detail):
+            return "the AWS credential provider \(provider) failed: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import SFCore
+
+/// A failure of GCP STS or IAM Credentials, with what to check next.
+public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, ClassifiedFailure {
+    /// What was being attempted: the provider (audience), the service account, the identity's claims.
+    public struct Context: Sendable, Equatable {
+        public var audience: String
+        public var serviceAccount: String?
+        public var endpoint: String
+        /// The federated subject (`sub` of a JWT, or the assumed-role ARN for AWS), when known.
+        public var subject: String?
+        public var issuer: String?
+        public var tokenAudiences: [String]
+
+        public init(audience: String, serviceAccount: String?, endpoint: String, subject: String?, issuer: String?, tokenAudiences: [String]) {
+            self.audience = audience
+            self.serviceAccount = serviceAccount
+            self.endpoint = endpoint
+            self.subject = subject
+            self.issuer = issuer
+            self.tokenAudiences = tokenAudiences
+        }
+
+        /// `principal://…/subject/SUB`: the member to grant roles to.
+        public var principal: String {
+            var pool = audience
+            if pool.hasPrefix("https:") { pool.removeFirst(6) }
+            if let range = pool.firstRange(of: "/providers/") { pool = String(pool[..<range.lowerBound]) }
+            return "principal:" + pool + "/subject/" + (subject ?? "SUBJECT")
+        }
+    }
+
+    /// STS answered with an OAuth error (`invalid_grant`, `invalid_request`, `invalid_target`, `unauthorized_client`…).
+    case sts(Context, status: Int, error: String, description: String)
+    /// IAM Credentials refused impersonation.
+    case iam(Context, status: Int, message: String, reason: String)
+    case malformedResponse(Context, service: String, status: Int, reason: String)
+    case transport(Context, service: String, underlying: HTTPTransportError)
+
+    public var kind: FailureKind {
+        switch self {
+        case .transport, .malformedResponse: return .unavailable
+        case .sts(_, let status, _, _), .iam(_, let status, _, _):
+            return status >= 500 || status == 429 ? .unavailable : .rejected
+        }
+    }
+
+    public var mayPassWithFreshToken: Bool {
+        if case .sts(_, _, "invalid_grant", _) = self { return true }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case .transport(let c, let service, let underlying):
+            return "\(service) at \(c.endpoint) could not be reached: \(underlying). Check network access and HTTPS_PROXY/NO_PROXY."
+        case .malformedResponse(let c, let service, let status, let reason):
+            return "\(service) at \(c.endpoint) gave an unusable answer (HTTP \(status)): \(reason)."
+        case .sts(let c, let status, let error, let description):
+            var text = "GCP STS rejected the token exchange for \(c.audience) (\(error), HTTP \(status)): \(description.isEmpty ? "no description" : description)."
+            if let hint = stsHint(error: error, description: description, c) { text += " " + hint }
+            return text
+        case .iam(let c, let status, let message, let reason):
+            var text = "IAM Credentials refused generateAccessToken for \(c.serviceAccount ?? "?") (\(reason), HTTP \(status)): \(message)."
+            switch status {
+            case 403:
+                text += " Grant the federated identity roles/iam.workloadIdentityUser on the service account: gcloud iam service-accounts add-iam-policy-binding \(c.serviceAccount ?? "SA") --role=roles/iam.workloadIdentityUser --member=\(c.principal)"
+            case 404:
+                text += " Check that the service account \(c.serviceAccount ?? "") exists and its email is spelled right."
+            case 400:
+                text += " Check gcp.lifetimeSeconds (over 3600 needs the constraints/iam.allowServiceAccountCredentialLifetimeExtension org policy) and gcp.scopes."
+            default:
+                break
+            }
+            return text
+        }
+    }
+
+    private func stsHint(error: String, description: String, _ c: Context) -> String? {
+        switch error {
+        case "invalid_request" where description.contains("audience"):
+            return "Check gcp.audience: it is the full provider name with the project NUMBER, //iam.googleapis.com/projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER."
+        case "invalid_target":
+            return "The pool or provider in gcp.audience is disabled, deleted or misspelt: gcloud iam workload-identity-pools providers describe …"
+        case "unauthorized_client":
+            return "The provider's attribute condition rejected this identity (sub=\(c.subject ?? "?"), iss=\(c.issuer ?? "?")): compare it with the condition (gcloud iam workload-identity-pools providers describe … --format='value(attributeCondition)')."
+        case "invalid_grant":
+            let audiences = c.tokenAudiences.isEmpty ? "" : " The token's aud is \(c.tokenAudiences.joined(separator: ",")): the provider's allowed audiences must include it (or, with none configured, the token's aud must be https:\(c.audience.hasPrefix("https:") ? String(c.audience.dropFirst(6)) : c.audience))."
+            return "The provider did not accept the subject token: check its issuer URI (\(c.issuer ?? "?")) and that the issuer's JWKS is reachable, and the token's lifetime.\(audiences)"
+        default:
+            return kind == .unavailable ? "This is transient; retrying with backoff." : nil
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import FoundationEssentials
+import SFCore
+
+/// GCP STS token exchange (RFC 8693 as Google implements it) and IAM Credentials `generateAccessToken`:
+/// request building and response parsing, pure.
+public enum GCPSecurityTokenService {
+    public static let grantType = "urn:ietf:params:oauth:grant-type:token-exchange"
+    public static let accessTokenType = "urn:ietf:params:oauth:token-type:access_token"
+    /// With impersonation, the STS token only needs to call IAM Credentials (Go and Java send cloud-platform).
+    public static let impersonationScope = "https://www.googleapis.com/auth/cloud-platform"
+
+    /// The `/v1/token` form POST. No `Authorization` header: Google documents that one can make it fail.
+    public static func exchangeRequest(endpoint: Endpoint, audience: String, scopes: [String], subjectToken: String, subjectTokenType: String) -> HTTPRequest {
+        let fields = [
+            ("grant_type", grantType), ("audience", audience), ("scope", scopes.joined(separator: " ")),
+            ("requested_token_type", accessTokenType), ("subject_token", subjectToken), ("subject_token_type", subjectTokenType),
+        ]
+        return HTTPRequest(method: "POST", endpoint: endpoint, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                           body: Array(PercentEncoding.formBody(fields).utf8))
+    }
+
+    struct TokenResponse: Decodable {
+        var access_token: String?
+        var expires_in: Int?
+        var token_type: String?
+    }
+
+    struct OAuthError: Decodable {
+        var error: String
+        var error_description: String?
+    }
+
+    /// An access token and its expiry, computed from the local time before the request (as google-auth does).
+    public static func parseExchange(status: Int, body: [UInt8], requestStart: Date, context: GCPError.Context) throws(GCPError) -> (token: String, expiration: Date) {
+        guard (200..<300).contains(status) else {
+            if let error = try? JSONDecoder().decode(OAuthError.self, from: Data(body)) {
+                throw .sts(context, status: status, error: error.error, description: error.error_description ?? "")
+            }
+            throw .malformedResponse(context, service: "GCP STS", status: status, reason: "HTTP \(status) without an OAuth error body")
+        }
+        guard let response = try? JSONDecoder().decode(TokenResponse.self, from: Data(body)),
+              let token = response.access_token, !token.isEmpty
+        else {
+            throw .malformedResponse(context, service: "GCP STS", status: status, reason: "no access_token in the response")
+        }
+        guard let seconds = response.expires_in, seconds > 0 else {
+            throw .malformedResponse(context, service: "GCP STS", status: status, reason: "no positive expires_in in the response")
+        }
+        return (token, requestStart.addingTimeInterval(Double(seconds)))
+    }
+
+    /// IAM Credentials `generateAccessToken` with the federated token as bearer.
+    public static func generateAccessTokenRequest(endpoint: Endpoint, federatedToken: String, scopes: [String], lifetimeSeconds: Int?) -> HTTPRequest {
+        var body = "{\"scope\":[" + scopes.map(JSONText.string).joined(separator: ",") + "]"
+        if let lifetimeSeconds { body += ",\"lifetime\":\"\(lifetimeSeconds)s\"" }
+        body += "}"
+        return HTTPRequest(method: "POST", endpoint: endpoint,
+                           headers: [("Content-Type", "application/json"), ("Authorization", "Bearer " + federatedToken)],
+                           body: Array(body.utf8))
+    }
+
+    struct GenerateAccessTokenResponse: Decodable {
+        var accessToken: String?
+        var expireTime: String?
+    }
+
+    struct GoogleAPIError: Decodable {
+        struct Body: Decodable {
+            var code: Int?
+            var message: String?
+            var status: String?
+        }
+        var error: Body
+    }
+
+    public static func parseGenerateAccessToken(status: Int, body: [UInt8], context: GCPError.Context) throws(GCPError) -> (token: String, expiration: Date) {
+        guard (200..<300).contains(status) else {
+            if let error = try? JSONDecoder().decode(GoogleAPIError.self, from: Data(body)) {
+                throw .iam(context, status: status, message: error.error.message ?? "", reason: error.error.status ?? "")
+            }
+            throw .malformedResponse(context, service: "IAM Credentials", status: status, reason: "HTTP \(status) without a Google API error body")
+        }
+        guard let response = try? JSONDecoder().decode(GenerateAccessTokenResponse.self, from: Data(body)),
+              let token = response.accessToken, !token.isEmpty, let expireText = response.expireTime
+        else {
+            throw .malformedResponse(context, service: "IAM Credentials", status: status, reason: "no accessToken/expireTime in the response")
+        }
+        guard let expiration = Timestamp.parseISO8601(expireText) else {
+            throw .malformedResponse(context, service: "IAM Credentials", status: status, reason: "expireTime \"\(expireText)\" is not an RFC 3339 time")
+        }
+        return (token, expiration)
+    }
+}
