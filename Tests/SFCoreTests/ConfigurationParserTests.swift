@@ -237,3 +237,52 @@ struct GCPMetadataConfigurationTests {
         #expect(ConfigurationParserTests.rejection(yaml).contains("targets[0].outputs.awsWebIdentityTokenFile.path (line 2): /x is also written by targets[0].outputs.awsCredentialsFile.path"))
     }
 }
+
+struct GCPConfigurationTests {
+    static let audience = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/providers/k8s"
+
+    @Test("parses a GCP target with its outputs")
+    func parses() throws {
+        let yaml = """
+            source:
+              aws: {region: us-east-1}
+            targets:
+              - name: gcs
+                gcp:
+                  audience: \(Self.audience)
+                  serviceAccount: sa@proj.iam.gserviceaccount.com
+                  scopes: [https://www.googleapis.com/auth/devstorage.read_only]
+                  lifetimeSeconds: 1800
+                  stsEndpoint: http://127.0.0.1:5010/v1/token
+                  iamEndpoint: http://127.0.0.1:5010
+                outputs:
+                  gcpAccessTokenFile: {path: /out/token}
+                  gcpExternalAccountFile: {path: /out/gcp.json}
+            """
+        let configuration = try ConfigurationParser().parse(yaml, origin: "c.yaml")
+        #expect(configuration.source == .aws(AWSSourceConfiguration(region: "us-east-1")))
+        #expect(configuration.targets[0].provider == .gcp(GCPTargetConfiguration(
+            audience: Self.audience, serviceAccount: "sa@proj.iam.gserviceaccount.com", scopes: ["https://www.googleapis.com/auth/devstorage.read_only"],
+            lifetimeSeconds: 1800, stsEndpoint: Endpoint(scheme: .http, host: "127.0.0.1", port: 5010, path: "/v1/token"),
+            iamEndpoint: Endpoint(scheme: .http, host: "127.0.0.1", port: 5010))))
+        #expect(configuration.targets[0].outputs.gcpExternalAccountFile == ExternalAccountFileOutputConfiguration(path: "/out/gcp.json", subjectTokenPath: "/out/gcp.json.subject-token"))
+    }
+
+    @Test("a project id instead of its number is explained")
+    func projectNumber() {
+        let yaml = "source: {tokenFile: /t}\ntargets: [{name: g, gcp: {audience: '//iam.googleapis.com/projects/my-proj/locations/global/workloadIdentityPools/p/providers/k'}}]\n"
+        #expect(ConfigurationParserTests.rejection(yaml).contains("names the project \"my-proj\"; GCP STS needs the project number, not its id"))
+    }
+
+    @Test("contradictions: aws source to aws target, lifetime without impersonation, subjectTokenPath with a token file")
+    func contradictions() {
+        #expect(ConfigurationParserTests.rejection("source: {aws: {}}\ntargets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}}]\n")
+            .contains("an aws source feeds GCP targets only"))
+        #expect(ConfigurationParserTests.rejection("source: {tokenFile: /t}\ntargets: [{name: g, gcp: {audience: '\(Self.audience)', lifetimeSeconds: 900}}]\n")
+            .contains("lifetimeSeconds applies to impersonated tokens only"))
+        #expect(ConfigurationParserTests.rejection("source: {tokenFile: /t}\ntargets: [{name: g, gcp: {audience: '\(Self.audience)'}, outputs: {gcpExternalAccountFile: {path: /x, subjectTokenPath: /y}}}]\n")
+            .contains("with a tokenFile source the external_account file points at /t itself"))
+        #expect(ConfigurationParserTests.rejection("source: {tokenFile: /t}\ntargets: [{name: g, gcp: {audience: '\(Self.audience)'}, outputs: {awsCredentialsFile: {path: /x}}}]\n")
+            .contains("output awsCredentialsFile hands over aws credentials, but this target's provider is gcp"))
+    }
+}

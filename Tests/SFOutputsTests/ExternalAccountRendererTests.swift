@@ -1,0 +1,43 @@
+import SFCore
+import SFOutputs
+import Testing
+
+struct ExternalAccountRendererTests {
+    static let audience = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/providers/k8s"
+
+    @Test("golden: token-file source with impersonation")
+    func tokenFileImpersonation() {
+        let target = GCPTargetConfiguration(audience: Self.audience, serviceAccount: "sa@proj.iam.gserviceaccount.com", lifetimeSeconds: 1800)
+        #expect(ExternalAccountRenderer.render(target: target, subjectTokenType: ExternalAccountRenderer.jwtTokenType, credentialSourceFile: "/var/run/secrets/skyferry/token") == """
+            {
+              "type": "external_account",
+              "audience": "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/providers/k8s",
+              "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+              "token_url": "https://sts.googleapis.com/v1/token",
+              "service_account_impersonation_url": "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/sa@proj.iam.gserviceaccount.com:generateAccessToken",
+              "service_account_impersonation": {"token_lifetime_seconds": 1800},
+              "credential_source": {"file": "/var/run/secrets/skyferry/token", "format": {"type": "text"}},
+              "universe_domain": "googleapis.com"
+            }
+
+            """)
+    }
+
+    @Test("golden: aws source, endpoint overrides, no impersonation")
+    func awsSource() throws {
+        let target = GCPTargetConfiguration(audience: Self.audience,
+                                            stsEndpoint: try Endpoint(parsing: "http://127.0.0.1:5010/v1/token"))
+        #expect(ExternalAccountRenderer.render(target: target, subjectTokenType: ExternalAccountRenderer.subjectTokenType(for: .aws(.init())),
+                                               credentialSourceFile: "/out/gcp.json.subject-token") == """
+            {
+              "type": "external_account",
+              "audience": "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/providers/k8s",
+              "subject_token_type": "urn:ietf:params:aws:token-type:aws4_request",
+              "token_url": "http://127.0.0.1:5010/v1/token",
+              "credential_source": {"file": "/out/gcp.json.subject-token", "format": {"type": "text"}},
+              "universe_domain": "googleapis.com"
+            }
+
+            """)
+    }
+}
