@@ -10,7 +10,8 @@ cd "$repo_root"
 
 scripts/install-deps.sh
 if [[ -z ${SKYFERRY_BIN:-} ]]; then
-    swift build -c release --product skyferry
+    # What ships: the Swift runtime linked in (the image carries no toolchain).
+    swift build -c release --static-swift-stdlib --product skyferry
     SKYFERRY_BIN="$(swift build -c release --show-bin-path)/skyferry"
 fi
 export SKYFERRY_BIN

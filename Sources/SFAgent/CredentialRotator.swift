@@ -70,7 +70,11 @@ public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration 
                 let policy = error.kind == .unavailable ? backoff : slowBackoff
                 delay = policy.delay(attempt: failures, using: &random)
                 failures += 1
-                let valid = store.validCredentials(name, now: at, margin: margin)
+                let state = store.state(name)
+                let valid = state?.credentials.flatMap { credentials in
+                    let effective = Readiness.effectiveMargin(margin, issuedAt: state?.lastSuccess, expiration: credentials.expiration)
+                    return credentials.expiration.timeIntervalSince(at) > effective.seconds ? credentials : nil
+                }
                 var metadata: Logger.Metadata = [
                     "target.name": "\(name)", "retry.in": "\(TargetExchange.format(delay))", "failures": "\(failures)",
                     "error": "\(error)",

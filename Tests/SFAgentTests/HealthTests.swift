@@ -63,3 +63,17 @@ struct HealthServerTests {
         }
     }
 }
+
+struct ReadinessMarginTests {
+    @Test("short-lived credentials count as valid until their last quarter")
+    func shortLifetimes() {
+        let issued = Date(timeIntervalSince1970: 1000)
+        var state = CredentialStore.TargetState()
+        state.credentials = credentials(expiring: issued.addingTimeInterval(20))
+        state.lastSuccess = issued
+        #expect(Readiness.effectiveMargin(.seconds(60), issuedAt: issued, expiration: issued.addingTimeInterval(20)) == .seconds(5))
+        #expect(Readiness.effectiveMargin(.seconds(60), issuedAt: issued, expiration: issued.addingTimeInterval(3600)) == .seconds(60))
+        #expect(Readiness.evaluate(targets: ["a"], states: ["a": state], now: issued.addingTimeInterval(14), margin: .seconds(60)).ready)
+        #expect(!Readiness.evaluate(targets: ["a"], states: ["a": state], now: issued.addingTimeInterval(16), margin: .seconds(60)).ready)
+    }
+}
