@@ -9,6 +9,7 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
         public var issuer: String?
         public var subject: String?
         public var audiences: [String]
+        public var authorizedParty: String?
 
         public init(roleArn: String, endpoint: String, claims: JWTClaims) {
             self.roleArn = roleArn
@@ -16,7 +17,11 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
             self.issuer = claims.issuer
             self.subject = claims.subject
             self.audiences = claims.audiences
+            self.authorizedParty = claims.authorizedParty
         }
+
+        /// Google's issuer is built into IAM: no OIDC provider, and its own condition keys.
+        var isGoogle: Bool { issuer == "https://accounts.google.com" || issuer == "accounts.google.com" }
     }
 
     /// STS answered with an AWS error code.
@@ -77,6 +82,10 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
         let sub = c.subject ?? "<sub>"
         let aud = c.audiences.first ?? "<aud>"
         switch code {
+        case "AccessDenied" where c.isGoogle:
+            return "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal accounts.google.com with conditions accounts.google.com:sub = \(sub), accounts.google.com:oaud = \(aud) and accounts.google.com:aud = \(c.authorizedParty ?? sub) (AWS matches :aud against the token's azp)."
+        case "InvalidIdentityToken" where c.isGoogle && !message.contains("Couldn't retrieve verification key"):
+            return "Google ID tokens need no IAM OIDC provider: check that the trust policy's Federated principal is accounts.google.com and that source.gcpMetadata.audience is the audience the policy expects (\(aud))."
         case "AccessDenied":
             return "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal oidc-provider/\(issuerHost) with conditions \(issuerHost):sub = \(sub) and \(issuerHost):aud = \(aud)."
         case "InvalidIdentityToken":

@@ -8,7 +8,10 @@ import ServiceLifecycle
 /// Refreshes at a jittered fraction of each granted lifetime; on failure keeps the last good credentials
 /// (on disk and in the store) and retries with capped exponential backoff — rejections more slowly,
 /// since they need an operator. It never exits on a failed refresh; only graceful shutdown stops it.
-public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration {
+public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible where C.Duration == Duration {
+    /// swift-service-lifecycle logs services at debug level: say which, and nothing of their transport or settings.
+    public var description: String { "CredentialRotator(target: \(exchange.name))" }
+
     public let exchange: TargetExchange
     public let store: CredentialStore
     public let metrics: AgentMetrics
@@ -35,7 +38,8 @@ public struct CredentialRotator<C: Clock>: Service where C.Duration == Duration 
     public func run() async throws {
         let schedule = RefreshSchedule(refresh)
         let backoff = Backoff(refresh)
-        let slowBackoff = Backoff(initial: .seconds(max(refresh.backoffInitialSeconds, 10)), maximum: .seconds(max(refresh.backoffMaxSeconds, 300)))
+        // Rejections need an operator: retry at least 10 s apart (the jitter takes half to all of the ceiling), up to 5 min.
+        let slowBackoff = Backoff(initial: .seconds(max(refresh.backoffInitialSeconds, 20)), maximum: .seconds(max(refresh.backoffMaxSeconds, 300)))
         var random = random
         var failures = 0
         let name = exchange.name

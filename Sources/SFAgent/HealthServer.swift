@@ -25,10 +25,4 @@ public enum HealthServer {
         }
         return router
     }
-
-    /// The server as a lifecycle service, bound to `listen`.
-    public static func application(listen: ListenAddress, router: Router<BasicRequestContext>, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router, configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "skyferry"),
-                    logger: logger)
-    }
 }

@@ -66,8 +66,10 @@ public struct TargetExchange: Sendable {
                     continue
                 }
                 guard error.kind == .unavailable else { throw error }
-                let delay = backoff.delay(attempt: retries, using: &random)
-                guard clock.now.advanced(by: delay) < end, !Task.isCancelled else { throw error }
+                // The last retry sleeps only what is left of the deadline, then tries once more.
+                let remaining = clock.now.duration(to: end)
+                guard remaining > .zero, !Task.isCancelled else { throw error }
+                let delay = min(backoff.delay(attempt: retries, using: &random), remaining)
                 logger.notice("exchange failed; retrying", metadata: [
                     "target.name": "\(name)", "retry.in": "\(Self.format(delay))", "retry.attempt": "\(retries + 1)",
                     "error": "\(error)",

@@ -44,13 +44,16 @@ public struct JWTClaims: Sendable, Equatable, CustomStringConvertible {
     public var expiresAt: Date?
     public var issuedAt: Date?
     public var notBefore: Date?
+    /// `azp`: for Google ID tokens, the service account's unique id (AWS matches `accounts.google.com:aud` against it).
+    public var authorizedParty: String?
     /// `kubernetes.io.pod.name`, when the token is a pod-bound projected token.
     public var podName: String?
     /// `kubernetes.io.namespace`.
     public var namespace: String?
 
     public init(issuer: String? = nil, subject: String? = nil, audiences: [String] = [], expiresAt: Date? = nil,
-                issuedAt: Date? = nil, notBefore: Date? = nil, podName: String? = nil, namespace: String? = nil) {
+                issuedAt: Date? = nil, notBefore: Date? = nil, authorizedParty: String? = nil, podName: String? = nil, namespace: String? = nil) {
+        self.authorizedParty = authorizedParty
         self.issuer = issuer
         self.subject = subject
         self.audiences = audiences
@@ -99,6 +102,7 @@ public struct JWTClaims: Sendable, Equatable, CustomStringConvertible {
             issuedAt: shape.iat.map { Date(timeIntervalSince1970: $0) },
             notBefore: shape.nbf.map { Date(timeIntervalSince1970: $0) },
             podName: shape.kubernetes?.pod?.name, namespace: shape.kubernetes?.namespace)
+        self.authorizedParty = shape.azp
     }
 
     private static func describe(_ error: any Error) -> String {
@@ -123,10 +127,11 @@ public struct JWTClaims: Sendable, Equatable, CustomStringConvertible {
         var exp: Double?
         var iat: Double?
         var nbf: Double?
+        var azp: String?
         var kubernetes: KubernetesClaims?
 
         enum CodingKeys: String, CodingKey {
-            case iss, sub, aud, exp, iat, nbf
+            case iss, sub, aud, exp, iat, nbf, azp
             case kubernetes = "kubernetes.io"
         }
     }

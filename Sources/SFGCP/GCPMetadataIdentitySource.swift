@@ -65,8 +65,9 @@ public struct GCPMetadataIdentitySource<C: Clock>: IdentityTokenSource where C.D
             } catch let error as HTTPTransportError {
                 failure = .notReady(endpoint: endpoint.authority, waited: wait, last: error.description)
             }
-            let delay = backoff.delay(attempt: attempt, using: &random)
-            guard clock.now.advanced(by: delay) < deadline else { throw failure }
+            let remaining = clock.now.duration(to: deadline)
+            guard remaining > .zero else { throw failure }
+            let delay = min(backoff.delay(attempt: attempt, using: &random), remaining)
             attempt += 1
             logger.notice("metadata server not ready; waiting", metadata: [
                 "metadata.endpoint": "\(endpoint.authority)", "retry.in": "\(Int(delay.seconds * 1000))ms", "retry.attempt": "\(attempt)",

@@ -73,7 +73,7 @@ struct AgentCommand: AsyncParsableCommand {
         if let health = configuration.health {
             let router = HealthServer.router(store: store, metrics: metrics, targets: targets,
                                              margin: .seconds(configuration.refresh.expiryMarginSeconds), now: now)
-            services.append(.init(service: HealthServer.application(listen: health.listen, router: router, logger: logger)))
+            services.append(.init(service: LocalHTTPServer(router: router, address: health.listen, logger: logger)))
         }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(1500)

@@ -195,3 +195,22 @@ struct AWSWebIdentityExchangerTests {
         }
     }
 }
+
+struct GoogleTrustHintTests {
+    @Test("AccessDenied for a Google ID token names accounts.google.com and its condition keys")
+    func google() {
+        let context = STSError.Context(roleArn: "arn:aws:iam::123456789012:role/r", endpoint: "https://sts.amazonaws.com/",
+                                       claims: JWTClaims(issuer: "https://accounts.google.com", subject: "1171", audiences: ["sts.amazonaws.com"], authorizedParty: "1171"))
+        let error = STSError.service(context, status: 403, code: "AccessDenied", message: "Not authorized", requestID: nil)
+        #expect(error.description.hasSuffix("for the Federated principal accounts.google.com with conditions accounts.google.com:sub = 1171, accounts.google.com:oaud = sts.amazonaws.com and accounts.google.com:aud = 1171 (AWS matches :aud against the token's azp)."))
+    }
+}
+
+struct ProxyRedactionTests {
+    @Test("proxy passwords never reach a description")
+    func redaction() {
+        let settings = ProxySettings(httpsProxy: "http://user:Pr0xy-Pass@127.0.0.1:9", httpProxy: "http://127.0.0.1:9", noProxy: "localhost")
+        #expect("\(settings)" == "ProxySettings(https: http://user:***@127.0.0.1:9, http: http://127.0.0.1:9, noProxy: localhost)")
+        #expect(!String(reflecting: settings).contains("Pr0xy-Pass"))
+    }
+}

@@ -36,7 +36,12 @@ final class LoopbackServer: Sendable {
         Thread.detachNewThread {
             while true {
                 let client = accept(listener, nil, nil)
-                if client < 0 { return }
+                if client < 0 {
+                    // Shut down by deinit: close here, after the last accept, so the fd number cannot be
+                    // reused by another server while this thread still accepts on it.
+                    close(listener)
+                    return
+                }
                 var buffer = [UInt8](repeating: 0, count: 65536)
                 var received: [UInt8] = []
                 // Read headers, then Content-Length bytes of body.
@@ -65,7 +70,7 @@ final class LoopbackServer: Sendable {
         }
     }
 
-    deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+    deinit { shutdown(fd, Int32(SHUT_RDWR)) }
 
     static func reply(status: Int = 200, headers: [String] = [], body: String) -> [UInt8] {
         Array(("HTTP/1.1 \(status) X\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"

@@ -1,0 +1,64 @@
+import FoundationEssentials
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import SFCore
+import ServiceLifecycle
+
+/// Serves a Hummingbird router on a local address as a lifecycle service.
+///
+/// Hummingbird's `Application` also runs a cache that reformats the `Date` header once a second,
+/// which wakes the process 60 times a minute for as long as the pod lives. A sidecar serves a few
+/// probe requests a minute, so this runs the same HTTP/1 server without that timer and stamps
+/// `Date` per response instead. Idle, the agent then sleeps until its next refresh.
+public struct LocalHTTPServer: Service, CustomStringConvertible {
+    public var description: String { "LocalHTTPServer(\(address))" }
+
+    let responder: Router<BasicRequestContext>.Responder
+    let address: ListenAddress
+    let logger: Logger
+
+    public init(router: Router<BasicRequestContext>, address: ListenAddress, logger: Logger) {
+        self.responder = router.buildResponder()
+        self.address = address
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let responder = self.responder
+        let logger = self.logger
+        let server = try HTTPServerBuilder.http1().buildServer(
+            configuration: .init(address: .hostname(address.host, port: address.port)),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: logger
+        ) { request, responseWriter, channel in
+            let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+            var response: Response
+            do {
+                response = try await responder.respond(to: request, context: context)
+            } catch let error as HTTPError {
+                response = Response(status: error.status)
+            } catch {
+                response = Response(status: .internalServerError)
+            }
+            response.headers[.date] = HTTPDate.format(Date())
+            try await responseWriter.write(response: response.head, body: response.body)
+        } onServerRunning: { channel in
+            logger.info("listening", metadata: ["listen.address": "\(channel.localAddress?.description ?? "\(address)")"])
+        }
+        try await server.run()
+    }
+}
+
+/// RFC 9110 IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), pure.
+public enum HTTPDate {
+    public static func format(_ date: Date) -> String {
+        let c = Timestamp.civil(date)
+        let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((Int(date.timeIntervalSince1970.rounded(.down)) / 86_400) % 7 + 7) % 7]
+        let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][c.month - 1]
+        func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(weekday), \(pad(c.day)) \(month) \(c.year) \(pad(c.hour)):\(pad(c.minute)):\(pad(c.second)) GMT"
+    }
+}
