@@ -19,6 +19,7 @@ let package = Package(
         // Default traits pull in full Foundation (ICU) and swift-configuration; the agent needs neither.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C system libraries, as our design names them.
@@ -41,6 +42,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
@@ -56,7 +60,7 @@ let package = Package(
         .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
         .executableTarget(name: "FuzzConfiguration", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzConfiguration"),
         .executableTarget(name: "FuzzJWT", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzJWT"),
-        .executableTarget(name: "FuzzSTSResponse", dependencies: ["SFAWS", "SFCore", "FuzzSupport"], path: "Fuzz/FuzzSTSResponse"),
+        .executableTarget(name: "FuzzSTSResponse", dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"], path: "Fuzz/FuzzSTSResponse"),
 
         .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
         .testTarget(name: "SFCryptoTests", dependencies: ["SFCrypto"]),

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Skyferry's test command: installs what it needs, builds, runs the Swift unit tests, lints the
-# shell scripts, then runs the end-to-end suite (Tests/e2e) against the debug binary.
+# shell scripts, runs each libFuzzer target briefly, then runs the end-to-end suite (Tests/e2e)
+# against the debug binary.
 # Extra arguments go to pytest, e.g. `scripts/test.sh -k happy_path`.
+# SKYFERRY_FUZZ_SECONDS: seconds per fuzz target (default 15; 0 skips fuzzing).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-step() { printf '\n==> %s\n' "$*"; }
+fuzz_seconds="${SKYFERRY_FUZZ_SECONDS:-15}"
+if ! [[ $fuzz_seconds =~ ^[0-9]+$ ]]; then
+    echo "test.sh: SKYFERRY_FUZZ_SECONDS must be a whole number of seconds, not '$fuzz_seconds'" >&2
+    exit 2
+fi
+
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 step "dependencies"
 scripts/install-deps.sh
@@ -22,8 +30,19 @@ bin_path="$(swift build --show-bin-path)"
 step "swift test"
 swift test
 
+# libFuzzer treats -max_total_time=0 as "forever", so 0 means skip here.
+if [[ $fuzz_seconds -gt 0 ]]; then
+    step "fuzz (${fuzz_seconds}s per target)"
+    scripts/fuzz.sh "$fuzz_seconds"
+else
+    step "fuzz: skipped (SKYFERRY_FUZZ_SECONDS=0)"
+fi
+
 step "end-to-end tests"
 export SKYFERRY_BIN="${SKYFERRY_BIN:-$bin_path/skyferry}"
 export PYTHONDONTWRITEBYTECODE=1
 # pytest prints its own summary line ("N passed, …"); its exit code is ours (5 = no tests ran).
-.venv/bin/python -m pytest Tests/e2e -p no:cacheprovider "$@"
+status=0
+.venv/bin/python -m pytest Tests/e2e -p no:cacheprovider --durations=10 "$@" || status=$?
+step "done (exit $status)"
+exit "$status"

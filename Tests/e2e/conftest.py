@@ -1,4 +1,5 @@
-"""Fixtures for driving the built `skyferry` binary against moto and the fake STS, on 127.0.0.1 only.
+"""Fixtures for driving the built `skyferry` binary against moto, the fake STS and the fake GCE
+metadata server, on 127.0.0.1 only.
 
 Environment:
   SKYFERRY_BIN   the binary under test (default: <repo>/.build/debug/skyferry)
@@ -27,13 +28,17 @@ from e2e_support import (
     AUDIENCE,
     REPO_ROOT,
     SUBJECT,
+    AgentProcess,
     AgentRun,
     agent_config,
     free_port,
+    gcp_metadata_source,
+    google_verifier,
     isolated_env,
     run,
     write_config,
 )
+from fakes.fake_metadata import FakeMetadata
 from fakes.fake_sts import FakeSTS
 
 
@@ -129,6 +134,27 @@ def fake_sts() -> Iterator[FakeSTS]:
         yield sts
 
 
+@pytest.fixture(scope="session")
+def metadata_key() -> rsa.RSAPrivateKey:
+    """The fake metadata server's signing key (its JWKS is what the verifying STS trusts)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def fake_metadata(metadata_key: rsa.RSAPrivateKey) -> Iterator[FakeMetadata]:
+    """A fresh fake GCE metadata server per test, ready at once, handing out good tokens."""
+    with FakeMetadata(key=metadata_key) as metadata:
+        yield metadata
+
+
+@pytest.fixture
+def verifying_sts(fake_metadata: FakeMetadata, moto: Moto) -> Iterator[FakeSTS]:
+    """An STS that verifies the metadata server's tokens like AWS, then lets moto answer (so the
+    credentials work at moto); every other request is passed through to moto."""
+    with FakeSTS(verifier=google_verifier(fake_metadata), relay_to=moto.url) as sts:
+        yield sts
+
+
 @pytest.fixture
 def closed_port_url() -> str:
     """An http URL on 127.0.0.1 where nothing listens (connection refused)."""
@@ -191,10 +217,16 @@ class Workspace:
     env: dict[str, str]
     skyferry_bin: Path
     token: str
+    processes: list[AgentProcess] = dataclasses.field(default_factory=list)
 
     @property
     def output(self) -> Path:
         return self.out_dir / "credentials"
+
+    @property
+    def env_home(self) -> Path:
+        """The isolated HOME the binary and the clients run with."""
+        return Path(self.env["HOME"])
 
     def write_token(self, token: str) -> None:
         self.token = token
@@ -208,9 +240,33 @@ class Workspace:
     def raw_config(self, text: str) -> Path:
         return write_config(self.root / "skyferry.yaml", text)
 
-    def agent(self, config: Path, *extra: str, timeout: float = 60) -> AgentRun:
+    def gcp_config(self, metadata_endpoint: str | None, sts_endpoint: str | None, *,
+                   startup_wait_seconds: int | None = None, service_account: str | None = "default",
+                   audience: str = AUDIENCE, **overrides: Any) -> Path:
+        """The one-target config with `source: gcpMetadata` (endpoint None: from GCE_METADATA_HOST)."""
+        source = gcp_metadata_source(metadata_endpoint, audience=audience, service_account=service_account,
+                                     startup_wait_seconds=startup_wait_seconds)
+        return self.config(sts_endpoint, source=source, **overrides)
+
+    def agent(self, config: Path, *extra: str, timeout: float = 60, env: dict[str, str] | None = None) -> AgentRun:
         """`skyferry agent --config CONFIG --once EXTRA…` with the isolated environment."""
-        return run([str(self.skyferry_bin), "agent", "--config", str(config), "--once", *extra], self.env, timeout)
+        return run([str(self.skyferry_bin), "agent", "--config", str(config), "--once", *extra], env or self.env, timeout)
+
+    def credential_process(self, config: Path, *extra: str, timeout: float = 60,
+                           env: dict[str, str] | None = None) -> AgentRun:
+        """`skyferry credential-process --config CONFIG EXTRA…` with the isolated environment."""
+        return run([str(self.skyferry_bin), "credential-process", "--config", str(config), *extra], env or self.env, timeout)
+
+    def credential_process_command(self, config: Path, *extra: str) -> str:
+        """The `credential_process = …` value for an AWS config file."""
+        return " ".join([str(self.skyferry_bin), "credential-process", "--config", str(config), *extra])
+
+    def start_agent(self, config: Path, *extra: str, health: str | None = None) -> AgentProcess:
+        """`skyferry agent --config CONFIG EXTRA…` without --once; stopped (by PID) after the test."""
+        process = AgentProcess([str(self.skyferry_bin), "agent", "--config", str(config), *extra], self.env,
+                               self.root / f"agent-{len(self.processes)}", health)
+        self.processes.append(process)
+        return process
 
     def client_env(self, credentials_file: Path, endpoint: str) -> dict[str, str]:
         """Environment for AWS CLI / boto3 reading the agent's file and talking to `endpoint`."""
@@ -221,13 +277,13 @@ class Workspace:
 
 
 @pytest.fixture
-def ws(tmp_path: Path, skyferry_bin: Path, make_jwt: MakeJWT) -> Workspace:
+def ws(tmp_path: Path, skyferry_bin: Path, make_jwt: MakeJWT) -> Iterator[Workspace]:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     token_file = tmp_path / "token.jwt"
     token = make_jwt()
     token_file.write_text(token)
-    return Workspace(
+    workspace = Workspace(
         root=tmp_path,
         token_file=token_file,
         out_dir=out_dir,
@@ -235,6 +291,11 @@ def ws(tmp_path: Path, skyferry_bin: Path, make_jwt: MakeJWT) -> Workspace:
         skyferry_bin=skyferry_bin,
         token=token,
     )
+    try:
+        yield workspace
+    finally:
+        for process in workspace.processes:
+            process.stop()
 
 
 @pytest.fixture(scope="session")

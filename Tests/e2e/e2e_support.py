@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import configparser
 import dataclasses
+import datetime as dt
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -74,8 +81,8 @@ def isolated_env(home: Path, **extra: str) -> dict[str, str]:
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, (int, float)):
+        return repr(value)  # a plain YAML number (a quoted "0.5" is a string)
     return json.dumps(str(value))  # a double-quoted YAML scalar
 
 
@@ -252,3 +259,143 @@ def snapshot_dir(directory: Path) -> dict[str, tuple[bytes, int]]:
     for entry in sorted(directory.iterdir()):
         result[entry.name] = (entry.read_bytes() if entry.is_file() else b"<dir>", entry.stat().st_mode & 0o7777)
     return result
+
+
+def google_verifier(metadata: Any) -> Any:
+    """What AWS STS checks for a Google ID token from `metadata` (a FakeMetadata): Google's
+    signature, iss, aud = sts.amazonaws.com, exp. Returns a fakes.fake_sts.JWTVerifier."""
+    from fakes.fake_metadata import GOOGLE_ISSUER
+    from fakes.fake_sts import JWTVerifier
+
+    return JWTVerifier(metadata.jwks(), audiences={AUDIENCE}, issuers={GOOGLE_ISSUER})
+
+
+# --- long-running agents ------------------------------------------------------------------------
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.05, what: str = "condition",
+               context: Callable[[], str] = lambda: "") -> T:
+    """Poll `predicate` until it returns something truthy (returned); fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:.1f}s waiting for {what}\n{context()}")
+        time.sleep(interval)
+
+
+def http_get(url: str, timeout: float = 2) -> tuple[int, str]:
+    """(status, body) of a GET on a loopback URL, never through a proxy; (0, error) if unreachable."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+        return 0, str(error)
+
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_metrics(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Prometheus text exposition -> {(name, labels): value}; comments skipped."""
+    samples: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        match = _SAMPLE.match(line)
+        assert match, f"not a Prometheus sample line: {line!r}"
+        name, labels, value = match.groups()
+        samples[(name, frozenset(_LABEL.findall(labels or "")))] = float(value)
+    return samples
+
+
+def metric(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float | None:
+    return samples.get((name, frozenset(labels.items())))
+
+
+class AgentProcess:
+    """A long-running `skyferry agent` (no --once); logs go to files so they can be read live."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log_dir: Path, health: str | None = None) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.args = args
+        self.stdout_path = log_dir / "agent.stdout"
+        self.stderr_path = log_dir / "agent.stderr"
+        self.health = health  # "127.0.0.1:PORT" or None
+        self.started = time.monotonic()
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+            self.process = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+
+    @property
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(errors="replace")
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def describe(self) -> str:
+        state = "running" if self.alive() else f"exited {self.process.returncode}"
+        return (f"$ {' '.join(self.args)}\n{state} after {time.monotonic() - self.started:.1f}s\n"
+                f"--- stderr ---\n{self.stderr}")
+
+    def wait_for(self, predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:
+        def check() -> T:
+            if not self.alive():
+                raise AssertionError(f"agent exited while waiting for {what}\n{self.describe()}")
+            return predicate()
+
+        return wait_until(check, timeout, interval, what, self.describe)
+
+    def wait_for_log(self, text: str, timeout: float) -> str:
+        """The first stderr line containing `text`."""
+
+        def find() -> str | None:
+            return next((line for line in self.stderr.splitlines() if text in line), None)
+
+        return self.wait_for(find, timeout, f"a log line containing {text!r}")
+
+    def get(self, path: str) -> tuple[int, str]:
+        assert self.health, "this agent has no health listener"
+        return http_get(f"http://{self.health}{path}")
+
+    def metrics(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        status, body = self.get("/metrics")
+        assert status == 200, f"/metrics answered {status}: {body}"
+        return parse_metrics(body)
+
+    def signal(self, signum: int = signal.SIGTERM, timeout: float = 10) -> tuple[int, float]:
+        """Send `signum`; (exit code, seconds until exit). Kills and fails after `timeout`."""
+        started = time.monotonic()
+        self.process.send_signal(signum)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError(f"agent still running {timeout}s after signal {signum}\n{self.describe()}") from None
+        return code, time.monotonic() - started
+
+    def stop(self) -> None:
+        """Make sure it is gone (by PID): SIGTERM, then SIGKILL."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def parse_expiration(text: str) -> float:
+    """Unix time of an STS/credential_process Expiration ("…Z", with or without fractional seconds)."""
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.timestamp()

@@ -604,7 +604,7 @@ class FakeSTS:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "FakeSTS":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-sts", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-sts", daemon=True)
         self._thread.start()
         return self
 
