@@ -57,11 +57,11 @@ public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, Class
         case .malformedResponse(let c, let service, let status, let reason):
             return "\(service) at \(c.endpoint) gave an unusable answer (HTTP \(status)): \(reason)."
         case .sts(let c, let status, let error, let description):
-            var text = "GCP STS rejected the token exchange for \(c.audience) (\(error), HTTP \(status)): \(description.isEmpty ? "no description" : description)."
+            var text = "GCP STS rejected the token exchange for \(c.audience) (\(error), HTTP \(status)): \(sentence(description.isEmpty ? "no description" : description))"
             if let hint = stsHint(error: error, description: description, c) { text += " " + hint }
             return text
         case .iam(let c, let status, let message, let reason):
-            var text = "IAM Credentials refused generateAccessToken for \(c.serviceAccount ?? "?") (\(reason), HTTP \(status)): \(message)."
+            var text = "IAM Credentials refused generateAccessToken for \(c.serviceAccount ?? "?") (\(reason), HTTP \(status)): \(sentence(message))"
             switch status {
             case 403:
                 text += " Grant the federated identity roles/iam.workloadIdentityUser on the service account: gcloud iam service-accounts add-iam-policy-binding \(c.serviceAccount ?? "SA") --role=roles/iam.workloadIdentityUser --member=\(c.principal)"
@@ -74,6 +74,12 @@ public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, Class
             }
             return text
         }
+    }
+
+    /// The service's own text as a sentence: one final period, never two.
+    private func sentence(_ text: String) -> String {
+        let trimmed = text.trimmingASCIIWhitespace()
+        return trimmed.hasSuffix(".") ? trimmed : trimmed + "."
     }
 
     private func stsHint(error: String, description: String, _ c: Context) -> String? {
