@@ -38,8 +38,9 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
     public func run() async throws {
         let schedule = RefreshSchedule(refresh)
         let backoff = Backoff(refresh)
-        // Rejections need an operator: retry at least 10 s apart (the jitter takes half to all of the ceiling), up to 5 min.
-        let slowBackoff = Backoff(initial: .seconds(max(refresh.backoffInitialSeconds, 20)), maximum: .seconds(max(refresh.backoffMaxSeconds, 300)))
+        // Rejections need an operator: retry at least 10 s apart (12 s less up to 15 %), doubling up to 5 min.
+        // They are one pod's configuration error, not a shared outage, so they need little spreading.
+        let slowBackoff = Backoff(initial: .seconds(max(refresh.backoffInitialSeconds, 12)), maximum: .seconds(max(refresh.backoffMaxSeconds, 300)), jitter: 0.15)
         var random = random
         var failures = 0
         let name = exchange.name

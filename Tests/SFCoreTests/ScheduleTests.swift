@@ -67,3 +67,16 @@ struct ScheduleTests {
         #expect((0..<5).map { _ in a.next() } == (0..<5).map { _ in b.next() })
     }
 }
+
+struct SlowBackoffTests {
+    @Test("a small jitter keeps delays near the ceiling")
+    func smallJitter() {
+        var random = SharedRandom.seeded(11)
+        let backoff = Backoff(initial: .seconds(12), maximum: .seconds(300), jitter: 0.15)
+        for _ in 0..<500 {
+            let delay = backoff.delay(attempt: 0, using: &random)
+            #expect(delay >= .seconds(10.2) && delay <= .seconds(12))
+        }
+        #expect(backoff.ceiling(attempt: 5) == .seconds(300))
+    }
+}
