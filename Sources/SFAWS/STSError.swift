@@ -71,8 +71,9 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
             return "AWS STS at \(c.endpoint) gave an unusable answer to AssumeRoleWithWebIdentity on \(c.roleArn) (HTTP \(status)): \(reason). Check that stsEndpoint points at an STS endpoint."
         case .service(let c, let status, let code, let message, let requestID):
             let request = requestID.map { " [request \($0)]" } ?? ""
-            let said = message.isEmpty ? "no message" : (message.hasSuffix(".") ? String(message.dropLast()) : message)
-            var text = "AWS STS rejected AssumeRoleWithWebIdentity for \(c.roleArn) (\(code), HTTP \(status)): \(said)\(request)."
+            // AWS's message verbatim (users search for it), then the request id.
+            var text = "AWS STS rejected AssumeRoleWithWebIdentity for \(c.roleArn) (\(code), HTTP \(status)): \(message.isEmpty ? "no message" : message)\(request)"
+            if !text.hasSuffix(".") { text += "." }
             if let hint = hint(code: code, message: message, context: c) { text += " " + hint }
             return text
         }
