@@ -75,11 +75,7 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
                 let policy = error.kind == .unavailable ? backoff : slowBackoff
                 delay = policy.delay(attempt: failures, using: &random)
                 failures += 1
-                let state = store.state(name)
-                let valid = state?.credentials.flatMap { credentials in
-                    let effective = Readiness.effectiveMargin(margin, issuedAt: state?.lastSuccess, expiration: credentials.expiration)
-                    return credentials.expiration.timeIntervalSince(at) > effective.seconds ? credentials : nil
-                }
+                let valid = store.validCredentials(name, now: at, margin: margin)
                 var metadata: Logger.Metadata = [
                     "target.name": "\(name)", "retry.in": "\(TargetExchange.format(delay))", "failures": "\(failures)",
                     "error": "\(error)",

@@ -47,12 +47,12 @@ public final class CredentialStore: Sendable {
         states.withLock { $0 }
     }
 
-    /// Credentials still valid for at least `margin`, else nil: expired credentials are never handed out.
+    /// Credentials still valid for more than `margin` (scaled down for short lifetimes, see
+    /// `Readiness.effectiveMargin`), else nil: expired credentials are never handed out.
     public func validCredentials(_ target: String, now: Date, margin: Duration = .seconds(0)) -> IssuedCredentials? {
-        guard let credentials = state(target)?.credentials,
-              credentials.expiration.timeIntervalSince(now) > margin.seconds
-        else { return nil }
-        return credentials
+        guard let state = state(target), let credentials = state.credentials else { return nil }
+        let effective = Readiness.effectiveMargin(margin, issuedAt: state.lastSuccess, expiration: credentials.expiration)
+        return credentials.expiration.timeIntervalSince(now) > effective.seconds ? credentials : nil
     }
 
     static func label(_ kind: FailureKind) -> String {

@@ -86,3 +86,16 @@ struct HTTPDateTests {
         #expect(HTTPDate.format(Date(timeIntervalSince1970: 1_795_804_698)) == "Fri, 27 Nov 2026 18:38:18 GMT")
     }
 }
+
+struct CredentialStoreTests {
+    @Test("valid credentials honour the scaled margin and never include expired ones")
+    func valid() {
+        let store = CredentialStore(targets: ["a"])
+        let issued = Date(timeIntervalSince1970: 1000)
+        #expect(store.validCredentials("a", now: issued) == nil)
+        store.recordSuccess("a", credentials: credentials(expiring: issued.addingTimeInterval(20)), at: issued)
+        #expect(store.validCredentials("a", now: issued.addingTimeInterval(14), margin: .seconds(60)) != nil)
+        #expect(store.validCredentials("a", now: issued.addingTimeInterval(16), margin: .seconds(60)) == nil)
+        #expect(store.validCredentials("a", now: issued.addingTimeInterval(21)) == nil)
+    }
+}
