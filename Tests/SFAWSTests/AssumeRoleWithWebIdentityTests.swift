@@ -55,7 +55,7 @@ struct AssumeRoleWithWebIdentityTests {
     @Test("parses moto's response without the optional fields, with microseconds")
     func parsesMinimal() throws {
         let credentials = try Self.parse(200, try Self.fixture("moto-success.xml")).get()
-        #expect(credentials.accessKeyID == "ASIARZPUZDIKM3RD44UX")
+        #expect(credentials.accessKeyID == "ASIAMOTOEXAMPLEID")
         #expect(abs(credentials.expiration.timeIntervalSince1970 - 1_795_804_698.337223) < 1e-5)
     }
 
@@ -175,7 +175,7 @@ struct AWSWebIdentityExchangerTests {
             transport: transport, requestTimeout: .seconds(5), now: { Date(timeIntervalSince1970: 0) })
         let issued = try await exchanger.exchange(.token(IdentityToken(value: "h.p.s", claims: JWTClaims(podName: "pod-1"))))
         guard case .aws(let credentials) = issued else { Issue.record("not aws"); return }
-        #expect(credentials.accessKeyID == "ASIARZPUZDIKM3RD44UX")
+        #expect(credentials.accessKeyID == "ASIAMOTOEXAMPLEID")
     }
 
     @Test("transport failures become retryable STS errors")
