@@ -62,7 +62,7 @@ def test_malformed_token(ws, fake_sts, name):
 
 
 def test_expired_token(ws, fake_sts, make_jwt):
-    ws.output.write_text("[default]\naws_access_key_id = ASIAPREVIOUSGOODKEY1\n")
+    ws.output.write_text("[default]\naws_access_key_id = ASIA-PREVIOUS-GOOD-KEY\n")
     before = snapshot_dir(ws.out_dir)
     ws.write_token(make_jwt(expired=True))
     result = ws.agent(ws.config(fake_sts.url))

@@ -34,7 +34,7 @@ EXIT_OUTPUT_FAILED = 6
 
 GOOD_FILE = (
     "[default]\n"
-    "aws_access_key_id = ASIAPREVIOUSGOODKEY1\n"
+    "aws_access_key_id = ASIA-PREVIOUS-GOOD-KEY\n"
     "aws_secret_access_key = previous/good+secret0000000000000000000\n"
     "aws_session_token = previous-good-session-token\n"
 )
