@@ -73,6 +73,7 @@ public struct GCPFederationExchanger: CredentialExchanger {
         }
         let impersonated = try GCPSecurityTokenService.parseGenerateAccessToken(status: iamResponse.status, body: iamResponse.body, context: context)
         return .gcp(GCPAccessToken(token: impersonated.token, expiration: impersonated.expiration, serviceAccount: configuration.serviceAccount,
-                                   scopes: configuration.scopes, subjectToken: subject.token, subjectTokenExpiration: subject.expiration))
+                                   scopes: configuration.scopes, subjectToken: subject.token, subjectTokenExpiration: subject.expiration,
+                                   federatedToken: federated.token, federatedTokenExpiration: federated.expiration))
     }
 }

@@ -55,6 +55,10 @@ struct AgentCommand: AsyncParsableCommand {
         ])
 
         if once {
+            let served = configuration.targets.filter { $0.outputs.awsContainerEndpoint != nil || $0.outputs.gcpMetadataServer != nil }.map(\.name)
+            guard served.isEmpty else {
+                Composition.fail("configuration \(input.origin): target(s) \(served.joined(separator: ", ")) have endpoint outputs (awsContainerEndpoint, gcpMetadataServer), which only the long-running agent serves; run without --once, or use file outputs", code: 2)
+            }
             do {
                 _ = try await OnceRunner(exchanges: exchanges, refresh: configuration.refresh, writer: OutputWriter(source: configuration.source))
                     .run(clock: ContinuousClock(), random: random, logger: logger)
@@ -71,6 +75,8 @@ struct AgentCommand: AsyncParsableCommand {
                 exchange: exchange, store: store, metrics: metrics, writer: OutputWriter(source: configuration.source), refresh: configuration.refresh,
                 clock: ContinuousClock(), now: now, random: random, logger: logger))
         }
+        services += Composition.endpointServices(configuration, store: store, transport: transport, now: now, logger: logger)
+            .map { .init(service: $0) }
         if let health = configuration.health {
             let router = HealthServer.router(store: store, metrics: metrics, targets: targets,
                                              margin: .seconds(configuration.refresh.expiryMarginSeconds), now: now)
