@@ -54,7 +54,7 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
                 let issuedAt = now()
                 let credentials = outcome.credentials
                 let expiration = outcome.expiration(for: exchange.target.outputs)
-                store.recordSuccess(name, credentials: credentials, at: issuedAt)
+                store.recordSuccess(name, credentials: credentials, identity: outcome.identity, at: issuedAt)
                 metrics.recordRefresh(name, kind: nil)
                 failures = 0
                 delay = schedule.delay(issuedAt: issuedAt, expiration: expiration, using: &random)

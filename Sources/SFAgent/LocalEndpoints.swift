@@ -23,11 +23,18 @@ public enum LocalEndpoints {
 
     /// The servers the configuration asks for.
     /// - Parameters:
-    ///   - tokenMatches: for an `authTokenFile`, a constant-time check of a presented `Authorization` value.
+    ///   - authTokens: `authTokenFile` path → the token written there.
+    ///   - imdsSessionToken: the IMDSv2 session token the `imdsListen` emulations hand out.
+    ///   - equals: a constant-time comparison for presented secrets.
     ///   - idTokens: for a GCP target, its ID-token issuer (nil when it does not impersonate a service account).
     public static func servers(_ configuration: AgentConfiguration, store: CredentialStore, now: @escaping @Sendable () -> Date,
-                               tokenMatches: (String) -> @Sendable (String) -> Bool,
+                               authTokens: [String: String], imdsSessionToken: String,
+                               equals: @escaping @Sendable ([UInt8], [UInt8]) -> Bool,
                                idTokens: (TargetConfiguration) -> MetadataServerEmulator.IDTokenIssuer?) -> [Server] {
+        func matcher(_ secret: String?) -> @Sendable (String) -> Bool {
+            let expected = Array((secret ?? "").utf8)
+            return { presented in !expected.isEmpty && equals(Array(presented.utf8), expected) }
+        }
         let margin = Duration.seconds(configuration.refresh.expiryMarginSeconds)
         var servers: [Server] = []
         var containerTargets: [(address: ListenAddress, tokenFile: String, targets: Set<String>)] = []
@@ -45,8 +52,14 @@ public enum LocalEndpoints {
                 servers.append(Server(address: metadata.listen, kind: "gcpMetadataServer") { await emulator.respond(to: $0, now: now()) })
             }
         }
+        for target in configuration.targets {
+            guard let listen = target.outputs.gcpExternalAccountFile?.imdsListen else { continue }
+            let emulator = AWSMetadataEmulator(target: target.name, store: store, margin: margin, sessionToken: imdsSessionToken,
+                                               sessionTokenMatches: matcher(imdsSessionToken))
+            servers.append(Server(address: listen, kind: "imds") { emulator.respond(to: $0, now: now()) })
+        }
         for (address, tokenFile, targets) in containerTargets {
-            let endpoint = ContainerCredentialsEndpoint(targets: targets, store: store, margin: margin, tokenMatches: tokenMatches(tokenFile))
+            let endpoint = ContainerCredentialsEndpoint(targets: targets, store: store, margin: margin, tokenMatches: matcher(authTokens[tokenFile]))
             servers.insert(Server(address: address, kind: "awsContainerEndpoint") { endpoint.respond(to: $0, now: now()) }, at: 0)
         }
         return servers

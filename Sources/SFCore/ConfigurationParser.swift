@@ -355,7 +355,7 @@ public struct ConfigurationParser: Sendable {
     }
 
     private func readExternalAccountOutput(_ node: YAMLNode, at path: String, source: SourceConfiguration?, _ r: ConfigurationReader) -> ExternalAccountFileOutputConfiguration? {
-        guard let entries = r.mapping(node, at: path, allowed: ["path", "mode", "subjectTokenPath"]) else { return nil }
+        guard let entries = r.mapping(node, at: path, allowed: ["path", "mode", "subjectTokenPath", "imdsListen"]) else { return nil }
         guard let filePath = r.required(entries, "path", at: path, parent: node).flatMap({ r.string($0, at: path + ".path") }) else { return nil }
         var output = ExternalAccountFileOutputConfiguration(path: filePath)
         if let node = entries["mode"] {
@@ -363,6 +363,19 @@ public struct ConfigurationParser: Sendable {
             output.mode = mode
         }
         let subject = entries["subjectTokenPath"].flatMap { r.string($0, at: path + ".subjectTokenPath") }
+        if let node = entries["imdsListen"] {
+            guard case .aws = source else {
+                r.fail(path + ".imdsListen", node, "imdsListen serves an aws source's credentials; this target's source is \(source?.kind ?? "missing")")
+                return nil
+            }
+            if subject != nil {
+                r.fail(path + ".subjectTokenPath", entries["subjectTokenPath"], "with imdsListen Google's libraries sign their own subject tokens; remove subjectTokenPath")
+                return nil
+            }
+            guard let listen = readListen(node, at: path + ".imdsListen", r) else { return nil }
+            output.imdsListen = listen
+            return output
+        }
         if case .tokenFile(let tokenPath) = source {
             if subject != nil {
                 r.fail(path + ".subjectTokenPath", entries["subjectTokenPath"], "with a tokenFile source the external_account file points at \(tokenPath) itself; remove subjectTokenPath")
@@ -517,6 +530,9 @@ public struct ConfigurationParser: Sendable {
             }
             if let server = target.outputs.gcpMetadataServer {
                 mine.append(("targets[\(index)].outputs.gcpMetadataServer.listen", server.listen, nil))
+            }
+            if let listen = target.outputs.gcpExternalAccountFile?.imdsListen {
+                mine.append(("targets[\(index)].outputs.gcpExternalAccountFile.imdsListen", listen, nil))
             }
             for (key, address, tokenFile) in mine {
                 if let other = seen[address.description] {

@@ -55,9 +55,11 @@ struct AgentCommand: AsyncParsableCommand {
         ])
 
         if once {
-            let served = configuration.targets.filter { $0.outputs.awsContainerEndpoint != nil || $0.outputs.gcpMetadataServer != nil }.map(\.name)
+            let served = configuration.targets.filter {
+                $0.outputs.awsContainerEndpoint != nil || $0.outputs.gcpMetadataServer != nil || $0.outputs.gcpExternalAccountFile?.imdsListen != nil
+            }.map(\.name)
             guard served.isEmpty else {
-                Composition.fail("configuration \(input.origin): target(s) \(served.joined(separator: ", ")) have endpoint outputs (awsContainerEndpoint, gcpMetadataServer), which only the long-running agent serves; run without --once, or use file outputs", code: 2)
+                Composition.fail("configuration \(input.origin): target(s) \(served.joined(separator: ", ")) have endpoint outputs (awsContainerEndpoint, gcpMetadataServer, gcpExternalAccountFile.imdsListen), which only the long-running agent serves; run without --once, or use file outputs", code: 2)
             }
             do {
                 _ = try await OnceRunner(exchanges: exchanges, refresh: configuration.refresh, writer: OutputWriter(source: configuration.source))

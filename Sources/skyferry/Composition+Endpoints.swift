@@ -12,11 +12,11 @@ extension Composition {
     /// sends the file's bytes as they are) before any server starts; exits 6 if it cannot.
     static func endpointServices(_ configuration: AgentConfiguration, store: CredentialStore, transport: any HTTPTransport,
                                  now: @escaping @Sendable () -> Date, logger: Logger) -> [LocalHTTPServer] {
-        var tokens: [String: [UInt8]] = [:]
+        var tokens: [String: String] = [:]
         for file in LocalEndpoints.authTokenFiles(configuration) {
-            let token = Array(Hex.lower(SecureRandom.bytes(32)).utf8)
+            let token = Hex.lower(SecureRandom.bytes(32))
             do {
-                try AtomicFileWriter().write(token, to: file.path, mode: file.mode)
+                try AtomicFileWriter().write(Array(token.utf8), to: file.path, mode: file.mode)
             } catch {
                 fail("awsContainerEndpoint.authTokenFile: \(error)", code: 6)
             }
@@ -25,11 +25,8 @@ extension Composition {
         }
         let timeout = Duration.seconds(configuration.refresh.requestTimeoutSeconds)
         let servers = LocalEndpoints.servers(
-            configuration, store: store, now: now,
-            tokenMatches: { path in
-                let expected = tokens[path] ?? []
-                return { presented in !expected.isEmpty && Digest.constantTimeEquals(Array(presented.utf8), expected) }
-            },
+            configuration, store: store, now: now, authTokens: tokens, imdsSessionToken: Hex.lower(SecureRandom.bytes(32)),
+            equals: { Digest.constantTimeEquals($0, $1) },
             idTokens: { target in
                 guard case .gcp(let gcp) = target.provider, let account = gcp.serviceAccount else { return nil }
                 return idTokenIssuer(target: target.name, gcp: gcp, account: account, store: store, transport: transport, timeout: timeout, now: now)

@@ -105,3 +105,27 @@ struct ConfigurationEndpointsTests {
             """)
     }
 }
+
+struct ConfigurationIMDSListenTests {
+    static let audience = ConfigurationEndpointsTests.audience
+
+    @Test("imdsListen: aws sources only, loopback, no subject-token file")
+    func imdsListen() throws {
+        let configuration = try ConfigurationParser().parse("""
+            source: {aws: {region: us-east-1}}
+            targets:
+              - name: gcs
+                gcp: {audience: "\(Self.audience)"}
+                outputs: {gcpExternalAccountFile: {path: /o/gcp.json, imdsListen: "127.0.0.1:9912"}}
+            """, origin: "c.yaml")
+        #expect(configuration.targets[0].outputs.gcpExternalAccountFile == ExternalAccountFileOutputConfiguration(
+            path: "/o/gcp.json", imdsListen: ListenAddress(host: "127.0.0.1", port: 9912)))
+        #expect(ConfigurationEndpointsTests.rejection("""
+            source: {tokenFile: /t}
+            targets:
+              - name: gcs
+                gcp: {audience: "\(Self.audience)"}
+                outputs: {gcpExternalAccountFile: {path: /o/gcp.json, imdsListen: "127.0.0.1:9912"}}
+            """) == "configuration file c.yaml is invalid: targets[0].outputs.gcpExternalAccountFile.imdsListen (line 5): imdsListen serves an aws source's credentials; this target's source is tokenFile")
+    }
+}
