@@ -98,7 +98,7 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
     private func attemptUnlessShuttingDown() async throws(TargetFailure) -> ExchangeOutcome {
         let result: Result<ExchangeOutcome, TargetFailure> = await cancelWhenGracefulShutdown {
             do throws(TargetFailure) {
-                return .success(try await exchange.attempt(logger: logger))
+                return .success(try await exchange.attemptWithFreshTokenRetry(logger: logger))
             } catch {
                 return .failure(error)
             }

@@ -35,6 +35,13 @@ struct AgentCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
+        if !once {
+            // Until the service group installs its graceful handlers, a SIGTERM/SIGINT (a pod deleted
+            // right after start) ends the process with status 0 instead of death by signal. Nothing
+            // needs cleaning up yet: outputs are only ever replaced by rename.
+            signal(SIGTERM) { _ in _exit(0) }
+            signal(SIGINT) { _ in _exit(0) }
+        }
         let logger = makeLogger(global)
         let input = ConfigurationInput(path: config)
         let configuration = try loadConfiguration(input, logger: logger)
