@@ -21,9 +21,13 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
     public let now: @Sendable () -> Date
     public let random: SharedRandom
     public let logger: Logger
+    /// Runs after each attempt, before the rotator sleeps (the agent gives back start-up and refresh pages).
+    public let afterAttempt: @Sendable () -> Void
 
     public init(exchange: TargetExchange, store: CredentialStore, metrics: AgentMetrics, writer: OutputWriter, refresh: RefreshConfiguration,
-                clock: C, now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) {
+                clock: C, now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger,
+                afterAttempt: @escaping @Sendable () -> Void = {}) {
+        self.afterAttempt = afterAttempt
         self.exchange = exchange
         self.store = store
         self.metrics = metrics
@@ -87,6 +91,7 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
                     logger.error("refresh failed and no valid credentials remain", metadata: metadata)
                 }
             }
+            afterAttempt()
             do {
                 try await gracefulSleep(delay)
             } catch {

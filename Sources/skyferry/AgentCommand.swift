@@ -82,7 +82,7 @@ struct AgentCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = exchanges.map { exchange in
             .init(service: CredentialRotator(
                 exchange: exchange, store: store, metrics: metrics, writer: OutputWriter(source: configuration.source), refresh: configuration.refresh,
-                clock: ContinuousClock(), now: now, random: random, logger: logger))
+                clock: ContinuousClock(), now: now, random: random, logger: logger, afterAttempt: { ResidentMemory.trim() }))
         }
         services += Composition.endpointServices(configuration, store: store, transport: transport, now: now, logger: logger)
             .map { .init(service: $0) }
