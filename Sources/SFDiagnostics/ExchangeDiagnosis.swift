@@ -31,7 +31,8 @@ extension DoctorChecks {
                 if trustRelated, case .aws(let aws) = provider {
                     let arn = ARNParts(aws.roleArn)
                     let document = context.requiredTrust.policyDocument(partition: arn.partition, accountID: arn.account)
-                    fix = (fix.map { $0 + "\n" } ?? "") + "Trust policy for this token (aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust-policy.json):\n" + document
+                    let roleName = aws.roleArn.split(separator: "/").last.map(String.init) ?? "ROLE"
+                    fix = (fix.map { $0 + "\n" } ?? "") + "Trust policy for this token (aws iam update-assume-role-policy --role-name \(roleName) --policy-document file://trust-policy.json):\n" + document
                 }
             }
             return DiagnosticStep(check: "exchange", status: .fail, detail: detail, cause: sts.cause ?? "AWS STS refused the exchange", fix: fix)
