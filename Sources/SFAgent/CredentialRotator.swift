@@ -21,9 +21,13 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
     public let now: @Sendable () -> Date
     public let random: SharedRandom
     public let logger: Logger
+    /// Runs after each attempt, before the rotator sleeps (the agent gives back start-up and refresh pages).
+    public let afterAttempt: @Sendable () -> Void
 
     public init(exchange: TargetExchange, store: CredentialStore, metrics: AgentMetrics, writer: OutputWriter, refresh: RefreshConfiguration,
-                clock: C, now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) {
+                clock: C, now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger,
+                afterAttempt: @escaping @Sendable () -> Void = {}) {
+        self.afterAttempt = afterAttempt
         self.exchange = exchange
         self.store = store
         self.metrics = metrics
@@ -54,7 +58,7 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
                 let issuedAt = now()
                 let credentials = outcome.credentials
                 let expiration = outcome.expiration(for: exchange.target.outputs)
-                store.recordSuccess(name, credentials: credentials, at: issuedAt)
+                store.recordSuccess(name, credentials: credentials, identity: outcome.identity, at: issuedAt)
                 metrics.recordRefresh(name, kind: nil)
                 failures = 0
                 delay = schedule.delay(issuedAt: issuedAt, expiration: expiration, using: &random)
@@ -87,6 +91,7 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
                     logger.error("refresh failed and no valid credentials remain", metadata: metadata)
                 }
             }
+            afterAttempt()
             do {
                 try await gracefulSleep(delay)
             } catch {
@@ -98,7 +103,7 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
     private func attemptUnlessShuttingDown() async throws(TargetFailure) -> ExchangeOutcome {
         let result: Result<ExchangeOutcome, TargetFailure> = await cancelWhenGracefulShutdown {
             do throws(TargetFailure) {
-                return .success(try await exchange.attempt(logger: logger))
+                return .success(try await exchange.attemptWithFreshTokenRetry(logger: logger))
             } catch {
                 return .failure(error)
             }

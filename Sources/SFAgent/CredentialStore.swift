@@ -8,6 +8,8 @@ public final class CredentialStore: Sendable {
     /// A target's state as readers see it.
     public struct TargetState: Sendable {
         public var credentials: IssuedCredentials?
+        /// The identity the credentials were obtained with (served by `gcpExternalAccountFile.imdsListen`).
+        public var identity: WorkloadIdentity?
         public var lastSuccess: Date?
         public var lastFailure: Date?
         public var consecutiveFailures: Int = 0
@@ -22,9 +24,10 @@ public final class CredentialStore: Sendable {
         states = Mutex(Dictionary(uniqueKeysWithValues: targets.map { ($0, TargetState()) }))
     }
 
-    public func recordSuccess(_ target: String, credentials: IssuedCredentials, at now: Date) {
+    public func recordSuccess(_ target: String, credentials: IssuedCredentials, identity: WorkloadIdentity? = nil, at now: Date) {
         states.withLock { states in
             states[target, default: TargetState()].credentials = credentials
+            states[target]?.identity = identity
             states[target]?.lastSuccess = now
             states[target]?.consecutiveFailures = 0
             states[target]?.refreshes["success", default: 0] += 1

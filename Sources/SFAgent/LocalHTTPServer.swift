@@ -16,18 +16,44 @@ import ServiceLifecycle
 public struct LocalHTTPServer: Service, CustomStringConvertible {
     public var description: String { "LocalHTTPServer(\(address))" }
 
-    let responder: Router<BasicRequestContext>.Responder
+    public typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+
+    let handler: Handler
     let address: ListenAddress
     let logger: Logger
 
     public init(router: Router<BasicRequestContext>, address: ListenAddress, logger: Logger) {
-        self.responder = router.buildResponder()
+        let responder = router.buildResponder()
+        self.init(address: address, logger: logger) { request, context in try await responder.respond(to: request, context: context) }
+    }
+
+    /// Serves a pure local endpoint (`LocalRequest` → `LocalResponse`); request bodies are not read.
+    public init(address: ListenAddress, logger: Logger, endpoint: @escaping @Sendable (LocalRequest) async -> LocalResponse) {
+        self.init(address: address, logger: logger) { request, _ in
+            var headers: [String: String] = [:]
+            for field in request.headers where headers[field.name.canonicalName] == nil {
+                headers[field.name.canonicalName] = field.value
+            }
+            let local = LocalRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers)
+            let answer = await endpoint(local)
+            var fields = HTTPFields()
+            for (name, value) in answer.headers {
+                if let name = HTTPFields.Element.Name(name) { fields[name] = value }
+            }
+            let body = request.method == .head ? ByteBuffer() : ByteBuffer(string: answer.body)
+            fields[.contentLength] = "\(answer.body.utf8.count)"
+            return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: body))
+        }
+    }
+
+    public init(address: ListenAddress, logger: Logger, handler: @escaping Handler) {
+        self.handler = handler
         self.address = address
         self.logger = logger
     }
 
     public func run() async throws {
-        let responder = self.responder
+        let handler = self.handler
         let logger = self.logger
         let server = try HTTPServerBuilder.http1().buildServer(
             configuration: .init(address: .hostname(address.host, port: address.port)),
@@ -37,7 +63,7 @@ public struct LocalHTTPServer: Service, CustomStringConvertible {
             let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
             var response: Response
             do {
-                response = try await responder.respond(to: request, context: context)
+                response = try await handler(request, context)
             } catch let error as HTTPError {
                 response = Response(status: error.status)
             } catch {

@@ -4,6 +4,7 @@ import SFOutputs
 /// Writes a target's file outputs for freshly issued credentials.
 public struct OutputWriter: Sendable {
     public let writer: AtomicFileWriter
+    /// The top-level source; a target's own `source` takes precedence.
     public let source: SourceConfiguration
 
     public init(source: SourceConfiguration, writer: AtomicFileWriter = AtomicFileWriter()) {
@@ -13,7 +14,7 @@ public struct OutputWriter: Sendable {
 
     /// Renders every file first (pure), then writes them one by one, each atomically.
     public func write(_ outcome: ExchangeOutcome, for target: TargetConfiguration) throws(TargetFailure) -> [FileWrite] {
-        let files = OutputPlan.files(for: target, source: source, outcome: outcome)
+        let files = OutputPlan.files(for: target, source: target.source ?? source, outcome: outcome)
         for file in files {
             do {
                 try writer.write(file.contents, to: file.path, mode: file.mode)

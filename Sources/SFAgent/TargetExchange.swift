@@ -45,6 +45,18 @@ public struct TargetExchange: Sendable {
         }
     }
 
+    /// One attempt, and when it is rejected in a way a rotated token could fix (expired or invalid token:
+    /// the kubelet may have just replaced it), one more straight away with the token re-read.
+    public func attemptWithFreshTokenRetry(logger: Logger) async throws(TargetFailure) -> ExchangeOutcome {
+        do {
+            return try await attempt(logger: logger)
+        } catch {
+            guard error.kind == .rejected, error.mayPassWithFreshToken, !Task.isCancelled else { throw error }
+            logger.debug("exchange rejected the token; re-reading it and retrying once", metadata: ["target.name": "\(name)"])
+            return try await attempt(logger: logger)
+        }
+    }
+
     /// Attempts until success, a failure retrying cannot fix, or the deadline.
     ///
     /// Transient failures back off exponentially with jitter; a rejection that a rotated token could fix
@@ -58,13 +70,10 @@ public struct TargetExchange: Sendable {
         var retriedWithFreshToken = false
         while true {
             do {
-                return try await attempt(logger: logger)
+                if retriedWithFreshToken { return try await attempt(logger: logger) }
+                retriedWithFreshToken = true
+                return try await attemptWithFreshTokenRetry(logger: logger)
             } catch {
-                if error.kind == .rejected, error.mayPassWithFreshToken, !retriedWithFreshToken {
-                    retriedWithFreshToken = true
-                    logger.debug("exchange rejected the token; re-reading it and retrying once", metadata: ["target.name": "\(name)"])
-                    continue
-                }
                 guard error.kind == .unavailable else { throw error }
                 // The last retry sleeps only what is left of the deadline, then tries once more.
                 let remaining = clock.now.duration(to: end)

@@ -15,6 +15,11 @@ public struct AgentConfiguration: Sendable, Equatable {
         self.refresh = refresh
         self.health = health
     }
+
+    /// The identity source a target exchanges: its own `source`, else the top-level one.
+    public func source(for target: TargetConfiguration) -> SourceConfiguration {
+        target.source ?? source
+    }
 }
 
 /// Where the workload's own identity comes from. Exactly one per configuration.
@@ -79,11 +84,15 @@ public struct TargetConfiguration: Sendable, Equatable {
     public var name: String
     public var provider: ProviderConfiguration
     public var outputs: OutputsConfiguration
+    /// `targets[].source`: this target's own identity source; nil: the top-level `source`.
+    /// (One pod exchanging at both clouds needs two projected tokens with different audiences.)
+    public var source: SourceConfiguration?
 
-    public init(name: String, provider: ProviderConfiguration, outputs: OutputsConfiguration) {
+    public init(name: String, provider: ProviderConfiguration, outputs: OutputsConfiguration, source: SourceConfiguration? = nil) {
         self.name = name
         self.provider = provider
         self.outputs = outputs
+        self.source = source
     }
 }
 
@@ -167,13 +176,18 @@ public struct OutputsConfiguration: Sendable, Equatable {
     public var awsWebIdentityTokenFile: TokenFileOutputConfiguration?
     public var gcpAccessTokenFile: TokenFileOutputConfiguration?
     public var gcpExternalAccountFile: ExternalAccountFileOutputConfiguration?
+    public var awsContainerEndpoint: AWSContainerEndpointOutputConfiguration?
+    public var gcpMetadataServer: GCPMetadataServerOutputConfiguration?
 
     public init(awsCredentialsFile: AWSCredentialsFileOutputConfiguration? = nil, awsWebIdentityTokenFile: TokenFileOutputConfiguration? = nil,
-                gcpAccessTokenFile: TokenFileOutputConfiguration? = nil, gcpExternalAccountFile: ExternalAccountFileOutputConfiguration? = nil) {
+                gcpAccessTokenFile: TokenFileOutputConfiguration? = nil, gcpExternalAccountFile: ExternalAccountFileOutputConfiguration? = nil,
+                awsContainerEndpoint: AWSContainerEndpointOutputConfiguration? = nil, gcpMetadataServer: GCPMetadataServerOutputConfiguration? = nil) {
         self.awsCredentialsFile = awsCredentialsFile
         self.awsWebIdentityTokenFile = awsWebIdentityTokenFile
         self.gcpAccessTokenFile = gcpAccessTokenFile
         self.gcpExternalAccountFile = gcpExternalAccountFile
+        self.awsContainerEndpoint = awsContainerEndpoint
+        self.gcpMetadataServer = gcpMetadataServer
     }
 
     /// Output kinds that are set, by their config key.
@@ -183,6 +197,8 @@ public struct OutputsConfiguration: Sendable, Equatable {
         if awsWebIdentityTokenFile != nil { kinds.append("awsWebIdentityTokenFile") }
         if gcpAccessTokenFile != nil { kinds.append("gcpAccessTokenFile") }
         if gcpExternalAccountFile != nil { kinds.append("gcpExternalAccountFile") }
+        if awsContainerEndpoint != nil { kinds.append("awsContainerEndpoint") }
+        if gcpMetadataServer != nil { kinds.append("gcpMetadataServer") }
         return kinds
     }
 
@@ -196,11 +212,49 @@ public struct OutputsConfiguration: Sendable, Equatable {
             paths.append(("gcpExternalAccountFile.path", file.path))
             if let subject = file.subjectTokenPath { paths.append(("gcpExternalAccountFile.subjectTokenPath", subject)) }
         }
+        if let endpoint = awsContainerEndpoint { paths.append(("awsContainerEndpoint.authTokenFile", endpoint.authTokenFile)) }
         return paths
     }
 
     /// True when an output hands over the identity token itself (so its expiry matters for refreshes).
     public var includesIdentityToken: Bool { awsWebIdentityTokenFile != nil }
+}
+
+/// `outputs.awsContainerEndpoint`: the AWS SDKs' container-credentials provider, served on
+/// `http://LISTEN/v1/credentials/TARGET` (`AWS_CONTAINER_CREDENTIALS_FULL_URI`), which SDKs poll and
+/// refresh from by themselves. The agent makes a random authorization token at start and writes it
+/// to `authTokenFile` (`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`).
+public struct AWSContainerEndpointOutputConfiguration: Sendable, Equatable {
+    public static let defaultMode: UInt32 = 0o600
+    /// The path a target's credentials are served on.
+    public static func path(target: String) -> String { "/v1/credentials/\(target)" }
+
+    public var listen: ListenAddress
+    public var authTokenFile: String
+    /// Mode of `authTokenFile`, re-applied on every write (0640 with an `fsGroup` lets an app running as another user read it).
+    public var authTokenFileMode: UInt32
+
+    public init(listen: ListenAddress, authTokenFile: String, authTokenFileMode: UInt32 = Self.defaultMode) {
+        self.listen = listen
+        self.authTokenFile = authTokenFile
+        self.authTokenFileMode = authTokenFileMode
+    }
+}
+
+/// `outputs.gcpMetadataServer`: a GCE metadata-server emulation (`GCE_METADATA_HOST`), from which
+/// Google's libraries and gcloud fetch and refresh access tokens by themselves.
+public struct GCPMetadataServerOutputConfiguration: Sendable, Equatable {
+    public var listen: ListenAddress
+    /// `project/project-id`; nil: answered with 404, as for an unknown key.
+    public var projectId: String?
+    /// `project/numeric-project-id`; nil: the project number of the target's workload identity audience.
+    public var numericProjectId: String?
+
+    public init(listen: ListenAddress, projectId: String? = nil, numericProjectId: String? = nil) {
+        self.listen = listen
+        self.projectId = projectId
+        self.numericProjectId = numericProjectId
+    }
 }
 
 /// `outputs.gcpExternalAccountFile`: an `external_account` JSON for Google's libraries and gcloud.
@@ -210,11 +264,16 @@ public struct ExternalAccountFileOutputConfiguration: Sendable, Equatable {
     /// Where the agent keeps a fresh STS subject token for the libraries to read. Nil when the source is a
     /// token file (the libraries read that file directly); otherwise resolved by the parser to `<path>.subject-token`.
     public var subjectTokenPath: String?
+    /// With an `aws` source: the agent serves the source's AWS credentials in EC2 IMDSv2 shape on this
+    /// loopback address, and the file names it as an `aws1` credential source, the only AWS form that
+    /// Google's Python library and gcloud accept (Go, Java and Node also read the subject-token file).
+    public var imdsListen: ListenAddress?
 
-    public init(path: String, mode: UInt32 = 0o600, subjectTokenPath: String? = nil) {
+    public init(path: String, mode: UInt32 = 0o600, subjectTokenPath: String? = nil, imdsListen: ListenAddress? = nil) {
         self.path = path
         self.mode = mode
         self.subjectTokenPath = subjectTokenPath
+        self.imdsListen = imdsListen
     }
 }
 

@@ -29,7 +29,10 @@ public struct ConfigurationParser: Sendable {
         let parsed = r.required(top, "targets", at: "", parent: root).flatMap { readTargets($0, source: source, r) }
         let refresh = top["refresh"].map { readRefresh($0, r) } ?? RefreshConfiguration()
         let health = top["health"].map { readHealth($0, r) }
-        if let parsed { checkOutputPaths(parsed.targets, r) }
+        if let parsed {
+            checkOutputPaths(parsed.targets, r)
+            checkListenAddresses(parsed.targets, health: health ?? nil, healthNode: top["health"], r)
+        }
         guard let source, let parsed, parsed.complete, let refresh, health != .some(nil) else { return nil }
         let targets = parsed.targets.map(\.target)
         return AgentConfiguration(source: source, targets: targets, refresh: refresh, health: health ?? nil)
@@ -39,24 +42,24 @@ public struct ConfigurationParser: Sendable {
 
     static let sourceKinds = ["tokenFile", "gcpMetadata", "aws"]
 
-    private func readSource(_ node: YAMLNode, _ r: ConfigurationReader) -> SourceConfiguration? {
-        guard let entries = r.mapping(node, at: "source", allowed: Self.sourceKinds) else { return nil }
+    private func readSource(_ node: YAMLNode, at path: String = "source", _ r: ConfigurationReader) -> SourceConfiguration? {
+        guard let entries = r.mapping(node, at: path, allowed: Self.sourceKinds) else { return nil }
         guard entries.count == 1, let (kind, value) = entries.first else {
-            r.fail("source", node, "exactly one identity source is required (one of: \(Self.sourceKinds.joined(separator: ", "))), found \(entries.count)")
+            r.fail(path, node, "exactly one identity source is required (one of: \(Self.sourceKinds.joined(separator: ", "))), found \(entries.count)")
             return nil
         }
         switch kind {
         case "tokenFile":
-            return r.string(value, at: "source.tokenFile").map { .tokenFile(path: $0) }
+            return r.string(value, at: path + ".tokenFile").map { .tokenFile(path: $0) }
         case "gcpMetadata":
-            return readGCPMetadata(value, r).map { .gcpMetadata($0) }
+            return readGCPMetadata(value, at: path + ".gcpMetadata", r).map { .gcpMetadata($0) }
         case "aws":
-            guard let entries = r.mapping(value, at: "source.aws", allowed: ["region"]) else { return nil }
+            guard let entries = r.mapping(value, at: path + ".aws", allowed: ["region"]) else { return nil }
             var aws = AWSSourceConfiguration()
             if let node = entries["region"] {
-                guard let region = r.string(node, at: "source.aws.region") else { return nil }
+                guard let region = r.string(node, at: path + ".aws.region") else { return nil }
                 guard AWSPartition.isValidRegion(region) else {
-                    r.fail("source.aws.region", node, "\"\(region)\" is not an AWS region name (expected e.g. us-east-1, eu-west-2, cn-north-1)")
+                    r.fail(path + ".aws.region", node, "\"\(region)\" is not an AWS region name (expected e.g. us-east-1, eu-west-2, cn-north-1)")
                     return nil
                 }
                 aws.region = region
@@ -67,8 +70,7 @@ public struct ConfigurationParser: Sendable {
         }
     }
 
-    private func readGCPMetadata(_ node: YAMLNode, _ r: ConfigurationReader) -> GCPMetadataSourceConfiguration? {
-        let path = "source.gcpMetadata"
+    private func readGCPMetadata(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> GCPMetadataSourceConfiguration? {
         guard let entries = r.mapping(node, at: path, allowed: ["audience", "endpoint", "serviceAccount", "startupWaitSeconds"]) else { return nil }
         let audience = r.required(entries, "audience", at: path, parent: node).flatMap { r.string($0, at: path + ".audience") }
         var source = GCPMetadataSourceConfiguration(audience: audience ?? "")
@@ -123,7 +125,14 @@ public struct ConfigurationParser: Sendable {
     static let providerKinds = ["aws", "gcp"]
 
     private func readTarget(_ node: YAMLNode, at path: String, source: SourceConfiguration?, _ r: ConfigurationReader) -> TargetConfiguration? {
-        guard let entries = r.mapping(node, at: path, allowed: ["name"] + Self.providerKinds + ["outputs"]) else { return nil }
+        guard let entries = r.mapping(node, at: path, allowed: ["name"] + Self.providerKinds + ["source", "outputs"]) else { return nil }
+        var override: SourceConfiguration?
+        var overrideOK = true
+        if let sourceNode = entries["source"] {
+            override = readSource(sourceNode, at: path + ".source", r)
+            overrideOK = override != nil
+        }
+        let effectiveSource = override ?? source
         let name = r.required(entries, "name", at: path, parent: node).flatMap { r.string($0, at: path + ".name") }
         if let name, !Self.isValidTargetName(name) {
             r.fail(path + ".name", entries["name"], "\"\(name)\" is not a valid target name (expected 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit)")
@@ -134,7 +143,7 @@ public struct ConfigurationParser: Sendable {
             r.fail(path, node, "exactly one provider key is required (one of: \(Self.providerKinds.joined(separator: ", "))), found \(providers.isEmpty ? "none" : providers.joined(separator: ", "))")
         } else if let awsNode = entries["aws"] {
             provider = readAWS(awsNode, at: path + ".aws", r).map { .aws($0) }
-            if case .aws = source {
+            if case .aws = effectiveSource {
                 r.fail(path + ".aws", awsNode, "an aws source feeds GCP targets only (AWS-to-AWS role chaining is not what Skyferry is for); use a tokenFile or gcpMetadata source")
                 provider = nil
             }
@@ -142,9 +151,9 @@ public struct ConfigurationParser: Sendable {
             provider = readGCP(gcpNode, at: path + ".gcp", r).map { .gcp($0) }
         }
         // Optional: `credential-process` needs none; `agent` checks that every target has one.
-        let outputs = entries["outputs"].map { readOutputs($0, at: path + ".outputs", provider: providers.first, source: source, r) } ?? OutputsConfiguration()
-        guard let name, Self.isValidTargetName(name), let provider, let outputs else { return nil }
-        return TargetConfiguration(name: name, provider: provider, outputs: outputs)
+        let outputs = entries["outputs"].map { readOutputs($0, at: path + ".outputs", provider: providers.first, source: effectiveSource, r) } ?? OutputsConfiguration()
+        guard let name, Self.isValidTargetName(name), let provider, let outputs, overrideOK else { return nil }
+        return TargetConfiguration(name: name, provider: provider, outputs: outputs, source: override)
     }
 
     /// DNS-label style: it appears in URLs, metric labels and file names.
@@ -241,7 +250,8 @@ public struct ConfigurationParser: Sendable {
     // MARK: outputs
 
     static let outputKinds: [(key: String, provider: String)] = [
-        ("awsCredentialsFile", "aws"), ("awsWebIdentityTokenFile", "aws"), ("gcpAccessTokenFile", "gcp"), ("gcpExternalAccountFile", "gcp"),
+        ("awsCredentialsFile", "aws"), ("awsWebIdentityTokenFile", "aws"), ("awsContainerEndpoint", "aws"),
+        ("gcpAccessTokenFile", "gcp"), ("gcpExternalAccountFile", "gcp"), ("gcpMetadataServer", "gcp"),
     ]
 
     private func readOutputs(_ node: YAMLNode, at path: String, provider: String?, source: SourceConfiguration?, _ r: ConfigurationReader) -> OutputsConfiguration? {
@@ -272,7 +282,53 @@ public struct ConfigurationParser: Sendable {
             outputs.gcpExternalAccountFile = readExternalAccountOutput(node, at: path + ".gcpExternalAccountFile", source: source, r)
             if outputs.gcpExternalAccountFile == nil { ok = false }
         }
+        if let node = entries["awsContainerEndpoint"] {
+            outputs.awsContainerEndpoint = readContainerEndpoint(node, at: path + ".awsContainerEndpoint", r)
+            if outputs.awsContainerEndpoint == nil { ok = false }
+        }
+        if let node = entries["gcpMetadataServer"] {
+            outputs.gcpMetadataServer = readMetadataServer(node, at: path + ".gcpMetadataServer", r)
+            if outputs.gcpMetadataServer == nil { ok = false }
+        }
         return ok ? outputs : nil
+    }
+
+    private func readContainerEndpoint(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> AWSContainerEndpointOutputConfiguration? {
+        guard let entries = r.mapping(node, at: path, allowed: ["listen", "authTokenFile", "authTokenFileMode", "allowNonLoopback"]) else { return nil }
+        let allow = entries["allowNonLoopback"].flatMap { r.boolean($0, at: path + ".allowNonLoopback") } ?? false
+        let listen = r.required(entries, "listen", at: path, parent: node).flatMap { readListen($0, at: path + ".listen", allowNonLoopback: allow, r) }
+        let file = r.required(entries, "authTokenFile", at: path, parent: node).flatMap { r.string($0, at: path + ".authTokenFile") }
+        var mode: UInt32? = AWSContainerEndpointOutputConfiguration.defaultMode
+        if let node = entries["authTokenFileMode"] { mode = readMode(node, at: path + ".authTokenFileMode", r) }
+        guard let listen, let file, let mode else { return nil }
+        return AWSContainerEndpointOutputConfiguration(listen: listen, authTokenFile: file, authTokenFileMode: mode)
+    }
+
+    private func readMetadataServer(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> GCPMetadataServerOutputConfiguration? {
+        guard let entries = r.mapping(node, at: path, allowed: ["listen", "projectId", "numericProjectId", "allowNonLoopback"]) else { return nil }
+        let allow = entries["allowNonLoopback"].flatMap { r.boolean($0, at: path + ".allowNonLoopback") } ?? false
+        guard let listen = r.required(entries, "listen", at: path, parent: node).flatMap({ readListen($0, at: path + ".listen", allowNonLoopback: allow, r) }) else { return nil }
+        var server = GCPMetadataServerOutputConfiguration(listen: listen)
+        var ok = true
+        if let node = entries["projectId"] {
+            // Project ids: 6-30 lower-case letters, digits and hyphens, starting with a letter.
+            if let id = r.string(node, at: path + ".projectId"), (6...30).contains(id.count), id.first!.isASCIILowercaseLetter,
+               id.allSatisfy({ $0.isASCIILowercaseLetter || $0.isASCIIDigit || $0 == "-" }) {
+                server.projectId = id
+            } else {
+                r.fail(path + ".projectId", node, "expected a GCP project id (6-30 lower-case letters, digits and '-', starting with a letter), found \(r.describe(node))")
+                ok = false
+            }
+        }
+        if let node = entries["numericProjectId"] {
+            if let number = r.string(node, at: path + ".numericProjectId"), number.allSatisfy(\.isASCIIDigit) {
+                server.numericProjectId = number
+            } else {
+                r.fail(path + ".numericProjectId", node, "expected a project number (digits only), found \(r.describe(node))")
+                ok = false
+            }
+        }
+        return ok ? server : nil
     }
 
     private func readCredentialsFile(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> AWSCredentialsFileOutputConfiguration? {
@@ -299,7 +355,7 @@ public struct ConfigurationParser: Sendable {
     }
 
     private func readExternalAccountOutput(_ node: YAMLNode, at path: String, source: SourceConfiguration?, _ r: ConfigurationReader) -> ExternalAccountFileOutputConfiguration? {
-        guard let entries = r.mapping(node, at: path, allowed: ["path", "mode", "subjectTokenPath"]) else { return nil }
+        guard let entries = r.mapping(node, at: path, allowed: ["path", "mode", "subjectTokenPath", "imdsListen"]) else { return nil }
         guard let filePath = r.required(entries, "path", at: path, parent: node).flatMap({ r.string($0, at: path + ".path") }) else { return nil }
         var output = ExternalAccountFileOutputConfiguration(path: filePath)
         if let node = entries["mode"] {
@@ -307,6 +363,19 @@ public struct ConfigurationParser: Sendable {
             output.mode = mode
         }
         let subject = entries["subjectTokenPath"].flatMap { r.string($0, at: path + ".subjectTokenPath") }
+        if let node = entries["imdsListen"] {
+            guard case .aws = source else {
+                r.fail(path + ".imdsListen", node, "imdsListen serves an aws source's credentials; this target's source is \(source?.kind ?? "missing")")
+                return nil
+            }
+            if subject != nil {
+                r.fail(path + ".subjectTokenPath", entries["subjectTokenPath"], "with imdsListen Google's libraries sign their own subject tokens; remove subjectTokenPath")
+                return nil
+            }
+            guard let listen = readListen(node, at: path + ".imdsListen", r) else { return nil }
+            output.imdsListen = listen
+            return output
+        }
         if case .tokenFile(let tokenPath) = source {
             if subject != nil {
                 r.fail(path + ".subjectTokenPath", entries["subjectTokenPath"], "with a tokenFile source the external_account file points at \(tokenPath) itself; remove subjectTokenPath")
@@ -439,10 +508,41 @@ public struct ConfigurationParser: Sendable {
         for (target, index, node) in targets {
             for (suffix, path) in target.outputs.filePaths {
                 let key = "targets[\(index)].outputs.\(suffix)"
+                // Targets served by one container endpoint share its token file.
+                if suffix == "awsContainerEndpoint.authTokenFile", let other = seen[path], other.hasSuffix(suffix) { continue }
                 if let other = seen[path] {
                     r.fail(key, node, "\(path) is also written by \(other); each output needs its own file")
                 }
                 seen[path] = key
+            }
+        }
+    }
+
+    /// Every local server needs its own address, except AWS container endpoints, which serve several
+    /// targets on one address (one path each) when they share the authorization token file.
+    private func checkListenAddresses(_ targets: [(target: TargetConfiguration, index: Int, node: YAMLNode)], health: HealthConfiguration?, healthNode: YAMLNode?, _ r: ConfigurationReader) {
+        var seen: [String: (key: String, tokenFile: String?)] = [:]
+        if let health { seen[health.listen.description] = ("health.listen", nil) }
+        for (target, index, node) in targets {
+            var mine: [(key: String, address: ListenAddress, tokenFile: String?)] = []
+            if let endpoint = target.outputs.awsContainerEndpoint {
+                mine.append(("targets[\(index)].outputs.awsContainerEndpoint.listen", endpoint.listen, endpoint.authTokenFile))
+            }
+            if let server = target.outputs.gcpMetadataServer {
+                mine.append(("targets[\(index)].outputs.gcpMetadataServer.listen", server.listen, nil))
+            }
+            if let listen = target.outputs.gcpExternalAccountFile?.imdsListen {
+                mine.append(("targets[\(index)].outputs.gcpExternalAccountFile.imdsListen", listen, nil))
+            }
+            for (key, address, tokenFile) in mine {
+                if let other = seen[address.description] {
+                    if let tokenFile, other.tokenFile == tokenFile { continue }
+                    let why = tokenFile != nil && other.tokenFile != nil
+                        ? "container endpoints on one address must share authTokenFile"
+                        : "each server needs its own address"
+                    r.fail(key, node, "\(address) is also used by \(other.key); \(why)")
+                }
+                seen[address.description] = (key, tokenFile)
             }
         }
     }

@@ -60,15 +60,21 @@ public struct GCPAccessToken: Sendable, Equatable, CustomStringConvertible {
     /// `external_account` file can point Google's libraries at a copy of it; and until when it is usable.
     public var subjectToken: String
     public var subjectTokenExpiration: Date?
+    /// With impersonation: the federated STS token the service account was impersonated with, which
+    /// may also mint the account's ID tokens (`roles/iam.workloadIdentityUser` grants getOpenIdToken).
+    public var federatedToken: String?
+    public var federatedTokenExpiration: Date?
 
     public init(token: String, expiration: Date, serviceAccount: String? = nil, scopes: [String] = [],
-                subjectToken: String = "", subjectTokenExpiration: Date? = nil) {
+                subjectToken: String = "", subjectTokenExpiration: Date? = nil, federatedToken: String? = nil, federatedTokenExpiration: Date? = nil) {
         self.token = token
         self.expiration = expiration
         self.serviceAccount = serviceAccount
         self.scopes = scopes
         self.subjectToken = subjectToken
         self.subjectTokenExpiration = subjectTokenExpiration
+        self.federatedToken = federatedToken
+        self.federatedTokenExpiration = federatedTokenExpiration
     }
 
     public var description: String {

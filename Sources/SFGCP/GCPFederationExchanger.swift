@@ -43,7 +43,9 @@ public struct GCPFederationExchanger: CredentialExchanger {
             context.issuer = token.claims.issuer
             context.tokenAudiences = token.claims.audiences
         case .aws(let credentials, _):
-            context.subject = credentials.assumedRoleARN
+            // GCP maps google.subject to the caller's ARN; unknown here for env, container and IMDS credentials.
+            context.subject = credentials.assumedRoleARN ?? "ARN_FROM(aws sts get-caller-identity --query Arn)"
+
         }
 
         let stsScopes = configuration.serviceAccount == nil ? configuration.scopes : [GCPSecurityTokenService.impersonationScope]
@@ -73,6 +75,7 @@ public struct GCPFederationExchanger: CredentialExchanger {
         }
         let impersonated = try GCPSecurityTokenService.parseGenerateAccessToken(status: iamResponse.status, body: iamResponse.body, context: context)
         return .gcp(GCPAccessToken(token: impersonated.token, expiration: impersonated.expiration, serviceAccount: configuration.serviceAccount,
-                                   scopes: configuration.scopes, subjectToken: subject.token, subjectTokenExpiration: subject.expiration))
+                                   scopes: configuration.scopes, subjectToken: subject.token, subjectTokenExpiration: subject.expiration,
+                                   federatedToken: federated.token, federatedTokenExpiration: federated.expiration))
     }
 }

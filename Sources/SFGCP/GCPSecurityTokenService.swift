@@ -59,6 +59,36 @@ public enum GCPSecurityTokenService {
                            body: Array(body.utf8))
     }
 
+    /// IAM Credentials `generateIdToken` for the service account, with the federated token as bearer.
+    public static func generateIdTokenRequest(iamEndpoint: Endpoint, serviceAccount: String, federatedToken: String,
+                                              audience: String, includeEmail: Bool) -> HTTPRequest {
+        let endpoint = iamEndpoint.appendingPath("/v1/projects/-/serviceAccounts/\(serviceAccount):generateIdToken")
+        let body = "{\"audience\":\(JSONText.string(audience)),\"includeEmail\":\(includeEmail)}"
+        return HTTPRequest(method: "POST", endpoint: endpoint,
+                           headers: [("Content-Type", "application/json"), ("Authorization", "Bearer " + federatedToken)],
+                           body: Array(body.utf8))
+    }
+
+    struct GenerateIdTokenResponse: Decodable {
+        var token: String?
+    }
+
+    /// The ID token (a JWT) from a `generateIdToken` answer.
+    public static func parseGenerateIdToken(status: Int, body: [UInt8], context: GCPError.Context) throws(GCPError) -> String {
+        guard (200..<300).contains(status) else {
+            if let error = try? JSONDecoder().decode(GoogleAPIError.self, from: Data(body)) {
+                throw .iam(context, status: status, message: error.error.message ?? "", reason: error.error.status ?? "")
+            }
+            throw .malformedResponse(context, service: "IAM Credentials", status: status, reason: "HTTP \(status) without a Google API error body")
+        }
+        guard let response = try? JSONDecoder().decode(GenerateIdTokenResponse.self, from: Data(body)), let token = response.token,
+              token.split(separator: ".", omittingEmptySubsequences: false).count == 3
+        else {
+            throw .malformedResponse(context, service: "IAM Credentials", status: status, reason: "no JWT in the \"token\" field of the response")
+        }
+        return token
+    }
+
     struct GenerateAccessTokenResponse: Decodable {
         var accessToken: String?
         var expireTime: String?

@@ -35,9 +35,10 @@ public enum OutputPlan {
                 if let subjectPath = file.subjectTokenPath {
                     writes.append(FileWrite(path: subjectPath, contents: Array(access.subjectToken.utf8), mode: file.mode, output: "gcpExternalAccountFile"))
                 }
+                let credentialSource: ExternalAccountRenderer.CredentialSource = file.imdsListen.map { .aws1(baseURL: "http://\($0)") }
+                    ?? .file(file.subjectTokenPath ?? source.tokenFilePath ?? "")
                 let document = ExternalAccountRenderer.render(
-                    target: gcp, subjectTokenType: ExternalAccountRenderer.subjectTokenType(for: source),
-                    credentialSourceFile: file.subjectTokenPath ?? source.tokenFilePath ?? "")
+                    target: gcp, subjectTokenType: ExternalAccountRenderer.subjectTokenType(for: source), credentialSource: credentialSource)
                 writes.append(FileWrite(path: file.path, contents: Array(document.utf8), mode: file.mode, output: "gcpExternalAccountFile"))
             }
             if let file = outputs.gcpAccessTokenFile {

@@ -23,8 +23,8 @@ struct AgentCommand: AsyncParsableCommand {
             6 an output could not be written.
             """)
 
-    @Option(name: .long, help: "Path of the YAML configuration file.")
-    var config: String
+    @Option(name: .long, help: "Path of the YAML configuration file. Without it, the YAML is read from the environment variable \(ConfigurationInput.environmentVariable) (as the webhook injects it).")
+    var config: String?
 
     @Flag(name: .long, help: "Write every output once and exit (init containers, Jobs, VMs). Nothing is written unless every target succeeds.")
     var once = false
@@ -35,11 +35,19 @@ struct AgentCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
+        if !once {
+            // Until the service group installs its graceful handlers, a SIGTERM/SIGINT (a pod deleted
+            // right after start) ends the process with status 0 instead of death by signal. Nothing
+            // needs cleaning up yet: outputs are only ever replaced by rename.
+            signal(SIGTERM) { _ in _exit(0) }
+            signal(SIGINT) { _ in _exit(0) }
+        }
         let logger = makeLogger(global)
-        let configuration = try loadConfiguration(config, logger: logger)
+        let input = ConfigurationInput(path: config)
+        let configuration = try loadConfiguration(input, logger: logger)
         let idle = configuration.targets.filter { $0.outputs.kinds.isEmpty }.map(\.name)
         guard idle.isEmpty else {
-            Composition.fail("configuration file \(config): target(s) \(idle.joined(separator: ", ")) have no outputs; the agent would have nothing to write (targets[].outputs, e.g. awsCredentialsFile)", code: 2)
+            Composition.fail("configuration \(input.origin): target(s) \(idle.joined(separator: ", ")) have no outputs; the agent would have nothing to write (targets[].outputs, e.g. awsCredentialsFile)", code: 2)
         }
         let now: @Sendable () -> Date = { Date() }
         let transport = CurlTransport(options: .init(
@@ -54,6 +62,12 @@ struct AgentCommand: AsyncParsableCommand {
         ])
 
         if once {
+            let served = configuration.targets.filter {
+                $0.outputs.awsContainerEndpoint != nil || $0.outputs.gcpMetadataServer != nil || $0.outputs.gcpExternalAccountFile?.imdsListen != nil
+            }.map(\.name)
+            guard served.isEmpty else {
+                Composition.fail("configuration \(input.origin): target(s) \(served.joined(separator: ", ")) have endpoint outputs (awsContainerEndpoint, gcpMetadataServer, gcpExternalAccountFile.imdsListen), which only the long-running agent serves; run without --once, or use file outputs", code: 2)
+            }
             do {
                 _ = try await OnceRunner(exchanges: exchanges, refresh: configuration.refresh, writer: OutputWriter(source: configuration.source))
                     .run(clock: ContinuousClock(), random: random, logger: logger)
@@ -68,8 +82,10 @@ struct AgentCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = exchanges.map { exchange in
             .init(service: CredentialRotator(
                 exchange: exchange, store: store, metrics: metrics, writer: OutputWriter(source: configuration.source), refresh: configuration.refresh,
-                clock: ContinuousClock(), now: now, random: random, logger: logger))
+                clock: ContinuousClock(), now: now, random: random, logger: logger, afterAttempt: { ResidentMemory.trim() }))
         }
+        services += Composition.endpointServices(configuration, store: store, transport: transport, now: now, logger: logger)
+            .map { .init(service: $0) }
         if let health = configuration.health {
             let router = HealthServer.router(store: store, metrics: metrics, targets: targets,
                                              margin: .seconds(configuration.refresh.expiryMarginSeconds), now: now)
@@ -88,8 +104,9 @@ enum Composition {
     static func exchanges(_ configuration: AgentConfiguration, transport: any HTTPTransport, metrics: AgentMetrics,
                           now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) -> [TargetExchange] {
         let timeout = Duration.seconds(configuration.refresh.requestTimeoutSeconds)
-        let source = makeSource(configuration.source, transport: transport, timeout: timeout, now: now, random: random, logger: logger)
+        let shared = makeSource(configuration.source, transport: transport, timeout: timeout, now: now, random: random, logger: logger)
         return configuration.targets.map { target in
+            let source = target.source.map { makeSource($0, transport: transport, timeout: timeout, now: now, random: random, logger: logger) } ?? shared
             let exchanger: any CredentialExchanger
             let measured = MeasuredTransport(base: transport, target: target.name, metrics: metrics, now: now,
                                              skewWarningSeconds: configuration.refresh.clockSkewWarningSeconds, logger: logger)
@@ -146,16 +163,31 @@ func makeLogger(_ options: GlobalOptions) -> Logger {
     return Logger(label: "skyferry")
 }
 
-/// Reads and validates the configuration file; exits 2 with the full message on any problem.
-func loadConfiguration(_ path: String, logger: Logger) throws -> AgentConfiguration {
+/// Where the configuration comes from: a file, or (no `--config`) the `SKYFERRY_CONFIG_YAML` variable.
+struct ConfigurationInput {
+    static let environmentVariable = "SKYFERRY_CONFIG_YAML"
+    var path: String?
+
+    /// How messages name it.
+    var origin: String { path ?? "$" + Self.environmentVariable }
+}
+
+/// Reads and validates the configuration; exits 2 with the full message on any problem.
+func loadConfiguration(_ input: ConfigurationInput, logger: Logger) throws -> AgentConfiguration {
     let text: String
-    do {
-        text = String(decoding: try TokenFileSource.readFile(path), as: UTF8.self)
-    } catch {
-        Composition.fail(ConfigurationError.unreadable(path: path, reason: String(cString: strerror(error.errnoValue))).description, code: 2)
+    if let path = input.path {
+        do {
+            text = String(decoding: try TokenFileSource.readFile(path), as: UTF8.self)
+        } catch {
+            Composition.fail(ConfigurationError.unreadable(path: path, reason: String(cString: strerror(error.errnoValue))).description, code: 2)
+        }
+    } else if let inline = ProcessEnvironment.current()[ConfigurationInput.environmentVariable], !inline.isEmpty {
+        text = inline
+    } else {
+        Composition.fail("no configuration: pass --config FILE, or set \(ConfigurationInput.environmentVariable) to the YAML text", code: 2)
     }
     do {
-        return try ConfigurationParser().parse(text, origin: path)
+        return try ConfigurationParser().parse(text, origin: input.origin)
     } catch {
         Composition.fail(error.description, code: 2)
     }

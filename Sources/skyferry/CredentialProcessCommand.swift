@@ -47,7 +47,7 @@ struct CredentialProcessCommand: AsyncParsableCommand {
         global.logLevel = logLevel
         global.logFormat = logFormat
         let logger = makeLogger(global)
-        let configuration = try loadConfiguration(config, logger: logger)
+        let configuration = try loadConfiguration(ConfigurationInput(path: config), logger: logger)
         let awsTargets = configuration.targets.filter { if case .aws = $0.provider { return true } else { return false } }
         let chosen: TargetConfiguration
         if let target {

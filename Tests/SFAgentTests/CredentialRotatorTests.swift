@@ -61,4 +61,18 @@ struct CredentialRotatorTests {
         #expect(clock.sleeps.withLock { $0 }.allSatisfy { $0 >= .seconds(5) })
         #expect(!FileManager.default.fileExists(atPath: path))
     }
+
+    @Test("a refresh rejected for the token is retried at once with the token re-read, without a backoff sleep")
+    func freshTokenRetry() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rot-\(UUID().uuidString)/c").path
+        let base = Date(timeIntervalSince1970: 1_000_000)
+        let good = credentials(expiring: base.addingTimeInterval(3600))
+        let (store, clock, _) = try await run(
+            script: [.failure(.init(kind: .rejected, mayPassWithFreshToken: true)), .success(good)],
+            now: { base }, path: path) { store, _ in store.state("s3")?.credentials != nil }
+        #expect(store.state("s3")?.credentials == good)
+        #expect(store.state("s3")?.consecutiveFailures == 0)
+        // The first sleep is the refresh delay (~half the lifetime), not a retry backoff.
+        #expect(clock.sleeps.withLock { $0 }.allSatisfy { $0 >= .seconds(1620) })
+    }
 }

@@ -125,7 +125,7 @@ struct ConfigurationParserTests {
         #expect(Self.rejection("source: {}\ntargets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}, outputs: {}}]\n") == """
             configuration file c.yaml is invalid (2 problems):
               - source (line 1): exactly one identity source is required (one of: tokenFile, gcpMetadata, aws), found 0
-              - targets[0].outputs (line 2): at least one output is required (one of: awsCredentialsFile, awsWebIdentityTokenFile, gcpAccessTokenFile, gcpExternalAccountFile)
+              - targets[0].outputs (line 2): at least one output is required (one of: awsCredentialsFile, awsWebIdentityTokenFile, awsContainerEndpoint, gcpAccessTokenFile, gcpExternalAccountFile, gcpMetadataServer)
             """)
         // Without the key, a target has no outputs (fine for credential-process; `agent` refuses it).
         let parsed = try? ConfigurationParser().parse("source: {tokenFile: /t}\ntargets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}}]\n", origin: "c")

@@ -41,3 +41,22 @@ struct ExternalAccountRendererTests {
             """)
     }
 }
+
+struct ExternalAccountAWS1Tests {
+    @Test("golden: aws source served on loopback IMDS (environment_id aws1)")
+    func aws1() {
+        let target = GCPTargetConfiguration(audience: ExternalAccountRendererTests.audience)
+        #expect(ExternalAccountRenderer.render(target: target, subjectTokenType: ExternalAccountRenderer.awsTokenType,
+                                               credentialSource: .aws1(baseURL: "http://127.0.0.1:9912")) == """
+            {
+              "type": "external_account",
+              "audience": "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/providers/k8s",
+              "subject_token_type": "urn:ietf:params:aws:token-type:aws4_request",
+              "token_url": "https://sts.googleapis.com/v1/token",
+              "credential_source": {"environment_id": "aws1", "region_url": "http://127.0.0.1:9912/latest/meta-data/placement/availability-zone", "url": "http://127.0.0.1:9912/latest/meta-data/iam/security-credentials", "regional_cred_verification_url": "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15", "imdsv2_session_token_url": "http://127.0.0.1:9912/latest/api/token"},
+              "universe_domain": "googleapis.com"
+            }
+
+            """)
+    }
+}

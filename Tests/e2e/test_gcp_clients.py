@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 
-from e2e_support import run
+from e2e_support import free_port, run
 from fakes.fake_aws_metadata import random_credentials
 from fakes.fake_gcp import AWS_TOKEN_TYPE, IAM_SCOPE, JWT_TOKEN_TYPE
 from gcp_support import (
@@ -26,14 +28,10 @@ pytest_plugins = ["conftest_gcp"]
 
 IMPERSONATION = pytest.mark.parametrize("impersonate", [True, False], ids=["impersonated", "federated"])
 
-# Python's google-auth (and the copy bundled with gcloud) choose aws.Credentials for every
-# config whose subject_token_type is aws4_request (google/auth/_default.py
-# _get_external_account_credentials), and aws.Credentials requires credential_source.environment_id.
-# Go, Java and Node pick the credential source by its keys, so they accept a file source.
-AWS_FILE_SOURCE_UNSUPPORTED = (
-    "google-auth-python and gcloud refuse an aws4_request external_account whose credential_source is a "
-    "file (\"No valid AWS 'credential_source' provided\"); see the report"
-)
+# Python's google-auth (and the copy bundled with gcloud) choose aws.Credentials for every config
+# whose subject_token_type is aws4_request, and aws.Credentials reads AWS credentials only from the
+# environment or IMDS (`environment_id: aws1`). With `imdsListen` the agent serves its aws source's
+# credentials (IRSA, Pod Identity, ECS, env, IMDS) in IMDSv2 shape on loopback and names that.
 
 
 def tokenfile_credentials(gws, gcp, impersonate: bool):
@@ -81,13 +79,73 @@ def test_google_auth_with_a_token_file_source(gws, fake_gcp, impersonate):
         assert fake_gcp.iam_requests[0].json["scope"] == [CLOUD_PLATFORM]
 
 
+def aws_imds_credentials(gws, gcp, impersonate: bool, monkeypatch):
+    """A long-running agent with an aws source (env credentials) and ``imdsListen``: the
+    external_account file names the agent's IMDS emulation as an aws1 source."""
+    creds = random_credentials()
+    register(gcp, creds)
+    # Python's google-auth sends x-goog-cloud-target-resource without signing it (Google recommends,
+    # but does not require, signing it; Go and Java sign it).
+    monkeypatch.setattr(gcp.provider, "require_signed_target_resource", False)
+    imds = f"127.0.0.1:{free_port()}"
+    outputs = {"gcpExternalAccountFile": {"path": str(gws.external_account_file), "imdsListen": imds}}
+    config = gws.aws_config(gcp, outputs=outputs, service_account=SERVICE_ACCOUNT if impersonate else None)
+    agent = gws.ws.start_agent(config, env=gws.aws_env(**aws_env_credentials(creds)))
+    agent.wait_for(lambda: gws.external_account_file.exists(), 20, "the external_account file")
+    source = gws.read_external_account()["credential_source"]
+    assert source == {
+        "environment_id": "aws1",
+        "region_url": f"http://{imds}/latest/meta-data/placement/availability-zone",
+        "url": f"http://{imds}/latest/meta-data/iam/security-credentials",
+        "regional_cred_verification_url": "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
+        "imdsv2_session_token_url": f"http://{imds}/latest/api/token",
+    }
+    assert sorted(p.name for p in gws.out_dir.iterdir()) == ["credentials.json"], "no subject-token file with imdsListen"
+    gcp.reset()
+    return gws.external_account_file, imds
+
+
+def assert_signed_by_the_client(gcp, outcome, impersonate: bool) -> None:
+    """The client signed its own GetCallerIdentity with the served credentials; the fake verified it."""
+    expected_kind = "sa" if impersonate else "sts"
+    assert outcome["class"] == "google.auth.aws.Credentials"
+    assert outcome["token"] == gcp.issued_tokens(expected_kind)[-1]
+    assert outcome["resource_status"] == 200
+    [sts] = gcp.sts_requests
+    assert sts.status == 200, sts.outcome
+    assert sts.form["subject_token_type"] == AWS_TOKEN_TYPE
+    assert gcp.aws_verifications and all(v.ok for v in gcp.aws_verifications)
+    assert len(gcp.iam_requests) == (1 if impersonate else 0)
+
+
 @IMPERSONATION
-@pytest.mark.xfail(strict=True, reason=AWS_FILE_SOURCE_UNSUPPORTED)
-def test_google_auth_with_an_aws_source(gws, fake_gcp, impersonate):
-    path = aws_credentials(gws, fake_gcp, impersonate)
-    subject = (gws.out_dir / "credentials.json.subject-token").read_text()
+def test_google_auth_with_an_aws_source(gws, fake_gcp, impersonate, monkeypatch):
+    path, _ = aws_imds_credentials(gws, fake_gcp, impersonate, monkeypatch)
     outcome = google_auth_token(gws, path, fake_gcp)
-    assert_client_exchange(fake_gcp, outcome, impersonate, AWS_TOKEN_TYPE, subject)
+    assert_signed_by_the_client(fake_gcp, outcome, impersonate)
+
+
+def test_the_imds_emulation_refuses_what_the_real_one_refuses(gws, fake_gcp, monkeypatch):
+    _, imds = aws_imds_credentials(gws, fake_gcp, False, monkeypatch)
+    base = f"http://{imds}"
+    def call(method, path, headers):
+        request = urllib.request.Request(base + path, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+    status, token = call("PUT", "/latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+    assert status == 200 and len(token) == 64
+    assert call("PUT", "/latest/api/token", {})[0] == 400
+    assert call("PUT", "/latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "60", "X-Forwarded-For": "1.2.3.4"})[0] == 403
+    assert call("GET", "/latest/meta-data/iam/security-credentials", {})[0] == 401, "IMDSv1 is not served"
+    assert call("GET", "/latest/meta-data/iam/security-credentials", {"X-aws-ec2-metadata-token": "guess"})[0] == 401
+    assert call("GET", "/latest/meta-data/placement/availability-zone", {"X-aws-ec2-metadata-token": token}) == (200, "us-east-1a")
+    status, role = call("GET", "/latest/meta-data/iam/security-credentials", {"X-aws-ec2-metadata-token": token})
+    assert status == 200
+    status, body = call("GET", "/latest/meta-data/iam/security-credentials/" + role, {"X-aws-ec2-metadata-token": token})
+    assert status == 200 and json.loads(body)["Code"] == "Success"
 
 
 IDENTITY_POOL_SCRIPT = r"""
@@ -140,9 +198,8 @@ def test_gcloud_with_a_token_file_source(gws, fake_gcp, gcloud_bin, impersonate)
 
 
 @IMPERSONATION
-@pytest.mark.xfail(strict=True, reason=AWS_FILE_SOURCE_UNSUPPORTED)
-def test_gcloud_with_an_aws_source(gws, fake_gcp, gcloud_bin, impersonate):
-    path = aws_credentials(gws, fake_gcp, impersonate)
+def test_gcloud_with_an_aws_source(gws, fake_gcp, gcloud_bin, impersonate, monkeypatch):
+    path, _ = aws_imds_credentials(gws, fake_gcp, impersonate, monkeypatch)
     result = gcloud_print_access_token(gws, gcloud_bin, path, fake_gcp)
     assert result.returncode == 0, f"gcloud failed:\n{result.stderr}"
     assert fake_gcp.resource_status(result.stdout.strip()) == 200

@@ -1,0 +1,59 @@
+import FoundationEssentials
+import SFCore
+
+/// A request to one of the agent's local endpoints, reduced to what the pure responders decide on.
+public struct LocalRequest: Sendable, Equatable {
+    public var method: String
+    /// The path, without the query.
+    public var path: String
+    /// The raw query string, without `?`.
+    public var query: String
+    /// Header names lower-cased; the first value of each.
+    public var headers: [String: String]
+
+    public init(method: String = "GET", path: String, query: String = "", headers: [String: String] = [:]) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// Query parameters, percent-decoded (`+` as space); the first value of each name.
+    public var queryParameters: [String: String] {
+        var result: [String: String] = [:]
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = PercentEncoding.decode(String(parts[0]), plusAsSpace: true), result[name] == nil else { continue }
+            result[name] = parts.count > 1 ? PercentEncoding.decode(String(parts[1]), plusAsSpace: true) ?? "" : ""
+        }
+        return result
+    }
+}
+
+/// What a local endpoint answers.
+public struct LocalResponse: Sendable, Equatable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: String
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: String = "") {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func json(_ status: Int, _ body: String, extraHeaders: [(name: String, value: String)] = []) -> LocalResponse {
+        LocalResponse(status: status, headers: [("Content-Type", "application/json")] + extraHeaders, body: body)
+    }
+
+    public static func text(_ status: Int, _ body: String, extraHeaders: [(name: String, value: String)] = []) -> LocalResponse {
+        LocalResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")] + extraHeaders, body: body)
+    }
+
+    public static func == (lhs: LocalResponse, rhs: LocalResponse) -> Bool {
+        lhs.status == rhs.status && lhs.body == rhs.body
+            && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+    }
+}

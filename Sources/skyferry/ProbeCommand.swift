@@ -1,0 +1,43 @@
+import ArgumentParser
+import SFCore
+import SFHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `skyferry probe`: an exec probe for Kubernetes. The agent's health server listens on loopback
+/// only, which the kubelet's httpGet probes (sent to the pod IP) cannot reach, and the image has no
+/// shell or curl; so the startupProbe runs this instead.
+struct ProbeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "GET a loopback health URL; exit 0 on HTTP 200, 1 otherwise (for exec probes).")
+
+    @Argument(help: "The URL to check (plain http to a loopback host).")
+    var url: String = "http://127.0.0.1:8686/readyz"
+
+    @Option(name: .long, help: "Seconds to wait for the answer.")
+    var timeoutSeconds: Int = 2
+
+    func run() async throws {
+        let endpoint: Endpoint
+        do {
+            endpoint = try Endpoint(parsing: url)
+        } catch {
+            Composition.fail("probe: \(url): \(error)", code: 2)
+        }
+        guard endpoint.scheme == .http, Endpoint.isLoopbackHost(endpoint.host) else {
+            Composition.fail("probe: \(url) is not a plain http URL on a loopback host (the agent's health server listens on loopback)", code: 2)
+        }
+        let transport = CurlTransport(options: .init(proxy: ProxySettings(), userAgent: "skyferry-probe/\(Skyferry.version)"))
+        do {
+            let response = try await transport.send(HTTPRequest(method: "GET", endpoint: endpoint), timeout: .seconds(timeoutSeconds))
+            let text = response.text.trimmingASCIIWhitespace()
+            print(text.isEmpty ? "HTTP \(response.status)" : text)
+            if response.status != 200 { Glibc.exit(1) }
+        } catch {
+            print("probe: \(error)")
+            Glibc.exit(1)
+        }
+    }
+}
