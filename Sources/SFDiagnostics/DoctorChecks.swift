@@ -265,3 +265,23 @@ struct ARNParts {
         account = parts.count > 4 ? String(parts[4]) : "ACCOUNT"
     }
 }
+
+extension DoctorChecks {
+    /// Every address the agent will bind, once each (targets may share one container endpoint), with the key
+    /// that sets it: the health server, `awsContainerEndpoint`, `gcpMetadataServer`, `gcpExternalAccountFile.imdsListen`.
+    public static func listenAddresses(_ configuration: AgentConfiguration) -> [(key: String, address: ListenAddress)] {
+        var result: [(key: String, address: ListenAddress)] = []
+        func add(_ key: String, _ address: ListenAddress?) {
+            guard let address, !result.contains(where: { $0.address == address }) else { return }
+            result.append((key, address))
+        }
+        add("health.listen", configuration.health?.listen)
+        for (index, target) in configuration.targets.enumerated() {
+            let prefix = "targets[\(index)].outputs."
+            add(prefix + "awsContainerEndpoint.listen", target.outputs.awsContainerEndpoint?.listen)
+            add(prefix + "gcpMetadataServer.listen", target.outputs.gcpMetadataServer?.listen)
+            add(prefix + "gcpExternalAccountFile.imdsListen", target.outputs.gcpExternalAccountFile?.imdsListen)
+        }
+        return result
+    }
+}

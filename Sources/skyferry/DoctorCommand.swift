@@ -47,7 +47,7 @@ struct DoctorCommand: AsyncParsableCommand {
         global.logLevel = .init(.critical)
         global.logFormat = .text
         let logger = makeLogger(global)
-        let configuration = try loadConfiguration(config, logger: logger)
+        let configuration = try loadConfiguration(ConfigurationInput(path: config), logger: logger)
         var targets = configuration.targets
         if let target {
             targets = targets.filter { $0.name == target }
@@ -65,8 +65,8 @@ struct DoctorCommand: AsyncParsableCommand {
             diagnoses.append(await probe.diagnose(target))
         }
         var agent: [DiagnosticStep] = []
-        if let health = configuration.health {
-            agent.append(DoctorChecks.listen(key: "health.listen", address: health.listen, bindError: DoctorProbe.tryBind(health.listen)))
+        for (key, address) in DoctorChecks.listenAddresses(configuration) {
+            agent.append(DoctorChecks.listen(key: key, address: address, bindError: DoctorProbe.tryBind(address)))
         }
         let report = DoctorReport(targets: diagnoses, agent: agent)
         let text = output == .json ? report.json : report.text
@@ -90,20 +90,21 @@ struct DoctorProbe {
 
         // The source: read it once, without the validity check, so an expired token still shows its claims.
         var identity: WorkloadIdentity?
+        let sourceConfiguration = target.source ?? configuration.source
         do {
-            switch configuration.source {
+            switch sourceConfiguration {
             case .tokenFile(let path):
                 let bytes = try TokenFileSource.readFile(path)
                 identity = .token(try IdentityToken(decoding: String(decoding: bytes, as: UTF8.self), origin: "token file \(path)"))
                 steps.append(DoctorChecks.sourceRead(origin: "token file \(path)"))
             default:
                 let random = SharedRandom { SecureRandom.bytes(8).withUnsafeBytes { $0.load(as: UInt64.self) } }
-                let source = Composition.makeSource(configuration.source, transport: transport, timeout: timeout, now: now, random: random, logger: logger)
+                let source = Composition.makeSource(sourceConfiguration, transport: transport, timeout: timeout, now: now, random: random, logger: logger)
                 identity = try await source.fetchIdentity()
                 steps.append(DoctorChecks.sourceRead(origin: source.origin))
             }
         } catch {
-            steps.append(DoctorChecks.sourceFailed(error, source: configuration.source))
+            steps.append(DoctorChecks.sourceFailed(error, source: sourceConfiguration))
         }
         switch identity {
         case .token(let token):
@@ -162,6 +163,7 @@ struct DoctorProbe {
         case "awsWebIdentityTokenFile.path": return outputs.awsWebIdentityTokenFile?.mode
         case "gcpAccessTokenFile.path": return outputs.gcpAccessTokenFile?.mode
         case "gcpExternalAccountFile.path", "gcpExternalAccountFile.subjectTokenPath": return outputs.gcpExternalAccountFile?.mode
+        case "awsContainerEndpoint.authTokenFile": return outputs.awsContainerEndpoint?.authTokenFileMode
         default: return nil
         }
     }

@@ -162,4 +162,28 @@ struct DoctorChecksTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(bad.json.utf8)) as? [String: Any])
         #expect(json["passed"] as? Bool == false)
     }
+
+    @Test("every listen address the agent binds is checked once, named by its key")
+    func listenAddresses() throws {
+        let configuration = try ConfigurationParser().parse("""
+            source: {tokenFile: /t}
+            health: {listen: "127.0.0.1:8686"}
+            targets:
+              - name: a
+                aws: {roleArn: "arn:aws:iam::123456789012:role/a"}
+                outputs:
+                  awsContainerEndpoint: {listen: "127.0.0.1:9911", authTokenFile: /o/auth}
+              - name: b
+                aws: {roleArn: "arn:aws:iam::123456789012:role/b"}
+                outputs:
+                  awsContainerEndpoint: {listen: "127.0.0.1:9911", authTokenFile: /o/auth}
+              - name: g
+                gcp: {audience: "\(Self.gcpAudience)"}
+                outputs:
+                  gcpMetadataServer: {listen: "127.0.0.1:8989"}
+            """, origin: "c.yaml")
+        let found = DoctorChecks.listenAddresses(configuration).map { "\($0.key)=\($0.address)" }
+        #expect(found == ["health.listen=127.0.0.1:8686", "targets[0].outputs.awsContainerEndpoint.listen=127.0.0.1:9911",
+                          "targets[2].outputs.gcpMetadataServer.listen=127.0.0.1:8989"])
+    }
 }

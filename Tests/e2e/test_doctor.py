@@ -192,6 +192,28 @@ def test_free_health_listen_address_passes(ws, fake_sts):
     assert step(report, "listen health.listen", target=-1)["status"] == "pass"
 
 
+def test_container_endpoint_listen_address_in_use_fails_and_its_token_file_is_checked(ws, fake_sts):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        outputs = {"awsContainerEndpoint": {"listen": f"127.0.0.1:{port}", "authTokenFile": str(ws.out_dir / "auth-token")}}
+        result, report = doctor_json(ws, ws.config(fake_sts.url, outputs=outputs))
+    assert result.returncode == EXIT_FAILED
+    listen = step(report, "listen targets[0].outputs.awsContainerEndpoint.listen", target=-1)
+    assert listen["status"] == "fail" and "in use" in listen["detail"] and "choose another port" in listen["fix"]
+    assert step(report, "output awsContainerEndpoint.authTokenFile")["status"] == "pass"
+    assert list(ws.out_dir.iterdir()) == [], "doctor must not write the auth token file either"
+
+
+def test_only_configured_listen_addresses_are_checked(ws, fake_sts):
+    doc_outputs = {"awsCredentialsFile": {"path": str(ws.output)}}
+    config = ws.config(fake_sts.url, outputs=doc_outputs, health_listen=f"127.0.0.1:{free_port()}")
+    result, report = doctor_json(ws, config)
+    assert result.returncode == EXIT_OK, result
+    assert [s["check"] for s in report["agent"]] == ["listen health.listen"]
+
+
 def test_unknown_target_is_a_usage_error(ws, fake_sts):
     result = doctor(ws, ws.config(fake_sts.url), "--target", "nope")
     assert result.returncode == EXIT_CONFIG

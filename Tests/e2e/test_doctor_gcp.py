@@ -3,6 +3,8 @@ words it, and the doctor naming the cause and the fix (audience string, attribut
 
 from __future__ import annotations
 
+import socket
+
 from doctor_support import EXIT_FAILED, EXIT_OK, assert_no_secrets, doctor_json, step
 from fakes.fake_gcp import FakeGCP
 from gcp_support import GCP_AUDIENCE, GCP_POOL, GCP_TOKEN_AUDIENCE, ISSUER, SERVICE_ACCOUNT, SUBJECT
@@ -12,8 +14,8 @@ pytest_plugins = ["conftest_gcp"]
 PRINCIPAL = f"principal:{GCP_POOL}/subject/{SUBJECT}"
 
 
-def config(gws, gcp, **target):
-    return gws.config(gcp, outputs=gws.outputs(access_token=True, external_account=True), **target)
+def config(gws, gcp, outputs=None, **target):
+    return gws.config(gcp, outputs=outputs or gws.outputs(access_token=True, external_account=True), **target)
 
 
 def test_healthy_gcp_target_passes_without_writing(gws, fake_gcp):
@@ -74,3 +76,15 @@ def test_wrong_issuer_is_named(gws, issuer_jwks):
     exchange = step(report, "exchange")
     assert exchange["cause"] == "the token's iss is not the provider's issuer URI"
     assert ISSUER in exchange["fix"]
+
+
+def test_metadata_server_listen_address_in_use_fails(gws, fake_gcp):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result, report = doctor_json(gws.ws, config(gws, fake_gcp, outputs={"gcpMetadataServer": {"listen": f"127.0.0.1:{port}"}}))
+    assert result.returncode == EXIT_FAILED
+    listen = step(report, "listen targets[0].outputs.gcpMetadataServer.listen", target=-1)
+    assert listen["status"] == "fail" and "in use" in listen["detail"]
+    assert step(report, "exchange")["status"] == "pass"
