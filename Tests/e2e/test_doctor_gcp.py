@@ -6,8 +6,10 @@ from __future__ import annotations
 import socket
 
 from doctor_support import EXIT_FAILED, EXIT_OK, assert_no_secrets, doctor_json, step
+from fakes.fake_aws_metadata import random_credentials
 from fakes.fake_gcp import FakeGCP
-from gcp_support import GCP_AUDIENCE, GCP_POOL, GCP_TOKEN_AUDIENCE, ISSUER, SERVICE_ACCOUNT, SUBJECT
+from gcp_support import (GCP_AUDIENCE, GCP_POOL, GCP_TOKEN_AUDIENCE, ISSUER, SERVICE_ACCOUNT, SUBJECT, aws_env_credentials,
+                         register)
 
 pytest_plugins = ["conftest_gcp"]
 
@@ -88,3 +90,28 @@ def test_metadata_server_listen_address_in_use_fails(gws, fake_gcp):
     listen = step(report, "listen targets[0].outputs.gcpMetadataServer.listen", target=-1)
     assert listen["status"] == "fail" and "in use" in listen["detail"]
     assert step(report, "exchange")["status"] == "pass"
+
+
+# --- EC2/ECS/EKS → GCP: AWS credentials through the AWS provider ----------------------------------
+
+
+def test_aws_credentials_to_gcp_passes_without_printing_them(gws, fake_gcp):
+    creds = random_credentials()
+    register(fake_gcp, creds)
+    env = gws.aws_env(**aws_env_credentials(creds))
+    result, report = doctor_json(gws.ws, gws.aws_config(fake_gcp, outputs=gws.outputs(access_token=True)), env=env)
+    assert result.returncode == EXIT_OK, result
+    assert step(report, "aws-identity")["status"] == "pass"
+    assert step(report, "exchange")["status"] == "pass"
+    assert gws.output_names() == []
+    assert_no_secrets(result, creds.secret_access_key, creds.session_token, *fake_gcp.issued_tokens())
+
+
+def test_aws_credentials_the_provider_does_not_know_are_named(gws, fake_gcp):
+    creds = random_credentials()  # not registered: the fake cannot verify the signature, as Google could not
+    env = gws.aws_env(**aws_env_credentials(creds))
+    result, report = doctor_json(gws.ws, gws.aws_config(fake_gcp, outputs=gws.outputs(access_token=True)), env=env)
+    assert result.returncode == EXIT_FAILED
+    exchange = step(report, "exchange")
+    assert exchange["status"] == "fail" and "invalid_grant" in exchange["detail"] and exchange["cause"]
+    assert_no_secrets(result, creds.secret_access_key, creds.session_token)
