@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "SFAWS", dependencies: ["SFCore", "SFCrypto"]),
         .target(name: "SFGCP", dependencies: ["SFCore", "SFAWS", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SFOutputs", dependencies: ["SFCore"]),
+        // `skyferry doctor` checks and `skyferry setup` plans: pure, no I/O.
+        .target(name: "SFDiagnostics", dependencies: ["SFCore", "SFAWS", "SFGCP"]),
 
         // Edges: transport and the agent's I/O and lifecycle.
         .target(name: "SFHTTP", dependencies: ["SFCore", "CSFCurl"]),
@@ -50,7 +52,7 @@ let package = Package(
 
         // The only composition root.
         .executableTarget(name: "skyferry", dependencies: [
-            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFAgent", "SFCrypto",
+            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFAgent", "SFCrypto", "SFDiagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "SFAWSTests", dependencies: ["SFAWS", "SFCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFGCPTests", dependencies: ["SFGCP", "SFCore"]),
         .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
+        .testTarget(name: "SFDiagnosticsTests", dependencies: ["SFDiagnostics", "SFAWS", "SFGCP", "SFCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
         .testTarget(name: "SFAgentTests", dependencies: [
             "SFAgent", "SFCore", "SFOutputs",

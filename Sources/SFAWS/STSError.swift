@@ -21,7 +21,13 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
         }
 
         /// Google's issuer is built into IAM: no OIDC provider, and its own condition keys.
-        var isGoogle: Bool { issuer == "https://accounts.google.com" || issuer == "accounts.google.com" }
+        var isGoogle: Bool { WebIdentityTrust.isGoogleIssuer(issuer) }
+
+        /// The trust this token needs (placeholders for claims it lacks).
+        public var requiredTrust: WebIdentityTrust {
+            WebIdentityTrust(issuer: issuer ?? "<issuer>", subject: subject ?? "<sub>", audience: audiences.first ?? "<aud>",
+                             authorizedParty: authorizedParty)
+        }
     }
 
     /// STS answered with an AWS error code.
@@ -74,22 +80,58 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
             // AWS's message verbatim (users search for it), then the request id.
             var text = "AWS STS rejected AssumeRoleWithWebIdentity for \(c.roleArn) (\(code), HTTP \(status)): \(message.isEmpty ? "no message" : message)\(request)"
             if !text.hasSuffix(".") { text += "." }
-            if let hint = hint(code: code, message: message, context: c) { text += " " + hint }
+            if let hint = remedy { text += " " + hint }
             return text
         }
     }
 
+    /// What to change (or check) so the exchange passes; shown after AWS's own message and by `skyferry doctor`.
+    public var remedy: String? {
+        switch self {
+        case .transport(let c, _):
+            return "Check network access to \(c.endpoint) and any HTTPS_PROXY/NO_PROXY settings."
+        case .malformedResponse:
+            return "Check that stsEndpoint points at an STS endpoint."
+        case .service(let c, _, let code, let message, _):
+            return hint(code: code, message: message, context: c)
+        }
+    }
+
+    /// The likely cause in a few words, for `skyferry doctor`; nil when STS's own code says it all.
+    public var cause: String? {
+        switch self {
+        case .transport: return "STS could not be reached"
+        case .malformedResponse: return "the endpoint did not answer like AWS STS"
+        case .service(let c, _, let code, let message, _):
+            switch code {
+            case "AccessDenied": return "the role's trust policy does not allow this token's issuer, sub or aud"
+            case "InvalidIdentityToken" where message.contains("Couldn't retrieve verification key"):
+                return "IAM could not fetch the issuer's OpenID configuration or JWKS"
+            case "InvalidIdentityToken" where c.isGoogle: return "the token does not match what the trust policy expects of Google ID tokens"
+            case "InvalidIdentityToken" where message.lowercased().contains("audience"):
+                return "the token's aud is not a client ID (audience) of the account's IAM OIDC provider"
+            case "InvalidIdentityToken": return "no IAM OIDC provider in the account matches the token's issuer, or the token is not one it accepts"
+            case "ExpiredTokenException": return "the identity token had expired when STS checked it"
+            case "IDPRejectedClaim": return "the identity provider rejected a claim of the token"
+            case "IDPCommunicationError": return "STS could not reach the identity provider"
+            case "RegionDisabledException": return "STS is not activated in this region"
+            case "InvalidParameterValue", "ValidationError": return "a request parameter is invalid"
+            default: return isRetryable ? "STS is throttling or temporarily unavailable" : nil
+            }
+        }
+    }
+
     private func hint(code: String, message: String, context c: Context) -> String? {
-        let issuerHost = c.issuer.map { $0.hasPrefix("https://") ? String($0.dropFirst(8)) : $0 } ?? "<issuer>"
         let sub = c.subject ?? "<sub>"
         let aud = c.audiences.first ?? "<aud>"
+        let trust = c.requiredTrust
         switch code {
         case "AccessDenied" where c.isGoogle:
-            return "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal accounts.google.com with conditions accounts.google.com:sub = \(sub), accounts.google.com:oaud = \(aud) and accounts.google.com:aud = \(c.authorizedParty ?? sub) (AWS matches :aud against the token's azp)."
+            return "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal \(trust.federatedPrincipal) with conditions \(trust.conditionsSentence) (AWS matches :aud against the token's azp)."
         case "InvalidIdentityToken" where c.isGoogle && !message.contains("Couldn't retrieve verification key"):
             return "Google ID tokens need no IAM OIDC provider: check that the trust policy's Federated principal is accounts.google.com and that source.gcpMetadata.audience is the audience the policy expects (\(aud))."
         case "AccessDenied":
-            return "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal oidc-provider/\(issuerHost) with conditions \(issuerHost):sub = \(sub) and \(issuerHost):aud = \(aud)."
+            return "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal \(trust.federatedPrincipal) with conditions \(trust.conditionsSentence)."
         case "InvalidIdentityToken":
             if message.contains("Couldn't retrieve verification key") {
                 return "IAM could not fetch the signing keys of \(c.issuer ?? "the issuer"): its /.well-known/openid-configuration and JWKS must be publicly reachable over HTTPS. Retrying."

@@ -22,12 +22,7 @@ public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, Class
         }
 
         /// `principal://…/subject/SUB`: the member to grant roles to.
-        public var principal: String {
-            var pool = audience
-            if pool.hasPrefix("https:") { pool.removeFirst(6) }
-            if let range = pool.firstRange(of: "/providers/") { pool = String(pool[..<range.lowerBound]) }
-            return "principal:" + pool + "/subject/" + (subject ?? "SUBJECT")
-        }
+        public var principal: String { GCPPrincipal.subject(subject ?? "SUBJECT", audience: audience) }
     }
 
     /// STS answered with an OAuth error (`invalid_grant`, `invalid_request`, `invalid_target`, `unauthorized_client`…).
@@ -62,17 +57,57 @@ public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, Class
             return text
         case .iam(let c, let status, let message, let reason):
             var text = "IAM Credentials refused generateAccessToken for \(c.serviceAccount ?? "?") (\(reason), HTTP \(status)): \(sentence(message))"
+            if let remedy { text += " " + remedy }
+            return text
+        }
+    }
+
+    /// What to change (or check) so the exchange passes; the text after the service's own message, and `skyferry doctor`'s fix.
+    public var remedy: String? {
+        switch self {
+        case .transport: return "Check network access and HTTPS_PROXY/NO_PROXY."
+        case .malformedResponse(let c, _, _, _): return "Check that the endpoint \(c.endpoint) is Google's (gcp.stsEndpoint, gcp.iamEndpoint)."
+        case .sts(let c, _, let error, let description): return stsHint(error: error, description: description, c)
+        case .iam(let c, let status, _, _):
             switch status {
             case 403:
-                text += " Grant the federated identity roles/iam.workloadIdentityUser on the service account: gcloud iam service-accounts add-iam-policy-binding \(c.serviceAccount ?? "SA") --role=roles/iam.workloadIdentityUser --member=\(c.principal)"
+                return "Grant the federated identity roles/iam.workloadIdentityUser on the service account: gcloud iam service-accounts add-iam-policy-binding \(c.serviceAccount ?? "SA") --role=roles/iam.workloadIdentityUser --member=\(c.principal)"
             case 404:
-                text += " Check that the service account \(c.serviceAccount ?? "") exists and its email is spelled right."
+                return "Check that the service account \(c.serviceAccount ?? "") exists and its email is spelled right."
             case 400:
-                text += " Check gcp.lifetimeSeconds (over 3600 needs the constraints/iam.allowServiceAccountCredentialLifetimeExtension org policy) and gcp.scopes."
+                return "Check gcp.lifetimeSeconds (over 3600 needs the constraints/iam.allowServiceAccountCredentialLifetimeExtension org policy) and gcp.scopes."
             default:
-                break
+                return nil
             }
-            return text
+        }
+    }
+
+    /// The likely cause in a few words, for `skyferry doctor`.
+    public var cause: String? {
+        switch self {
+        case .transport(_, let service, _): return "\(service) could not be reached"
+        case .malformedResponse(_, let service, _, _): return "the endpoint did not answer like \(service)"
+        case .iam(_, let status, _, _):
+            switch status {
+            case 403: return "the federated principal may not impersonate the service account (no roles/iam.workloadIdentityUser binding)"
+            case 404: return "the service account does not exist"
+            case 400: return "the requested lifetime or scopes are not allowed"
+            default: return kind == .unavailable ? "IAM Credentials is temporarily unavailable" : nil
+            }
+        case .sts(_, _, let error, let description):
+            let text = description.lowercased()
+            switch error {
+            case "invalid_request" where text.contains("audience"): return "gcp.audience is not a well-formed provider name"
+            case "invalid_target": return "the pool or provider does not exist or is disabled"
+            case "unauthorized_client": return "the provider's attribute condition rejects this identity"
+            case "invalid_grant" where text.contains("audience"): return "the token's aud is not among the provider's allowed audiences"
+            case "invalid_grant" where text.contains("issuer"): return "the token's iss is not the provider's issuer URI"
+            case "invalid_grant" where text.contains("expired"): return "the identity token had expired"
+            case "invalid_grant" where text.contains("key") || text.contains("signature") || text.contains("jwks"):
+                return "the provider cannot verify the token's signature with the issuer's JWKS"
+            case "invalid_grant": return "the provider did not accept the subject token"
+            default: return kind == .unavailable ? "GCP STS is temporarily unavailable" : nil
+            }
         }
     }
 

@@ -1,0 +1,152 @@
+import SFAWS
+import SFCore
+
+/// `skyferry setup aws`: an IAM role that only this workload's token can assume.
+public struct AWSSetupRequest: Sendable, Equatable {
+    public enum Identity: Sendable, Equatable {
+        /// A Kubernetes service account's projected token (EKS, GKE or any OIDC-publishing cluster).
+        case kubernetes(KubernetesWorkload)
+        /// Google ID tokens of a service account from the GCE/GKE metadata server. Without the unique id,
+        /// the plan looks it up with gcloud.
+        case googleServiceAccount(email: String, uniqueID: String?)
+    }
+
+    public static let defaultAudience = "sts.amazonaws.com"
+
+    public var identity: Identity
+    public var accountID: String
+    public var roleName: String
+    /// The token's `aud` the trust accepts.
+    public var audience: String
+    /// Managed or customer policies to attach: the permissions the workload gets.
+    public var policyARNs: [String]
+    /// The STS region for the agent's configuration; nil: the global endpoint.
+    public var region: String?
+    public var partition: String
+
+    public init(identity: Identity, accountID: String, roleName: String, audience: String = Self.defaultAudience,
+                policyARNs: [String] = [], region: String? = nil, partition: String = "aws") {
+        self.identity = identity
+        self.accountID = accountID
+        self.roleName = roleName
+        self.audience = audience
+        self.policyARNs = policyARNs
+        self.region = region
+        self.partition = partition
+    }
+
+    public var roleARN: String { "arn:\(partition):iam::\(accountID):role/\(roleName)" }
+}
+
+/// Builds the plan for `skyferry setup aws`.
+public enum AWSSetup {
+    public static func plan(_ request: AWSSetupRequest) -> SetupPlan {
+        var steps: [SetupPlan.Step] = []
+        let trust: WebIdentityTrust
+        let scenario: String
+        let title: String
+        let configuration: String
+        var annotations: [(key: String, value: String)] = []
+        var tokenVolume: String?
+        var notes: [String] = []
+        var expands = false
+
+        switch request.identity {
+        case .kubernetes(let workload):
+            if let lookup = workload.issuer.lookup {
+                steps.append(lookup)
+                expands = true
+            }
+            trust = WebIdentityTrust(issuer: workload.issuer.issuerURL, subject: workload.subject, audience: request.audience)
+            switch workload.issuer {
+            case .eks: scenario = "eks-to-aws"
+            case .gke: scenario = "gke-to-aws"
+            case .url: scenario = "kubernetes-to-aws"
+            }
+            title = "\(workload.subject) → \(request.roleARN)"
+            steps.append(.command(
+                comment: "Register the cluster's issuer as an IAM OIDC identity provider that accepts only the audience \(request.audience) (once per cluster; if it exists: aws iam add-client-id-to-open-id-connect-provider).",
+                command: "aws iam create-open-id-connect-provider --url \(Shell.quote(workload.issuer.issuerURL)) --client-id-list \(Shell.quote(request.audience))"))
+            configuration = """
+                source:
+                  tokenFile: \(SetupDefaults.tokenPath)
+                targets:
+                  - name: aws
+                    aws:
+                      roleArn: \(request.roleARN)
+                \(request.region.map { "      region: \($0)\n" } ?? "")    outputs:
+                      awsCredentialsFile:
+                        path: /var/run/skyferry/aws/credentials
+
+                """
+            annotations = [("skyferry.dev/inject", "true"), ("skyferry.dev/aws-role-arn", request.roleARN),
+                           ("skyferry.dev/token-audience", request.audience)]
+            tokenVolume = Self.tokenVolume(serviceAccount: workload.serviceAccount, audience: request.audience)
+            notes.append("Only the service account \(workload.namespace)/\(workload.serviceAccount) with audience \(request.audience) may assume the role.")
+            if case .gke = workload.issuer {
+                notes.append("GKE publishes the issuer's discovery document and JWKS publicly; AWS fetches them from \(workload.issuer.issuerURL).")
+            }
+
+        case .googleServiceAccount(let email, let uniqueID):
+            let id: String
+            if let uniqueID {
+                id = uniqueID
+            } else {
+                id = "${SA_UNIQUE_ID}"
+                expands = true
+                steps.append(.command(comment: "Look up the service account's unique id (the sub and azp of its ID tokens).",
+                                      command: "SA_UNIQUE_ID=$(gcloud iam service-accounts describe \(Shell.quote(email)) --format='value(uniqueId)')"))
+            }
+            trust = WebIdentityTrust(issuer: "https://accounts.google.com", subject: id, audience: request.audience, authorizedParty: id)
+            scenario = "gce-to-aws"
+            title = "Google service account \(email) → \(request.roleARN)"
+            configuration = """
+                source:
+                  gcpMetadata:
+                    audience: \(request.audience)
+                    serviceAccount: \(email)
+                targets:
+                  - name: aws
+                    aws:
+                      roleArn: \(request.roleARN)
+                \(request.region.map { "      region: \($0)\n" } ?? "")    outputs:
+                      awsCredentialsFile:
+                        path: /var/run/skyferry/aws/credentials
+
+                """
+            notes.append("Google ID tokens need no IAM OIDC provider: accounts.google.com is built into IAM.")
+            notes.append("Only ID tokens of \(email) with audience \(request.audience) may assume the role (AWS matches accounts.google.com:aud against the token's azp).")
+            notes.append("On GKE, the pod's Kubernetes service account must be bound to \(email) with Workload Identity (annotation iam.gke.io/gcp-service-account).")
+        }
+
+        steps.append(.document(
+            comment: "The role's trust policy: \(trust.conditions.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")).",
+            name: "trust-policy.json", content: trust.policyDocument(partition: request.partition, accountID: request.accountID), expands: expands))
+        steps.append(.command(comment: "Create the role with that trust policy.",
+                              command: "aws iam create-role --role-name \(Shell.quote(request.roleName)) --assume-role-policy-document file://trust-policy.json"))
+        for arn in request.policyARNs {
+            steps.append(.command(comment: "Grant the permissions the workload needs.",
+                                  command: "aws iam attach-role-policy --role-name \(Shell.quote(request.roleName)) --policy-arn \(Shell.quote(arn))"))
+        }
+        if request.policyARNs.isEmpty {
+            notes.append("No --policy-arn given: the role can be assumed but grants nothing yet.")
+        }
+        return SetupPlan(scenario: scenario, title: title, steps: steps, configuration: configuration,
+                         annotations: annotations, tokenVolume: tokenVolume, notes: notes)
+    }
+
+    static func tokenVolume(serviceAccount: String, audience: String) -> String {
+        """
+        serviceAccountName: \(serviceAccount)
+        volumes:
+          - name: skyferry-token
+            projected:
+              sources:
+                - serviceAccountToken:
+                    audience: \(JSONText.string(audience))
+                    expirationSeconds: \(SetupDefaults.tokenExpirationSeconds)
+                    path: token
+        # mounted read-only at \(SetupDefaults.tokenDirectory) in the skyferry container
+        """
+    }
+}

@@ -1,0 +1,133 @@
+import SFCore
+import SFGCP
+
+/// `skyferry setup gcp`: a workload identity pool and provider that admit only this workload, and the
+/// bindings that let it act (by impersonating a service account, or directly as a federated principal).
+public struct GCPSetupRequest: Sendable, Equatable {
+    public enum Identity: Sendable, Equatable {
+        /// A Kubernetes service account's projected token (EKS, GKE or any OIDC-publishing cluster).
+        case kubernetes(KubernetesWorkload)
+        /// AWS credentials of an IAM role (EC2 instance profile, EKS IRSA/Pod Identity, ECS task role).
+        case awsRole(accountID: String, roleName: String)
+    }
+
+    public var identity: Identity
+    public var projectID: String
+    public var projectNumber: String
+    public var pool: String
+    public var provider: String
+    /// Impersonate this service account; nil: the federated principal is granted `roles` directly.
+    public var serviceAccount: String?
+    /// Roles to grant on the project (`roles/storage.objectViewer`…).
+    public var roles: [String]
+    /// For an AWS identity: the region the agent signs GetCallerIdentity for.
+    public var awsRegion: String?
+
+    public init(identity: Identity, projectID: String, projectNumber: String, pool: String, provider: String,
+                serviceAccount: String? = nil, roles: [String] = [], awsRegion: String? = nil) {
+        self.identity = identity
+        self.projectID = projectID
+        self.projectNumber = projectNumber
+        self.pool = pool
+        self.provider = provider
+        self.serviceAccount = serviceAccount
+        self.roles = roles
+        self.awsRegion = awsRegion
+    }
+
+    /// The provider's full name: `gcp.audience` in the agent's configuration.
+    public var audience: String { GCPPrincipal.audience(projectNumber: projectNumber, pool: pool, provider: provider) }
+    /// What a JWT's `aud` must be when the provider lists no allowed audiences.
+    public var tokenAudience: String { "https:" + audience }
+}
+
+/// Builds the plan for `skyferry setup gcp`.
+public enum GCPSetup {
+    /// Google's documented mapping for AWS providers: the role ARN without the session name.
+    public static let awsRoleMapping = "google.subject=assertion.arn,attribute.aws_role=assertion.arn.contains('assumed-role') ? assertion.arn.extract('{account_arn}assumed-role/') + 'assumed-role/' + assertion.arn.extract('assumed-role/{role_name}/') : assertion.arn"
+
+    public static func plan(_ request: GCPSetupRequest) -> SetupPlan {
+        var steps: [SetupPlan.Step] = []
+        var notes: [String] = []
+        var annotations: [(key: String, value: String)] = []
+        var tokenVolume: String?
+        let project = Shell.quote(request.projectID)
+        let location = "--project=\(project) --location=global"
+        let scenario: String
+        let title: String
+        let member: String
+        let source: String
+
+        switch request.identity {
+        case .kubernetes(let workload):
+            if let lookup = workload.issuer.lookup { steps.append(lookup) }
+            switch workload.issuer {
+            case .eks: scenario = "eks-to-gcp"
+            case .gke: scenario = "gke-to-gcp"
+            case .url: scenario = "kubernetes-to-gcp"
+            }
+            title = "\(workload.subject) → \(request.audience)"
+            member = GCPPrincipal.subject(workload.subject, audience: request.audience)
+            steps.append(poolStep(request, location: location))
+            let condition = "assertion.sub == '\(workload.subject)'"
+            steps.append(.command(
+                comment: "An OIDC provider for the cluster's issuer that admits only \(workload.subject).",
+                command: "gcloud iam workload-identity-pools providers create-oidc \(Shell.quote(request.provider)) \(location) --workload-identity-pool=\(Shell.quote(request.pool)) --issuer-uri=\(Shell.quote(workload.issuer.issuerURL)) --attribute-mapping=google.subject=assertion.sub --attribute-condition=\(Shell.quote(condition))"))
+            source = "  tokenFile: \(SetupDefaults.tokenPath)\n"
+            annotations = [("skyferry.dev/inject", "true"), ("skyferry.dev/gcp-audience", request.audience)]
+            if let sa = request.serviceAccount { annotations.append(("skyferry.dev/gcp-service-account", sa)) }
+            annotations.append(("skyferry.dev/token-audience", request.tokenAudience))
+            tokenVolume = AWSSetup.tokenVolume(serviceAccount: workload.serviceAccount, audience: request.tokenAudience)
+            notes.append("Only the service account \(workload.namespace)/\(workload.serviceAccount) is admitted (attribute condition on assertion.sub).")
+            notes.append("The projected token's audience must be \(request.tokenAudience) (the provider's default allowed audience).")
+
+        case .awsRole(let accountID, let roleName):
+            scenario = "aws-to-gcp"
+            let roleARN = "arn:aws:sts::\(accountID):assumed-role/\(roleName)"
+            title = "AWS role \(roleName) in \(accountID) → \(request.audience)"
+            member = GCPPrincipal.attribute("aws_role", value: roleARN, audience: request.audience)
+            steps.append(poolStep(request, location: location))
+            let condition = "attribute.aws_role == '\(roleARN)'"
+            steps.append(.command(
+                comment: "An AWS provider for account \(accountID) that admits only the role \(roleName) (any session).",
+                command: "gcloud iam workload-identity-pools providers create-aws \(Shell.quote(request.provider)) \(location) --workload-identity-pool=\(Shell.quote(request.pool)) --account-id=\(Shell.quote(accountID)) --attribute-mapping=\(Shell.quote(awsRoleMapping)) --attribute-condition=\(Shell.quote(condition))"))
+            source = request.awsRegion.map { "  aws:\n    region: \($0)\n" } ?? "  aws: {}\n"
+            notes.append("Only sessions of arn:aws:iam::\(accountID):role/\(roleName) are admitted (attribute condition on the mapped attribute.aws_role).")
+        }
+
+        if let sa = request.serviceAccount {
+            steps.append(.command(
+                comment: "Let the federated identity impersonate \(sa).",
+                command: "gcloud iam service-accounts add-iam-policy-binding \(Shell.quote(sa)) --project=\(project) --role=roles/iam.workloadIdentityUser --member=\(Shell.quote(member))"))
+            for role in request.roles {
+                steps.append(.command(comment: "Grant the service account the permissions the workload needs.",
+                                      command: "gcloud projects add-iam-policy-binding \(project) --role=\(Shell.quote(role)) --member=\(Shell.quote("serviceAccount:" + sa))"))
+            }
+        } else {
+            for role in request.roles {
+                steps.append(.command(comment: "Grant the federated identity the permissions it needs directly (no service account).",
+                                      command: "gcloud projects add-iam-policy-binding \(project) --role=\(Shell.quote(role)) --member=\(Shell.quote(member))"))
+            }
+            notes.append("Without --impersonate the workload acts as \(member); some Google APIs do not accept federated principals yet.")
+        }
+        if request.roles.isEmpty { notes.append("No --role given: the identity is admitted but granted nothing yet.") }
+
+        let configuration = "source:\n" + source + """
+            targets:
+              - name: gcp
+                gcp:
+                  audience: \(request.audience)
+            \(request.serviceAccount.map { "      serviceAccount: \($0)\n" } ?? "")    outputs:
+                  gcpExternalAccountFile:
+                    path: /var/run/skyferry/gcp/credentials.json
+
+            """
+        return SetupPlan(scenario: scenario, title: title, steps: steps, configuration: configuration,
+                         annotations: annotations, tokenVolume: tokenVolume, notes: notes)
+    }
+
+    static func poolStep(_ request: GCPSetupRequest, location: String) -> SetupPlan.Step {
+        .command(comment: "A workload identity pool for Skyferry's workloads (once per project).",
+                 command: "gcloud iam workload-identity-pools create \(Shell.quote(request.pool)) \(location) --display-name=Skyferry")
+    }
+}

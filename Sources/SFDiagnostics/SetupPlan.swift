@@ -1,0 +1,122 @@
+import SFCore
+
+/// What `skyferry setup` prints: the commands and documents that create a least-privilege trust, in order,
+/// then the matching Skyferry configuration and pod settings. Pure data; see `SetupPlan+Rendering`.
+public struct SetupPlan: Sendable, Equatable {
+    /// One thing to do: run a command, or write a document (a policy) that later commands read.
+    public enum Step: Sendable, Equatable {
+        case command(comment: String, command: String)
+        /// `content` is JSON text; `expands` says whether it uses shell variables set by an earlier command.
+        case document(comment: String, name: String, content: String, expands: Bool)
+    }
+
+    /// Which direction and identity this plan is for (`gke-to-aws`, `ec2-to-gcp`…), stable for automation.
+    public var scenario: String
+    public var title: String
+    public var steps: [Step]
+    /// The agent's configuration (YAML), to be read by `skyferry agent --config`.
+    public var configuration: String
+    /// Pod annotations for the injecting webhook (empty for VMs).
+    public var annotations: [(key: String, value: String)]
+    /// The projected service-account token volume the pod needs (YAML), when the source is a Kubernetes token.
+    public var tokenVolume: String?
+    public var notes: [String]
+
+    public init(scenario: String, title: String, steps: [Step], configuration: String, annotations: [(key: String, value: String)] = [],
+                tokenVolume: String? = nil, notes: [String] = []) {
+        self.scenario = scenario
+        self.title = title
+        self.steps = steps
+        self.configuration = configuration
+        self.annotations = annotations
+        self.tokenVolume = tokenVolume
+        self.notes = notes
+    }
+
+    public static func == (lhs: SetupPlan, rhs: SetupPlan) -> Bool {
+        lhs.scenario == rhs.scenario && lhs.title == rhs.title && lhs.steps == rhs.steps && lhs.configuration == rhs.configuration
+            && lhs.annotations.map(\.key) == rhs.annotations.map(\.key) && lhs.annotations.map(\.value) == rhs.annotations.map(\.value)
+            && lhs.tokenVolume == rhs.tokenVolume && lhs.notes == rhs.notes
+    }
+
+    /// The documents (policies) the plan writes, by file name.
+    public var documents: [(name: String, content: String)] {
+        steps.compactMap { if case .document(_, let name, let content, _) = $0 { return (name, content) } else { return nil } }
+    }
+
+    /// The commands, in order.
+    public var commands: [String] {
+        steps.compactMap { if case .command(_, let command) = $0 { return command } else { return nil } }
+    }
+}
+
+/// Where a Kubernetes cluster's service-account tokens come from.
+public enum ClusterIssuer: Sendable, Equatable {
+    /// A known issuer URL (self-hosted clusters, or one looked up beforehand).
+    case url(String)
+    /// An EKS cluster: the issuer is looked up with `aws eks describe-cluster` into `$ISSUER_URL`.
+    case eks(name: String, region: String)
+    /// A GKE cluster, `projects/P/locations/L/clusters/C`: its issuer is derived from the name.
+    case gke(resource: String)
+
+    /// The issuer as it appears in commands and documents (a shell variable for EKS).
+    public var issuerURL: String {
+        switch self {
+        case .url(let url): return url
+        case .eks: return "${ISSUER_URL}"
+        case .gke(let resource): return "https://container.googleapis.com/v1/\(resource)"
+        }
+    }
+
+    /// `HOST/PATH`, as IAM names the OIDC provider and its condition keys.
+    public var hostPath: String {
+        if case .eks = self { return "${ISSUER_HOSTPATH}" }
+        let url = issuerURL
+        return url.hasPrefix("https://") ? String(url.dropFirst(8)) : url
+    }
+
+    /// The command that sets `ISSUER_URL` and `ISSUER_HOSTPATH`, when the issuer must be looked up.
+    var lookup: SetupPlan.Step? {
+        guard case .eks(let name, let region) = self else { return nil }
+        return .command(
+            comment: "Look up the EKS cluster's OIDC issuer.",
+            command: "ISSUER_URL=$(aws eks describe-cluster --name \(Shell.quote(name)) --region \(Shell.quote(region)) --query cluster.identity.oidc.issuer --output text)\nISSUER_HOSTPATH=${ISSUER_URL#https://}")
+    }
+}
+
+/// A Kubernetes service account whose projected token is the workload's identity.
+public struct KubernetesWorkload: Sendable, Equatable {
+    public var issuer: ClusterIssuer
+    public var namespace: String
+    public var serviceAccount: String
+
+    public init(issuer: ClusterIssuer, namespace: String, serviceAccount: String) {
+        self.issuer = issuer
+        self.namespace = namespace
+        self.serviceAccount = serviceAccount
+    }
+
+    /// `system:serviceaccount:NS:SA`, the token's `sub`.
+    public var subject: String { "system:serviceaccount:\(namespace):\(serviceAccount)" }
+}
+
+/// Where the projected token is mounted in generated configurations and volumes.
+public enum SetupDefaults {
+    public static let tokenDirectory = "/var/run/secrets/skyferry"
+    public static let tokenPath = "/var/run/secrets/skyferry/token"
+    public static let tokenExpirationSeconds = 3600
+}
+
+/// Shell quoting for generated commands: single quotes only when needed.
+enum Shell {
+    static func quote(_ text: String) -> String {
+        let safe = text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@,+%".contains($0) }
+        if safe && !text.isEmpty { return text }
+        // Double quotes keep `${VAR}` expanding and read better around CEL's single quotes.
+        let dollarsAreVariables = !text.contains("$") || text.split(separator: "$", omittingEmptySubsequences: false).dropFirst().allSatisfy { $0.hasPrefix("{") }
+        if dollarsAreVariables && !text.contains("\"") && !text.contains("`") && !text.contains("\\") && !text.contains("!") {
+            return "\"\(text)\""
+        }
+        return "'" + text.replacing("'", with: "'\\''") + "'"
+    }
+}
