@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Skyferry needs on Debian 12, idempotently:
 #   - Debian packages: the C libraries the Swift targets link (libcurl, libcrypto, libyaml),
-#     pkg-config, python3-venv, binutils (strip, for bench) and shellcheck (lint);
+#     pkg-config, python3-venv, binutils (strip, for bench), shellcheck (lint) and wrk (endpoint load bench);
 #   - a Python venv at <repo>/.venv with the pinned test peers from scripts/requirements-test.txt
 #     (moto, awscli, boto3, pytest, PyJWT).
 # apt runs only when a package is missing; pip runs only when the requirements changed.
@@ -20,6 +20,7 @@ apt_packages=(
     python3-venv
     binutils
     shellcheck
+    wrk
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

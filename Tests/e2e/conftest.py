@@ -261,11 +261,12 @@ class Workspace:
         """The `credential_process = …` value for an AWS config file."""
         return " ".join([str(self.skyferry_bin), "credential-process", "--config", str(config), *extra])
 
-    def start_agent(self, config: Path, *extra: str, health: str | None = None,
+    def start_agent(self, config: Path | None, *extra: str, health: str | None = None,
                     env: dict[str, str] | None = None) -> AgentProcess:
-        """`skyferry agent --config CONFIG EXTRA…` without --once; stopped (by PID) after the test."""
-        process = AgentProcess([str(self.skyferry_bin), "agent", "--config", str(config), *extra],
-                               env if env is not None else self.env,
+        """`skyferry agent --config CONFIG EXTRA…` without --once (config None: no --config, e.g. with
+        SKYFERRY_CONFIG_YAML in `env`); stopped (by PID) after the test."""
+        config_args = ["--config", str(config)] if config is not None else []
+        process = AgentProcess([str(self.skyferry_bin), "agent", *config_args, *extra], env if env is not None else self.env,
                                self.root / f"agent-{len(self.processes)}", health)
         self.processes.append(process)
         return process

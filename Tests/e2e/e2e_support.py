@@ -288,14 +288,25 @@ def wait_until(predicate: Callable[[], T], timeout: float, interval: float = 0.0
 
 def http_get(url: str, timeout: float = 2) -> tuple[int, str]:
     """(status, body) of a GET on a loopback URL, never through a proxy; (0, error) if unreachable."""
+    status, _headers, body = http_request(url, timeout=timeout)
+    return status, body
+
+
+def http_request(url: str, headers: dict[str, str] | None = None, method: str = "GET",
+                 timeout: float = 5) -> tuple[int, dict[str, str], str]:
+    """(status, response headers with lower-cased names, body) of a request to a loopback URL, with
+    exactly the given request headers (plus urllib's Host, User-Agent, Accept-Encoding), never through
+    a proxy; (0, {}, error) if unreachable."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, headers=headers or {}, method=method)
     try:
-        with opener.open(url, timeout=timeout) as response:
-            return response.status, response.read().decode("utf-8", "replace")
+        with opener.open(request, timeout=timeout) as response:
+            return (response.status, {k.lower(): v for k, v in response.headers.items()},
+                    response.read().decode("utf-8", "replace"))
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode("utf-8", "replace")
     except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-        return 0, str(error)
+        return 0, {}, str(error)
 
 
 _SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$')

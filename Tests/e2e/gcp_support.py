@@ -129,12 +129,14 @@ class GCPWorkspace:
 
     def config(self, gcp: FakeGCP | str | None, *, source: dict[str, Any] | None = None,
                outputs: dict[str, Any] | None = None, refresh: dict[str, Any] | None = None,
-               targets: list[dict[str, Any]] | None = None, **target: Any) -> Path:
+               targets: list[dict[str, Any]] | None = None, health_listen: str | None = None, **target: Any) -> Path:
         doc: dict[str, Any] = {
             "source": source if source is not None else {"tokenFile": str(self.token_file)},
             "targets": targets or [gcp_target(gcp, outputs=outputs if outputs is not None else self.outputs(), **target)],
             "refresh": refresh if refresh is not None else FAST_REFRESH,
         }
+        if health_listen is not None:
+            doc["health"] = {"listen": health_listen}
         return write_config(self.root / "skyferry.yaml", doc)
 
     def aws_config(self, gcp: FakeGCP | str | None, *, region: str | None = "us-east-1", **kwargs: Any) -> Path:

@@ -228,6 +228,36 @@ def test_iam_checks_bearer_scope_and_service_account(fake_gcp, make_jwt):
     assert status == 401
 
 
+def test_generate_id_token_needs_a_federated_bearer_and_an_audience(fake_gcp, make_jwt):
+    url = fake_gcp.url + f"/v1/projects/-/serviceAccounts/{SERVICE_ACCOUNT}:generateIdToken"
+    body = json.dumps({"audience": "https://svc.test", "includeEmail": True}).encode()
+    json_headers = {"Content-Type": "application/json"}
+    assert fetch(url, "POST", json_headers, body)[0] == 401
+    assert fetch(url, "POST", json_headers | {"Authorization": "Bearer made-up"}, body)[0] == 401
+    _, sts = fake_gcp.exchange(make_jwt(aud=[GCP_TOKEN_AUDIENCE]), JWT_TOKEN_TYPE)
+    bearer = json_headers | {"Authorization": f"Bearer {sts['access_token']}"}
+    for bad in [{}, {"audience": ""}, {"audience": 7}, {"audience": "https://svc.test", "includeEmail": "yes"}]:
+        status, text = fetch(url, "POST", bearer, json.dumps(bad).encode())
+        assert status == 400 and json.loads(text)["error"]["status"] == "INVALID_ARGUMENT", bad
+    other = fake_gcp.url + "/v1/projects/-/serviceAccounts/nobody@proj.iam.gserviceaccount.com:generateIdToken"
+    assert fetch(other, "POST", bearer, body)[0] == 403
+    status, text = fetch(url, "POST", bearer, body)
+    assert status == 200, text
+    token = json.loads(text)["token"]
+    claims = fake_gcp.verify_id_token(token, "https://svc.test")
+    assert claims["email"] == SERVICE_ACCOUNT and claims["iss"] == "https://accounts.google.com"
+    with pytest.raises(jwt.InvalidAudienceError):
+        fake_gcp.verify_id_token(token, "https://other.test")
+    assert [t.bearer for t in fake_gcp.id_tokens] == [sts["access_token"]]
+    # An SA token (not a federated one) is refused as the bearer.
+    _, sa = fetch(fake_gcp.generate_url(SERVICE_ACCOUNT), "POST", bearer,
+                  json.dumps({"scope": ["https://www.googleapis.com/auth/cloud-platform"]}).encode())
+    sa_token = json.loads(sa)["accessToken"]
+    assert fetch(url, "POST", json_headers | {"Authorization": f"Bearer {sa_token}"}, body)[0] == 401
+    status, text = fetch(url, "POST", bearer, json.dumps({"audience": "https://svc.test"}).encode())
+    assert status == 200 and "email" not in jwt.decode(json.loads(text)["token"], options={"verify_signature": False})
+
+
 # --- AWS metadata fakes --------------------------------------------------------------------------------
 
 

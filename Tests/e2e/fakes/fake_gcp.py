@@ -2,6 +2,8 @@
 
 - GCP STS            ``POST /v1/token``            (RFC 8693 token exchange, as sts.googleapis.com)
 - IAM Credentials    ``POST /v1/projects/-/serviceAccounts/<SA>:generateAccessToken``
+                     ``POST /v1/projects/-/serviceAccounts/<SA>:generateIdToken`` (an RS256 JWT signed
+                     with the fake's Google key, ``id_token_jwks()``)
 - token introspection ``POST /v1/introspect``     (what gcloud asks for a non-impersonated login)
 - a protected resource ``GET /storage/v1/b/bucket/o`` that accepts only tokens this fake issued.
 
@@ -24,6 +26,8 @@ It checks what Google would check, and issues ``fake-sts-access-token-N`` /
 - IAM: the bearer must be an unexpired STS token this fake issued, carrying the cloud-platform or
   iam scope; the service account must be one the federated principal may impersonate (else 403
   PERMISSION_DENIED); ``lifetime`` above ``max_lifetime_seconds`` is a 400 INVALID_ARGUMENT.
+  ``generateIdToken`` checks the same bearer rules (a federated STS token, not an SA token) and needs
+  a non-empty string ``audience`` and, if present, a boolean ``includeEmail``.
 
 In-process use (pytest)::
 
@@ -88,6 +92,9 @@ PROVIDER_RE = re.compile(
     r"^(?:https:)?//iam\.googleapis\.com/projects/(\d+)/locations/global/workloadIdentityPools/([^/]+)/providers/([^/]+)$"
 )
 GENERATE_RE = re.compile(r"^/v1/projects/-/serviceAccounts/([^/:]+):generateAccessToken$")
+GENERATE_ID_RE = re.compile(r"^/v1/projects/-/serviceAccounts/([^/:]+):generateIdToken$")
+GOOGLE_ISSUER = "https://accounts.google.com"
+ID_TOKEN_KID = "fake-gcp-id-token-key"
 RESOURCE_PATH = "/storage/v1/b/bucket/o"
 SIGV4_WINDOW_SECONDS = 15 * 60
 MAX_JWT_LIFETIME_SECONDS = 48 * 3600
@@ -196,6 +203,33 @@ class IssuedToken:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class IssuedIDToken:
+    token: str  # the JWT
+    service_account: str
+    audience: str
+    include_email: bool
+    bearer: str  # the federated STS token that asked for it
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_ID_TOKEN_KEY: Any = None
+_ID_TOKEN_KEY_LOCK = threading.Lock()
+
+
+def id_token_key() -> Any:
+    """The fake Google's RSA key for ID tokens (one per process; generated on first use)."""
+    global _ID_TOKEN_KEY
+    with _ID_TOKEN_KEY_LOCK:
+        if _ID_TOKEN_KEY is None:
+            from cryptography.hazmat.primitives.asymmetric import rsa
+
+            _ID_TOKEN_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return _ID_TOKEN_KEY
 
 
 @dataclasses.dataclass
@@ -384,6 +418,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._sts(request)
         elif GENERATE_RE.match(parsed.path) and method == "POST":
             self._iam(request, GENERATE_RE.match(parsed.path).group(1))  # type: ignore[union-attr]
+        elif GENERATE_ID_RE.match(parsed.path) and method == "POST":
+            self._id_token(request, GENERATE_ID_RE.match(parsed.path).group(1))  # type: ignore[union-attr]
         elif parsed.path == "/v1/introspect" and method == "POST":
             self._introspect(request)
         elif parsed.path == RESOURCE_PATH and method == "GET":
@@ -444,6 +480,17 @@ class _Handler(BaseHTTPRequestHandler):
         request.status, request.outcome = 200, issued.token
         expire = dt.datetime.fromtimestamp(issued.expires_at, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         self._json(200, {"accessToken": issued.token, "expireTime": expire})
+
+    def _id_token(self, request: RecordedRequest, service_account: str) -> None:
+        try:
+            issued = self.fake._verify_generate_id_token(request, urllib.parse.unquote(service_account))
+        except GoogleAPIRejected as rejection:
+            request.status, request.outcome = rejection.status, f"{rejection.reason}: {rejection.message}"
+            self._json(rejection.status, {"error": {"code": rejection.status, "message": rejection.message,
+                                                    "status": rejection.reason}})
+            return
+        request.status, request.outcome = 200, "id token"
+        self._json(200, {"token": issued.token})
 
     # introspection and the resource ---------------------------------------------------------------
 
@@ -555,6 +602,7 @@ class FakeGCP:
         self._rejections: list[Rejected] = []
         self._aws_verifications: list[AWSVerification] = []
         self._counters = {"sts": 0, "sa": 0}
+        self._id_tokens: list[IssuedIDToken] = []
         self._server = _Server((host, port), _Handler)
         self._server.fake = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
@@ -646,6 +694,7 @@ class FakeGCP:
             self._issued.clear()
             self._rejections.clear()
             self._aws_verifications.clear()
+            self._id_tokens.clear()
 
     # what happened ---------------------------------------------------------------------------------
 
@@ -661,6 +710,32 @@ class FakeGCP:
     @property
     def iam_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if GENERATE_RE.match(r.path)]
+
+    @property
+    def id_token_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if GENERATE_ID_RE.match(r.path)]
+
+    @property
+    def id_tokens(self) -> list[IssuedIDToken]:
+        with self._lock:
+            return list(self._id_tokens)
+
+    def id_token_jwks(self) -> dict[str, Any]:
+        """The public key the fake's ID tokens verify with, as Google's JWKS would publish it."""
+        numbers = id_token_key().public_key().public_numbers()
+
+        def b64(value: int) -> str:
+            import base64
+
+            return base64.urlsafe_b64encode(value.to_bytes((value.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+
+        return {"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": ID_TOKEN_KID,
+                          "n": b64(numbers.n), "e": b64(numbers.e)}]}
+
+    def verify_id_token(self, token: str, audience: str) -> dict[str, Any]:
+        """The claims of an ID token this fake minted for ``audience`` (raises jwt errors otherwise)."""
+        return jwt.decode(token, id_token_key().public_key(), algorithms=["RS256"], audience=audience,
+                          issuer=GOOGLE_ISSUER)
 
     @property
     def resource_requests(self) -> list[RecordedRequest]:
@@ -888,6 +963,42 @@ class FakeGCP:
         with self._lock:
             self._aws_verifications.append(record)
         return {"subject": key.arn, "arn": key.arn, "account": key.arn.split(":")[4], "access_key_id": akid}
+
+    def _federated_bearer(self, request: RecordedRequest) -> IssuedToken:
+        """The unexpired STS token (not an SA token) in ``Authorization: Bearer``, with an IAM-capable scope."""
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer "):
+            raise GoogleAPIRejected(401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
+        bearer = self.lookup(auth[len("Bearer "):])
+        if bearer is None or bearer.kind != "sts":
+            raise GoogleAPIRejected(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
+        if not ({CLOUD_PLATFORM, IAM_SCOPE} & set(bearer.scopes)):
+            raise GoogleAPIRejected(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.")
+        return bearer
+
+    def _verify_generate_id_token(self, request: RecordedRequest, service_account: str) -> IssuedIDToken:
+        bearer = self._federated_bearer(request)
+        body = request.json
+        if not isinstance(body, dict) or not isinstance(body.get("audience"), str) or not body["audience"]:
+            raise GoogleAPIRejected(400, "INVALID_ARGUMENT", "Request contains an invalid argument: audience.")
+        include_email = body.get("includeEmail", False)
+        if not isinstance(include_email, bool):
+            raise GoogleAPIRejected(400, "INVALID_ARGUMENT", "Invalid value at 'include_email' (TYPE_BOOL).")
+        with self._lock:
+            exists = service_account in self.service_accounts
+            allowed = self.impersonators.get(service_account)
+        if not exists or (allowed is not None and bearer.principal not in allowed):
+            raise GoogleAPIRejected(403, "PERMISSION_DENIED", PERMISSION_DENIED.replace("getAccessToken", "getOpenIdToken"))
+        now = int(time.time())
+        claims: dict[str, Any] = {"iss": GOOGLE_ISSUER, "aud": body["audience"], "azp": "112233445566778899000",
+                                  "sub": "112233445566778899000", "iat": now, "exp": now + 3600}
+        if include_email:
+            claims.update({"email": service_account, "email_verified": True})
+        token = jwt.encode(claims, id_token_key(), algorithm="RS256", headers={"kid": ID_TOKEN_KID})
+        issued = IssuedIDToken(token, service_account, body["audience"], include_email, bearer.token)
+        with self._lock:
+            self._id_tokens.append(issued)
+        return issued
 
     def _verify_generate(self, request: RecordedRequest, service_account: str) -> IssuedToken:
         auth = request.headers.get("authorization", "")
