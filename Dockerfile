@@ -9,7 +9,6 @@ ARG RUNTIME_BASE=debian:bookworm-slim
 
 # --- build: release binary with the Swift runtime linked in -------------------------------------
 FROM ${BUILDER_BASE} AS build
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The C libraries the Swift system-library targets link (see Package.swift).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config \
