@@ -2,6 +2,7 @@
 # Installs what building and testing Skyferry needs on Debian 12, idempotently:
 #   - Debian packages: the C libraries the Swift targets link (libcurl, libcrypto, libyaml),
 #     pkg-config, python3-venv, binutils (strip, for bench), shellcheck (lint) and wrk (endpoint load bench);
+#   - yamllint (deployment checks) and podman, buildah, debootstrap, runc (scripts/image-test.sh);
 #   - a Python venv at <repo>/.venv with the pinned test peers from scripts/requirements-test.txt
 #     (moto, awscli, boto3, pytest, PyJWT).
 # apt runs only when a package is missing; pip runs only when the requirements changed.
@@ -21,6 +22,11 @@ apt_packages=(
     binutils
     shellcheck
     wrk
+    yamllint
+    podman
+    buildah
+    debootstrap
+    runc
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

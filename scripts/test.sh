@@ -4,6 +4,8 @@
 # against the debug binary.
 # Extra arguments go to pytest, e.g. `scripts/test.sh -k happy_path`.
 # SKYFERRY_FUZZ_SECONDS: seconds per fuzz target (default 15; 0 skips fuzzing).
+# SKYFERRY_IMAGE_TEST: 1 (default) builds and runs the container image (scripts/image-test.sh,
+#   18 CPU-minutes, 47 min wall on a loaded 2-core machine); 0 skips it.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +25,9 @@ scripts/install-deps.sh
 step "lint shell scripts"
 shellcheck scripts/*.sh .ci/run
 
+step "deployment checks (Dockerfile, chart, manifests)"
+scripts/check-deploy.sh
+
 step "swift build"
 swift build
 bin_path="$(swift build --show-bin-path)"
@@ -36,6 +41,13 @@ if [[ $fuzz_seconds -gt 0 ]]; then
     scripts/fuzz.sh "$fuzz_seconds"
 else
     step "fuzz: skipped (SKYFERRY_FUZZ_SECONDS=0)"
+fi
+
+if [[ ${SKYFERRY_IMAGE_TEST:-1} != 0 ]]; then
+    step "container image (scripts/image-test.sh)"
+    scripts/image-test.sh
+else
+    step "container image: skipped (SKYFERRY_IMAGE_TEST=0)"
 fi
 
 step "end-to-end tests"
