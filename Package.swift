@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "SFAWS", dependencies: ["SFCore", "SFCrypto"]),
         .target(name: "SFGCP", dependencies: ["SFCore", "SFAWS", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SFOutputs", dependencies: ["SFCore"]),
+        .target(name: "SFWebhook", dependencies: ["SFCore", "SFYAML"]),
 
         // Edges: transport and the agent's I/O and lifecycle.
         .target(name: "SFHTTP", dependencies: ["SFCore", "CSFCurl"]),
@@ -60,6 +61,7 @@ let package = Package(
         .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
         .executableTarget(name: "FuzzConfiguration", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzConfiguration"),
         .executableTarget(name: "FuzzJWT", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzJWT"),
+        .executableTarget(name: "FuzzAdmissionReview", dependencies: ["SFWebhook", "FuzzSupport"], path: "Fuzz/FuzzAdmissionReview"),
         .executableTarget(name: "FuzzSTSResponse", dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"], path: "Fuzz/FuzzSTSResponse"),
 
         .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
@@ -73,6 +75,7 @@ let package = Package(
             "SFAgent", "SFCore", "SFOutputs",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "SFWebhookTests", dependencies: ["SFWebhook", "SFCore"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
