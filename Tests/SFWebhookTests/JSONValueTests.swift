@@ -1,3 +1,4 @@
+import SFCore
 import SFWebhook
 import Testing
 
@@ -45,5 +46,15 @@ struct JSONValueTests {
     func pointerEscape() {
         #expect(JSONPatchOperation.escape("skyferry.dev/status") == "skyferry.dev~1status")
         #expect(JSONPatchOperation.escape("a~b/c") == "a~0b~1c")
+    }
+}
+
+extension JSONValueTests {
+    @Test("string escaping matches JSONText byte for byte")
+    func escapingMatchesJSONText() {
+        let samples = ["plain", "quote \" and \\ backslash", "line\nbreak\r\ttab", "\u{01}\u{1f}\u{7f}", "é 😀 /", ""]
+        for text in samples {
+            #expect(JSONValue.string(text).serialized == JSONText.string(text))
+        }
     }
 }
