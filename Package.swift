@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The webhook's TLS (already in the graph through HummingbirdTLS); named for per-handshake certificate overrides.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         // C system libraries, as our design names them.
@@ -36,6 +38,7 @@ let package = Package(
         .target(name: "SFOutputs", dependencies: ["SFCore"]),
         // `skyferry doctor` checks and `skyferry setup` plans: pure, no I/O.
         .target(name: "SFDiagnostics", dependencies: ["SFCore", "SFAWS", "SFGCP"]),
+        .target(name: "SFWebhook", dependencies: ["SFCore", "SFYAML"]),
 
         // Edges: transport and the agent's I/O and lifecycle.
         .target(name: "SFHTTP", dependencies: ["SFCore", "CSFCurl"]),
@@ -50,9 +53,22 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
+        .target(name: "SFWebhookServer", dependencies: [
+            "SFWebhook", "SFCore", "SFAgent",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+
         // The only composition root.
         .executableTarget(name: "skyferry", dependencies: [
-            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFAgent", "SFCrypto", "SFDiagnostics",
+            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFAgent", "SFCrypto", "SFDiagnostics", "SFWebhook", "SFWebhookServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,6 +78,7 @@ let package = Package(
         .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
         .executableTarget(name: "FuzzConfiguration", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzConfiguration"),
         .executableTarget(name: "FuzzJWT", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzJWT"),
+        .executableTarget(name: "FuzzAdmissionReview", dependencies: ["SFWebhook", "FuzzSupport"], path: "Fuzz/FuzzAdmissionReview"),
         .executableTarget(name: "FuzzSTSResponse", dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"], path: "Fuzz/FuzzSTSResponse"),
 
         .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
@@ -76,6 +93,7 @@ let package = Package(
             "SFAgent", "SFCore", "SFOutputs",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "SFWebhookTests", dependencies: ["SFWebhook", "SFCore"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

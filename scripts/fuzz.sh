@@ -13,6 +13,7 @@ targets=(
     "FuzzConfiguration:configuration"
     "FuzzJWT:jwt"
     "FuzzSTSResponse:sts-response"
+    "FuzzAdmissionReview:admission-review"
 )
 
 # shellcheck disable=SC2054 # "fuzzer,address" is one compiler argument

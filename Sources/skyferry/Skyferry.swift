@@ -8,7 +8,8 @@ struct Skyferry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skyferry",
         abstract: "Keyless cross-cloud credentials: exchanges the workload's own identity for another cloud's credentials and keeps them fresh.",
-        subcommands: [AgentCommand.self, CredentialProcessCommand.self, DoctorCommand.self, SetupCommand.self, ProbeCommand.self, VersionCommand.self])
+        subcommands: [AgentCommand.self, CredentialProcessCommand.self, DoctorCommand.self, SetupCommand.self, ProbeCommand.self,
+                      WebhookCommand.self, VersionCommand.self])
 }
 
 /// Options every command takes.

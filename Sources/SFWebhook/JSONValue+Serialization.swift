@@ -1,0 +1,84 @@
+extension JSONValue {
+    /// Compact JSON text (no whitespace), members in their order. Strings are escaped as `JSONText` does
+    /// (quote, backslash, control characters), everything else is written as UTF-8.
+    public var serialized: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        write(to: &out, indent: nil, level: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Indented JSON text (two spaces, `"key": value`), for golden files people read and diff.
+    public var prettyPrinted: String {
+        var out: [UInt8] = []
+        write(to: &out, indent: 2, level: 0)
+        out.append(UInt8(ascii: "\n"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // Bytes, not String appends: serializing the answer was most of the webhook's CPU time per request.
+    private func write(to out: inout [UInt8], indent: Int?, level: Int) {
+        switch self {
+        case .null: out += "null".utf8
+        case .bool(let value): out += (value ? "true" : "false").utf8
+        case .number(let text): out += text.utf8
+        case .string(let text): Self.writeString(text, to: &out)
+        case .array(let items):
+            guard !items.isEmpty else { out += "[]".utf8; return }
+            out.append(UInt8(ascii: "["))
+            for (offset, item) in items.enumerated() {
+                if offset > 0 { out.append(UInt8(ascii: ",")) }
+                Self.newline(&out, indent, level + 1)
+                item.write(to: &out, indent: indent, level: level + 1)
+            }
+            Self.newline(&out, indent, level)
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            guard !members.isEmpty else { out += "{}".utf8; return }
+            out.append(UInt8(ascii: "{"))
+            for (offset, (key, value)) in members.enumerated() {
+                if offset > 0 { out.append(UInt8(ascii: ",")) }
+                Self.newline(&out, indent, level + 1)
+                Self.writeString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(UInt8(ascii: " ")) }
+                value.write(to: &out, indent: indent, level: level + 1)
+            }
+            Self.newline(&out, indent, level)
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func newline(_ out: inout [UInt8], _ indent: Int?, _ level: Int) {
+        guard let indent else { return }
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
+    }
+
+    /// A JSON string literal (RFC 8259 §7), byte for byte what `JSONText.string` produces.
+    static func writeString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        // Most strings need no escaping: copy them whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text.utf8
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += #"\""#.utf8
+            case UInt8(ascii: "\\"): out += #"\\"#.utf8
+            case UInt8(ascii: "\n"): out += #"\n"#.utf8
+            case UInt8(ascii: "\r"): out += #"\r"#.utf8
+            case UInt8(ascii: "\t"): out += #"\t"#.utf8
+            case 0..<0x20: out += #"\u00"#.utf8; out.append(hexDigit(byte >> 4)); out.append(hexDigit(byte & 0xF))
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+    }
+}

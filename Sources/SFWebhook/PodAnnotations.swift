@@ -1,0 +1,123 @@
+import SFCore
+
+/// The `skyferry.dev/*` pod contract: the opt-in label, the annotations, and their validation.
+public enum PodAnnotations {
+    public static let injectLabel = "skyferry.dev/inject"
+    public static let awsRoleArn = "skyferry.dev/aws-role-arn"
+    public static let awsRegion = "skyferry.dev/aws-region"
+    public static let gcpAudience = "skyferry.dev/gcp-audience"
+    public static let gcpServiceAccount = "skyferry.dev/gcp-service-account"
+    public static let tokenAudience = "skyferry.dev/token-audience"
+    public static let tokenExpiration = "skyferry.dev/token-expiration"
+    public static let skipContainers = "skyferry.dev/skip-containers"
+    public static let mode = "skyferry.dev/mode"
+    /// Written by the webhook: `injected`.
+    public static let status = "skyferry.dev/status"
+    /// Written by the webhook: `CONTAINER=VAR,…` for variables left as the user set them.
+    public static let skippedEnv = "skyferry.dev/skipped-env"
+
+    static let requestKeys = [awsRoleArn, awsRegion, gcpAudience, gcpServiceAccount, tokenAudience, tokenExpiration, skipContainers, mode]
+    static let webhookKeys = [status, skippedEnv]
+
+    /// The kubelet and API server reject shorter projected-token lifetimes.
+    public static let minimumTokenExpirationSeconds = 600
+    /// Over this a token outlives any sensible rotation (and the API server may cap it anyway).
+    public static let maximumTokenExpirationSeconds = 86_400 * 7
+
+    /// Validates the annotations; the error message names each bad annotation and its expected form.
+    public static func parse(_ annotations: [String: String]) -> Result<InjectionRequest, AnnotationError> {
+        var problems: [String] = []
+        func bad(_ key: String, _ value: String, _ expected: String) {
+            problems.append("\(key): \(JSONText.string(value)) is not valid (expected \(expected))")
+        }
+        for key in annotations.keys.sorted() where key.hasPrefix("skyferry.dev/") && !requestKeys.contains(key) && !webhookKeys.contains(key) {
+            problems.append("\(key): unknown annotation (expected one of: \(requestKeys.joined(separator: ", ")))")
+        }
+
+        var request = InjectionRequest()
+        if let arn = annotations[awsRoleArn] {
+            if let parsed = IAMRoleARN(arn) {
+                request.aws = AWSInjection(roleArn: parsed.description)
+            } else {
+                bad(awsRoleArn, arn, "an IAM role ARN, arn:PARTITION:iam::ACCOUNT:role/NAME with a 12-digit ACCOUNT")
+            }
+        }
+        if let region = annotations[awsRegion] {
+            if annotations[awsRoleArn] == nil {
+                problems.append("\(awsRegion) is set but \(awsRoleArn) is not (expected both, or neither)")
+            } else if !AWSPartition.isValidRegion(region) {
+                bad(awsRegion, region, "an AWS region name such as us-east-1")
+            } else if let arn = annotations[awsRoleArn].flatMap(IAMRoleARN.init), AWSPartition.forRegion(region) != arn.partition {
+                problems.append("\(awsRegion): region \(region) is in partition \(AWSPartition.forRegion(region).name) but \(awsRoleArn) is in \(arn.partition.name) (expected a region of the role's partition)")
+            } else {
+                request.aws?.region = region
+            }
+        }
+        if let audience = annotations[gcpAudience] {
+            if let problem = ConfigurationParser.workloadIdentityProviderProblem(audience) {
+                problems.append("\(gcpAudience): \(problem)")
+            } else {
+                request.gcp = GCPInjection(audience: audience)
+            }
+        }
+        if let account = annotations[gcpServiceAccount] {
+            if annotations[gcpAudience] == nil {
+                problems.append("\(gcpServiceAccount) is set but \(gcpAudience) is not (expected \(gcpAudience) too: the workload identity provider)")
+            } else if !ConfigurationParser.isServiceAccount(account) {
+                bad(gcpServiceAccount, account, "a service account email such as reader@my-project.iam.gserviceaccount.com")
+            } else {
+                request.gcp?.serviceAccount = account
+            }
+        }
+        if let audience = annotations[tokenAudience] {
+            if audience.isEmpty || audience.count > 1024 || audience.contains(where: { $0.isWhitespace || !$0.isASCII || $0 == "," }) {
+                bad(tokenAudience, audience, "one audience string without spaces or commas")
+            } else if annotations[awsRoleArn] != nil && annotations[gcpAudience] != nil {
+                problems.append("\(tokenAudience) is ambiguous when both \(awsRoleArn) and \(gcpAudience) are set (expected it with one cloud only; each cloud gets its own token)")
+            } else {
+                request.tokenAudience = audience
+            }
+        }
+        if let text = annotations[tokenExpiration] {
+            if let seconds = Int(text), (minimumTokenExpirationSeconds...maximumTokenExpirationSeconds).contains(seconds) {
+                request.tokenExpirationSeconds = seconds
+            } else {
+                bad(tokenExpiration, text, "a whole number of seconds from \(minimumTokenExpirationSeconds) to \(maximumTokenExpirationSeconds)")
+            }
+        }
+        if let text = annotations[skipContainers] {
+            let names = text.split(separator: ",").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
+            if names.isEmpty || !names.allSatisfy(isContainerName) {
+                bad(skipContainers, text, "comma-separated container names such as \"istio-proxy,log-shipper\"")
+            } else {
+                request.skipContainers = names
+            }
+        }
+        if let text = annotations[mode] {
+            if let value = InjectionMode(rawValue: text) {
+                request.mode = value
+            } else {
+                bad(mode, text, "sidecar or init-only")
+            }
+        }
+        if annotations[awsRoleArn] == nil && annotations[gcpAudience] == nil {
+            problems.append("the pod has the label \(injectLabel)=true but neither \(awsRoleArn) nor \(gcpAudience) (expected at least one: the cloud to get credentials for)")
+        }
+        return problems.isEmpty ? .success(request) : .failure(AnnotationError(problems: problems))
+    }
+
+    /// A DNS label (RFC 1123), as Kubernetes requires of container names.
+    static func isContainerName(_ name: String) -> Bool {
+        guard (1...63).contains(name.count), let first = name.first, let last = name.last, first != "-", last != "-" else { return false }
+        return name.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
+}
+
+/// Why a pod's annotations were rejected; the pod is denied with this message.
+public struct AnnotationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var problems: [String]
+
+    public var description: String {
+        "skyferry: " + problems.joined(separator: "; ")
+    }
+}

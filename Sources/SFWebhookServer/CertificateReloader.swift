@@ -1,0 +1,150 @@
+import Logging
+import NIOSSL
+import SFWebhook
+import ServiceLifecycle
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Holds the serving certificate and key, and swaps them when the files change (cert-manager rotates
+/// them in place, through the kubelet's atomic symlink swap), without a restart.
+///
+/// The first load fails fast (`init` throws); later reloads that fail log an error and keep serving
+/// the previous certificate. Every TLS handshake reads the current pair through `override`.
+public final class CertificateReloader: Service, Sendable {
+    struct Loaded: Sendable {
+        var chain: [NIOSSLCertificate]
+        var key: NIOSSLPrivateKey
+        var identity: FileIdentity
+    }
+
+    private let configuration: TLSFilesConfiguration
+    private let logger: Logger
+    private let current: Mutex<Loaded>
+    /// The file identity of the last failed reload, so that one bad rotation logs once, not every interval.
+    private let lastFailure = Mutex<FileIdentity?>(nil)
+
+    public init(configuration: TLSFilesConfiguration, logger: Logger) throws(CertificateError) {
+        self.configuration = configuration
+        self.logger = logger
+        self.current = Mutex(try Self.load(configuration))
+    }
+
+    /// The certificate chain and key for one handshake.
+    public var override: NIOSSLContextConfigurationOverride {
+        current.withLock { loaded in
+            var override = NIOSSLContextConfigurationOverride()
+            override.certificateChain = loaded.chain.map { .certificate($0) }
+            override.privateKey = .privateKey(loaded.key)
+            return override
+        }
+    }
+
+    /// The initial pair, for the TLS configuration the server starts with.
+    var initial: (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) {
+        current.withLock { ($0.chain, $0.key) }
+    }
+
+    public func run() async throws {
+        // On graceful shutdown the sleep is cancelled and the loop ends.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(self.configuration.reloadIntervalSeconds))
+                self.reloadIfChanged()
+            }
+        }
+    }
+
+    /// Reloads when the files' identity changed since the last successful load; returns true when it swapped.
+    @discardableResult
+    public func reloadIfChanged() -> Bool {
+        let identity = FileIdentity(paths: [configuration.certFile, configuration.keyFile])
+        guard identity != current.withLock({ $0.identity }), identity != lastFailure.withLock({ $0 }) else { return false }
+        do {
+            let loaded = try Self.load(configuration)
+            current.withLock { $0 = loaded }
+            lastFailure.withLock { $0 = nil }
+            logger.info("serving certificate reloaded", metadata: ["file.path": "\(configuration.certFile)"])
+            return true
+        } catch {
+            lastFailure.withLock { $0 = identity }
+            logger.error("serving certificate reload failed; still serving the previous certificate", metadata: [
+                "file.path": "\(configuration.certFile)", "error": "\(error)",
+            ])
+            return false
+        }
+    }
+
+    static func load(_ configuration: TLSFilesConfiguration) throws(CertificateError) -> Loaded {
+        // Identity first: if the files change while being read, the next check sees a difference and reloads.
+        let identity = FileIdentity(paths: [configuration.certFile, configuration.keyFile])
+        let certBytes = try read(configuration.certFile)
+        let keyBytes = try read(configuration.keyFile)
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMBytes(certBytes)
+        } catch {
+            throw .invalid(path: configuration.certFile, what: "a PEM certificate chain", underlying: error)
+        }
+        guard !chain.isEmpty else {
+            throw .invalid(path: configuration.certFile, what: "a PEM certificate chain", underlying: nil)
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(bytes: keyBytes, format: .pem)
+        } catch {
+            throw .invalid(path: configuration.keyFile, what: "a PEM private key", underlying: error)
+        }
+        return Loaded(chain: chain, key: key, identity: identity)
+    }
+
+    static let maximumFileBytes = 1024 * 1024
+
+    static func read(_ path: String) throws(CertificateError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path: path, errno: errno)
+            }
+            if n == 0 { return out }
+            out += chunk[0..<n]
+            if out.count > maximumFileBytes { throw .invalid(path: path, what: "a PEM file under 1 MiB", underlying: nil) }
+        }
+    }
+}
+
+/// Device, inode, size and modification time of a set of files: a cheap "did anything change" check.
+struct FileIdentity: Sendable, Equatable {
+    var parts: [[Int]]
+
+    init(paths: [String]) {
+        parts = paths.map { path in
+            var info = stat()
+            guard stat(path, &info) == 0 else { return [] }
+            return [Int(info.st_dev), Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
+        }
+    }
+}
+
+/// Why the serving certificate or key could not be loaded.
+public enum CertificateError: Error, Sendable, CustomStringConvertible {
+    case unreadable(path: String, errno: Int32)
+    case invalid(path: String, what: String, underlying: (any Error)?)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let code):
+            return "cannot read \(path): \(String(cString: strerror(code))). Is the TLS secret mounted there (tls.certFile, tls.keyFile)?"
+        case .invalid(let path, let what, let underlying):
+            let cause = underlying.map { ": \($0)" } ?? ""
+            return "\(path) does not hold \(what)\(cause). Check the TLS secret (cert-manager Certificate status)."
+        }
+    }
+}

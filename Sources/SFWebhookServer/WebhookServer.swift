@@ -1,0 +1,119 @@
+import FoundationEssentials
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SFAgent
+import SFCore
+import SFWebhook
+import ServiceLifecycle
+
+/// The mutating admission webhook over HTTPS: `POST /mutate`, `GET /healthz`, `GET /metrics`.
+///
+/// TLS 1.2 or later. Each handshake takes the certificate `CertificateReloader` holds at that moment,
+/// so a rotated certificate is served from the next connection on, without a restart.
+public struct WebhookServer: Service, CustomStringConvertible {
+    public var description: String { "WebhookServer(\(address))" }
+
+    let address: ListenAddress
+    let handler: AdmissionHandler
+    let certificates: CertificateReloader
+    let metrics: WebhookMetrics
+    let logger: Logger
+    let onListening: @Sendable (Int) -> Void
+
+    public init(address: ListenAddress, handler: AdmissionHandler, certificates: CertificateReloader, metrics: WebhookMetrics, logger: Logger,
+                onListening: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.address = address
+        self.handler = handler
+        self.certificates = certificates
+        self.metrics = metrics
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// The routes, separate from TLS so that they can be tested over plain HTTP.
+    public static func router(handler: AdmissionHandler, metrics: WebhookMetrics, logger: Logger) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("/mutate") { request, _ in
+            let start = ContinuousClock.now
+            let body: ByteBuffer
+            do {
+                if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > AdmissionHandler.maximumBodyBytes {
+                    throw HTTPError(.contentTooLarge)
+                }
+                body = try await request.body.collect(upTo: AdmissionHandler.maximumBodyBytes)
+            } catch {
+                metrics.record(.invalid, duration: ContinuousClock.now - start)
+                logger.warning("admission request refused", metadata: ["reason": "body larger than \(AdmissionHandler.maximumBodyBytes) bytes"])
+                return text(.contentTooLarge, "request body is larger than \(AdmissionHandler.maximumBodyBytes) bytes; an AdmissionReview for one pod is far smaller\n")
+            }
+            let answer = handler.handle(body: Array(buffer: body))
+            metrics.record(answer.result, duration: ContinuousClock.now - start)
+            var metadata: Logger.Metadata = ["admission.result": "\(answer.result.rawValue)"]
+            if let uid = answer.uid { metadata["admission.uid"] = "\(uid)" }
+            if let reason = answer.reason { metadata["reason"] = "\(reason)" }
+            switch answer.result {
+            case .invalid: logger.warning("admission request rejected", metadata: metadata)
+            case .denied: logger.info("pod denied", metadata: metadata)
+            case .injected, .skipped: logger.debug("admission answered", metadata: metadata)
+            }
+            if answer.status == 200 {
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+            }
+            return text(.init(code: answer.status), answer.body)
+        }
+        router.get("/healthz") { _, _ in
+            text(.ok, "ok\n")
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        return router
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message)))
+    }
+
+    public func run() async throws {
+        let responder = Self.router(handler: handler, metrics: metrics, logger: logger).buildResponder()
+        let logger = self.logger
+        let address = self.address
+        let onListening = self.onListening
+        let certificates = self.certificates
+        let initial = certificates.initial
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: initial.chain.map { .certificate($0) },
+                                                           privateKey: .privateKey(initial.key))
+        tls.minimumTLSVersion = .tlsv12
+        tls.sslContextCallback = { _, promise in
+            promise.succeed(certificates.override)
+        }
+        let server = try HTTPServerBuilder.tls(.http1(), tlsConfiguration: tls).buildServer(
+            configuration: .init(address: .hostname(address.host, port: address.port)),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            logger: logger
+        ) { request, responseWriter, channel in
+            let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+            var response: Response
+            do {
+                response = try await responder.respond(to: request, context: context)
+            } catch let error as HTTPError {
+                response = Response(status: error.status)
+            } catch {
+                response = Response(status: .internalServerError)
+            }
+            response.headers[.date] = HTTPDate.format(Date())
+            try await responseWriter.write(response: response.head, body: response.body)
+        } onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? address.port
+            logger.info("webhook listening", metadata: ["listen.address": "\(channel.localAddress?.description ?? "\(address)")", "tls.minimumVersion": "1.2"])
+            onListening(port)
+        }
+        try await server.run()
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import FoundationEssentials
+import Logging
+import SFAgent
+import SFCore
+import SFWebhook
+import SFWebhookServer
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `skyferry webhook`: the mutating admission webhook that injects the agent into labelled pods.
+struct WebhookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhook",
+        abstract: "Serve the mutating admission webhook (HTTPS) that injects the skyferry agent into pods labelled skyferry.dev/inject=true.",
+        discussion: "Exit codes: 0 stopped by SIGTERM/SIGINT; 2 configuration invalid; 7 the TLS certificate or key could not be loaded.")
+
+    @Option(name: .long, help: "Path of the webhook's YAML configuration file.")
+    var config: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = makeLogger(global)
+        let configuration = loadWebhookConfiguration(config)
+        let certificates: CertificateReloader
+        do {
+            certificates = try CertificateReloader(configuration: configuration.tls, logger: logger)
+        } catch {
+            Composition.fail("cannot start the webhook: \(error)", code: 7)
+        }
+        let metrics = WebhookMetrics()
+        let handler = AdmissionHandler(mutator: PodMutator(agent: configuration.agent, nativeSidecars: configuration.nativeSidecars))
+        logger.info("skyferry webhook starting", metadata: [
+            "version": "\(Skyferry.version)", "agent.image": "\(configuration.agent.image)",
+            "nativeSidecars": "\(configuration.nativeSidecars)",
+        ])
+        let server = WebhookServer(address: configuration.listen, handler: handler, certificates: certificates, metrics: metrics, logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: server), .init(service: certificates)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(5)
+        try await ServiceGroup(configuration: groupConfiguration).run()
+        logger.info("skyferry webhook stopped")
+    }
+}
+
+/// Reads and validates the webhook configuration; exits 2 with the full message on any problem.
+func loadWebhookConfiguration(_ path: String) -> WebhookConfiguration {
+    let text: String
+    do {
+        text = String(decoding: try TokenFileSource.readFile(path), as: UTF8.self)
+    } catch {
+        Composition.fail(ConfigurationError.unreadable(path: path, reason: String(cString: strerror(error.errnoValue))).description, code: 2)
+    }
+    do {
+        return try WebhookConfigurationParser().parse(text, origin: path)
+    } catch {
+        Composition.fail(error.description, code: 2)
+    }
+}

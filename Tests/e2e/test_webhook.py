@@ -1,0 +1,361 @@
+"""The mutating admission webhook (`skyferry webhook`) over HTTPS on 127.0.0.1.
+
+Every golden fixture pod (Tests/SFWebhookTests/Fixtures/*.pod.json) is sent in an AdmissionReview;
+each returned patch is applied with the `jsonpatch` package (an independent RFC 6902 implementation),
+the patched pod is compared with `<case>.patched.json` and validated offline against the Kubernetes
+1.32 OpenAPI schema in strict mode (`kubernetes-validate`). The patched pod, sent again, gets no patch.
+
+SKYFERRY_UPDATE_GOLDEN=1 rewrites the `.patched.json` files; review the diff.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import socket
+import ssl
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonpatch
+import kubernetes_validate
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from e2e_support import REPO_ROOT, AgentProcess, free_port, isolated_env, parse_metrics, metric, wait_until
+
+FIXTURES = REPO_ROOT / "Tests" / "SFWebhookTests" / "Fixtures"
+CASES = sorted(p.name[: -len(".pod.json")] for p in FIXTURES.glob("*.pod.json"))
+KUBERNETES_VERSION = "1.32.0"
+IMAGE = "ghcr.io/example/skyferry:0.1.0"
+
+
+# --- certificates -------------------------------------------------------------------------------
+
+
+@dataclass
+class CA:
+    key: ec.EllipticCurvePrivateKey
+    cert: x509.Certificate
+
+    @property
+    def pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+
+def make_ca(name: str) -> CA:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                                     key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return CA(key, cert)
+
+
+def write_leaf(ca: CA, cert_path: Path, key_path: Path) -> x509.Certificate:
+    """A serving certificate for 127.0.0.1 and the in-cluster service name, written as cert-manager would."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "skyferry-webhook.skyferry.svc")]))
+        .issuer_name(ca.cert.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([
+            x509.DNSName("skyferry-webhook.skyferry.svc"), x509.DNSName("localhost"),
+            x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    # Write both, then rename: the kubelet's atomic writer swaps a symlink, the effect is the same.
+    for path, data in ((key_path, key_pem), (cert_path, cert.public_bytes(serialization.Encoding.PEM))):
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return cert
+
+
+# --- the webhook process ------------------------------------------------------------------------
+
+
+@dataclass
+class Webhook:
+    process: AgentProcess
+    port: int
+    ca: CA
+    cert_path: Path
+    key_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(cadata=self.ca.pem.decode())
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        return context
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=self.context()))
+        req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
+        try:
+            with opener.open(req, timeout=5) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def review(self, pod: dict, uid: str | None = None, operation: str = "CREATE") -> dict:
+        uid = uid or str(uuid.uuid4())
+        body = {
+            "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {
+                "uid": uid, "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "resource": {"group": "", "version": "v1", "resource": "pods"},
+                "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
+                "namespace": pod["metadata"].get("namespace", "default"), "operation": operation,
+                "userInfo": {"username": "system:serviceaccount:kube-system:replicaset-controller"},
+                "object": pod, "oldObject": None, "dryRun": False,
+                "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"},
+            },
+        }
+        status, raw = self.request("POST", "/mutate", json.dumps(body).encode(), {"Content-Type": "application/json"})
+        assert status == 200, f"/mutate answered {status}: {raw!r}\n{self.process.describe()}"
+        answer = json.loads(raw)
+        assert answer["apiVersion"] == "admission.k8s.io/v1" and answer["kind"] == "AdmissionReview"
+        assert answer["response"]["uid"] == uid, "the response must echo the request uid"
+        return answer["response"]
+
+    def served_certificate(self) -> x509.Certificate:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as raw:
+            with self.context().wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
+
+
+def start_webhook(tmp: Path, native_sidecars: bool = True) -> Webhook:
+    tmp.mkdir(parents=True, exist_ok=True)
+    ca = make_ca("skyferry-test-ca")
+    cert_path, key_path = tmp / "tls.crt", tmp / "tls.key"
+    write_leaf(ca, cert_path, key_path)
+    port = free_port()
+    config = tmp / "webhook.yaml"
+    config.write_text(
+        f'listen: "127.0.0.1:{port}"\n'
+        f"tls:\n  certFile: {cert_path}\n  keyFile: {key_path}\n  reloadIntervalSeconds: 1\n"
+        f"agent:\n  image: {IMAGE}\n"
+        f"nativeSidecars: {'true' if native_sidecars else 'false'}\n")
+    binary = Path(os.environ.get("SKYFERRY_BIN", REPO_ROOT / ".build" / "debug" / "skyferry"))
+    process = AgentProcess([str(binary), "webhook", "--config", str(config)], isolated_env(tmp / "home"), tmp / "logs")
+    webhook = Webhook(process, port, ca, cert_path, key_path)
+
+    def healthy() -> bool:
+        try:
+            return webhook.request("GET", "/healthz")[0] == 200
+        except (OSError, ssl.SSLError):
+            return False
+
+    process.wait_for(healthy, timeout=20, what="GET /healthz over HTTPS")
+    return webhook
+
+
+@pytest.fixture(scope="module")
+def webhooks(tmp_path_factory: pytest.TempPathFactory, skyferry_bin: Path) -> Iterator[dict[bool, Webhook]]:
+    started = {True: start_webhook(tmp_path_factory.mktemp("webhook-native")),
+               False: start_webhook(tmp_path_factory.mktemp("webhook-legacy"), native_sidecars=False)}
+    yield started
+    for webhook in started.values():
+        webhook.process.stop()
+
+
+# --- golden fixtures ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_fixture(webhooks: dict[bool, Webhook], case: str) -> None:
+    webhook = webhooks[not case.startswith("legacy-")]
+    pod = json.loads((FIXTURES / f"{case}.pod.json").read_text())
+    expected = json.loads((FIXTURES / f"{case}.expected.json").read_text())
+    response = webhook.review(pod)
+    assert response["allowed"] == expected["allowed"]
+
+    if not expected["allowed"]:
+        assert "patch" not in response
+        assert response["status"] == {"code": 403, "message": expected["message"]}
+        return
+    if "patch" not in expected:
+        assert "patch" not in response and "patchType" not in response, "a pod that is not injected must come back unchanged"
+        return
+
+    assert response["patchType"] == "JSONPatch"
+    operations = json.loads(base64.b64decode(response["patch"], validate=True))
+    assert operations == expected["patch"], "the live webhook and the Swift golden test must agree"
+    patched = jsonpatch.JsonPatch(operations).apply(pod)
+
+    golden = FIXTURES / f"{case}.patched.json"
+    if os.environ.get("SKYFERRY_UPDATE_GOLDEN") == "1":
+        golden.write_text(json.dumps(patched, indent=2) + "\n")
+    assert patched == json.loads(golden.read_text())
+
+    # Strict: unknown fields (a misspelt key in an injected container) fail validation.
+    kubernetes_validate.validate(patched, KUBERNETES_VERSION, strict=True)
+
+    # Every field of the input survives (the patch only adds).
+    def assert_kept(before: object, after: object, where: str) -> None:
+        if isinstance(before, dict):
+            assert isinstance(after, dict), where
+            for key, value in before.items():
+                assert key in after, f"{where}/{key} was dropped"
+                assert_kept(value, after[key], f"{where}/{key}")
+        elif isinstance(before, list):
+            assert isinstance(after, list) and len(after) >= len(before), where
+            # Injected init containers go first; the user's keep their order after them.
+            offset = len(after) - len(before) if where.endswith("/initContainers") else 0
+            for index, value in enumerate(before):
+                assert_kept(value, after[index + offset], f"{where}/{index}")
+        else:
+            assert before == after, f"{where} changed: {before!r} -> {after!r}"
+
+    assert_kept(pod, patched, "")
+
+    # A re-invoked webhook (reinvocationPolicy: IfNeeded) sees its own work and adds nothing.
+    again = webhook.review(patched)
+    assert again["allowed"] is True and "patch" not in again
+
+
+def test_injected_agent_config_is_in_the_agent_env(webhooks: dict[bool, Webhook]) -> None:
+    pod = json.loads((FIXTURES / "several-containers.pod.json").read_text())
+    patched = jsonpatch.JsonPatch(json.loads(base64.b64decode(webhooks[True].review(pod)["patch"]))).apply(pod)
+    agent = patched["spec"]["initContainers"][0]
+    assert agent["name"] == "skyferry-agent" and agent["restartPolicy"] == "Always"
+    assert agent["startupProbe"]["exec"]["command"] == ["/usr/local/bin/skyferry", "probe"]
+    config = next(e["value"] for e in agent["env"] if e["name"] == "SKYFERRY_CONFIG_YAML")
+    assert "awsContainerEndpoint" in config and "gcpMetadataServer" in config
+    security = agent["securityContext"]
+    assert security["runAsNonRoot"] and security["readOnlyRootFilesystem"] and not security["allowPrivilegeEscalation"]
+    assert security["capabilities"] == {"drop": ["ALL"]} and security["seccompProfile"] == {"type": "RuntimeDefault"}
+
+
+# --- HTTP contract ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, fragment", [
+    (b"not json", "invalid JSON at byte 0"),
+    (b'{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{}}', "apiVersion"),
+    (b'{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"kind":{"kind":"Pod"}}}', "request.uid"),
+])
+def test_malformed_review_is_400_with_a_message(webhooks: dict[bool, Webhook], body: bytes, fragment: str) -> None:
+    status, raw = webhooks[True].request("POST", "/mutate", body, {"Content-Type": "application/json"})
+    assert status == 400
+    assert fragment in raw.decode()
+
+
+def test_oversized_body_is_refused(webhooks: dict[bool, Webhook]) -> None:
+    body = b'{"pad":"' + b"x" * (5 * 1024 * 1024) + b'"}'
+    try:
+        status, raw = webhooks[True].request("POST", "/mutate", body, {"Content-Type": "application/json"})
+    except (ConnectionError, urllib.error.URLError, ssl.SSLError):
+        return  # the server may close the connection before reading the rest; also a refusal
+    assert status == 413, raw
+    # And it still serves afterwards.
+    assert webhooks[True].request("GET", "/healthz")[0] == 200
+
+
+def test_metrics_count_admissions_by_result(webhooks: dict[bool, Webhook]) -> None:
+    webhook = webhooks[True]
+    webhook.review(json.loads((FIXTURES / "no-label.pod.json").read_text()))
+    status, raw = webhook.request("GET", "/metrics")
+    assert status == 200
+    samples = parse_metrics(raw.decode())
+    for result in ("injected", "skipped", "denied", "invalid"):
+        assert metric(samples, "skyferry_webhook_admissions_total", result=result) is not None
+    assert (metric(samples, "skyferry_webhook_admissions_total", result="skipped") or 0) >= 1
+    assert (metric(samples, "skyferry_webhook_admission_duration_seconds_count") or 0) >= 1
+
+
+def test_plain_http_and_old_tls_are_refused(webhooks: dict[bool, Webhook]) -> None:
+    webhook = webhooks[True]
+    with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(f"http://127.0.0.1:{webhook.port}/healthz", timeout=3).read()
+    context = webhook.context()
+    context.minimum_version = ssl.TLSVersion.TLSv1
+    context.maximum_version = ssl.TLSVersion.TLSv1_1
+    with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+        with socket.create_connection(("127.0.0.1", webhook.port), timeout=3) as raw:
+            with context.wrap_socket(raw, server_hostname="127.0.0.1"):
+                pass
+
+
+# --- certificate rotation and shutdown ----------------------------------------------------------
+
+
+def test_rotated_certificate_is_served_without_restart(tmp_path: Path, skyferry_bin: Path) -> None:
+    webhook = start_webhook(tmp_path)
+    try:
+        pid = webhook.process.process.pid
+        first = webhook.served_certificate()
+        rotated = write_leaf(webhook.ca, webhook.cert_path, webhook.key_path)
+        assert rotated.serial_number != first.serial_number
+        served = webhook.process.wait_for(
+            lambda: (c := webhook.served_certificate()).serial_number == rotated.serial_number and c,
+            timeout=10, what="the rotated certificate to be served")
+        assert served.serial_number == rotated.serial_number
+        assert webhook.process.process.pid == pid and webhook.process.alive()
+        webhook.process.wait_for_log("serving certificate reloaded", timeout=5)
+
+        # A broken rotation keeps the last good certificate and logs an error.
+        webhook.cert_path.write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n")
+        webhook.process.wait_for_log("serving certificate reload failed", timeout=10)
+        assert webhook.served_certificate().serial_number == rotated.serial_number
+        assert webhook.review(json.loads((FIXTURES / "aws-only.pod.json").read_text()))["allowed"] is True
+
+        code, seconds = webhook.process.signal()
+        assert code == 0 and seconds < 6, webhook.process.describe()
+        assert "skyferry webhook stopped" in webhook.process.stderr
+    finally:
+        webhook.process.stop()
+
+
+def test_unreadable_certificate_fails_fast(tmp_path: Path, skyferry_bin: Path) -> None:
+    config = tmp_path / "webhook.yaml"
+    config.write_text(f"listen: 127.0.0.1:{free_port()}\ntls:\n  certFile: {tmp_path}/missing.crt\n  keyFile: {tmp_path}/missing.key\n"
+                      f"agent:\n  image: {IMAGE}\n")
+    process = AgentProcess([str(skyferry_bin), "webhook", "--config", str(config)], isolated_env(tmp_path / "home"), tmp_path / "logs")
+    try:
+        code = process.process.wait(timeout=20)
+    finally:
+        process.stop()
+    assert code == 7
+    assert f"cannot read {tmp_path}/missing.crt: No such file or directory" in process.stderr
+
+
+def test_invalid_configuration_names_the_key(tmp_path: Path, skyferry_bin: Path) -> None:
+    config = tmp_path / "webhook.yaml"
+    config.write_text("tls:\n  certFile: /tls/tls.crt\n  keyFile: /tls/tls.key\nagent:\n  imag: x\n")
+    process = AgentProcess([str(skyferry_bin), "webhook", "--config", str(config)], isolated_env(tmp_path / "home"), tmp_path / "logs")
+    try:
+        code = process.process.wait(timeout=20)
+    finally:
+        process.stop()
+    assert code == 2
+    assert "agent.imag" in process.stderr and "agent.image" in process.stderr

@@ -1,0 +1,192 @@
+"""Admission latency and throughput of `skyferry webhook` over TLS on loopback.
+
+Starts the webhook (release binary by default) with a self-signed certificate, then:
+  1. open loop: --rate requests/s for --seconds, spread over --clients processes, each with one
+     keep-alive HTTPS connection; latency is measured from each request's *scheduled* send time
+     (so a stall is not hidden by the client waiting, i.e. no coordinated omission);
+  2. closed loop: --clients processes sending back to back for --seconds: the throughput.
+Every request is the `several-containers` golden fixture (three containers, both clouds: the
+largest patch), and every answer is checked (200, uid echoed, a patch present).
+Client processes (Python) share the 2 cores with the server, so the numbers include their cost.
+
+Usage: python bench/webhook_latency.py [--skyferry PATH] [--rate 500] [--seconds 20] [--clients 4]
+  --skyferry  default: $SKYFERRY_BIN, else <repo>/.build/release/skyferry
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import ipaddress
+import json
+import multiprocessing
+import os
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = REPO_ROOT / "Tests" / "SFWebhookTests" / "Fixtures" / "several-containers.pod.json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_certificates(directory: Path) -> Path:
+    """Writes tls.crt/tls.key (signed by a fresh CA) and returns the CA file."""
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench-ca")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+          .not_valid_after(now + dt.timedelta(days=1)).add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(hours=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    (directory / "tls.crt").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    (directory / "tls.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    (directory / "ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return directory / "ca.crt"
+
+
+def review_body(pod: dict, uid: str) -> bytes:
+    return json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": uid, "kind": {"group": "", "version": "v1", "kind": "Pod"}, "operation": "CREATE",
+        "namespace": "shop", "object": pod}}).encode()
+
+
+def client(port: int, ca: str, rate: float, seconds: float, start_at: float, queue: multiprocessing.Queue) -> None:
+    """One keep-alive connection. rate > 0: open loop at that rate; rate == 0: back to back."""
+    pod = json.loads(FIXTURE.read_text())
+    context = ssl.create_default_context(cafile=ca)
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+    latencies: list[float] = []
+    errors = 0
+    while time.time() < start_at:
+        time.sleep(0.001)
+    begin = time.perf_counter()
+    sent = 0
+    while True:
+        scheduled = begin + sent / rate if rate > 0 else time.perf_counter()
+        if scheduled - begin >= seconds:
+            break
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        uid = str(uuid.uuid4())
+        try:
+            connection.request("POST", "/mutate", body=review_body(pod, uid), headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            raw = response.read()
+            done = time.perf_counter()
+            answer = json.loads(raw)["response"]
+            if response.status != 200 or answer["uid"] != uid or "patch" not in answer:
+                errors += 1
+        except (OSError, http.client.HTTPException, ValueError, KeyError):
+            errors += 1
+            done = time.perf_counter()
+            connection.close()
+            connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+        latencies.append(done - scheduled)
+        sent += 1
+    queue.put((latencies, errors, time.perf_counter() - begin))
+
+
+def run_phase(port: int, ca: str, clients: int, rate: float, seconds: float) -> tuple[list[float], int, float]:
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    start_at = time.time() + 0.5
+    processes = [multiprocessing.Process(target=client, args=(port, ca, rate / clients if rate else 0, seconds, start_at, queue))
+                 for _ in range(clients)]
+    for process in processes:
+        process.start()
+    results = [queue.get(timeout=seconds + 60) for _ in processes]
+    for process in processes:
+        process.join()
+    latencies = [value for result in results for value in result[0]]
+    return latencies, sum(r[1] for r in results), max(r[2] for r in results)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--skyferry", default=os.environ.get("SKYFERRY_BIN", str(REPO_ROOT / ".build" / "release" / "skyferry")))
+    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        ca = str(make_certificates(directory))
+        port = free_port()
+        config = directory / "webhook.yaml"
+        config.write_text(f'listen: "127.0.0.1:{port}"\ntls: {{certFile: {directory}/tls.crt, keyFile: {directory}/tls.key}}\n'
+                          "agent: {image: ghcr.io/example/skyferry:0.1.0}\n")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+        server = subprocess.Popen([args.skyferry, "webhook", "--config", str(config), "--log-level", "warning"],
+                                  env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            context = ssl.create_default_context(cafile=ca)
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=2)
+                    connection.request("GET", "/healthz")
+                    if connection.getresponse().status == 200:
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        print(server.stderr.read().decode() if server.stderr else "", file=sys.stderr)
+                        return 1
+                    time.sleep(0.1)
+            run_phase(port, ca, args.clients, 100, 2)  # warm-up
+            cpu_before = cpu_seconds(server.pid)
+            latencies, errors, elapsed = run_phase(port, ca, args.clients, args.rate, args.seconds)
+            server_cpu = cpu_seconds(server.pid) - cpu_before
+            ms = [1000 * v for v in latencies]
+            print(f"open loop: {len(ms)} requests at {args.rate:.0f}/s target ({len(ms) / elapsed:.0f}/s achieved) over "
+                  f"{args.clients} keep-alive TLS connections, {errors} errors; server CPU {1000 * server_cpu / len(ms):.3f} ms per request "
+                  f"({100 * server_cpu / elapsed:.0f}% of one core)")
+            print(f"| rate | p50 | p90 | p99 | max |\n|---:|---:|---:|---:|---:|\n| {args.rate:.0f}/s | "
+                  f"{statistics.median(ms):.2f} ms | {percentile(ms, 0.9):.2f} ms | {percentile(ms, 0.99):.2f} ms | {max(ms):.2f} ms |")
+            latencies, errors, elapsed = run_phase(port, ca, args.clients, 0, min(args.seconds, 10))
+            print(f"closed loop: {len(latencies) / elapsed:.0f} requests/s with {args.clients} connections "
+                  f"(p50 {1000 * statistics.median(latencies):.2f} ms), {errors} errors")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
