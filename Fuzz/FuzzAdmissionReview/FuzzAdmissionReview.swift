@@ -20,7 +20,7 @@ func fuzzOne(_ bytes: [UInt8]) {
 /// libFuzzer's per-input callback.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    fuzzOne(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    fuzzOne(FuzzInput.bytes(data, size))
     return 0
 }
 
@@ -33,11 +33,6 @@ public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 /// Without libFuzzer the target replays corpus files given as arguments (a regression run).
 @main
 struct Replay {
-    static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            fuzzOne(FuzzInput.read(path))
-        }
-        print("replayed \(CommandLine.arguments.count - 1) inputs")
-    }
+    static func main() { FuzzInput.replay(fuzzOne) }
 }
 #endif

@@ -16,4 +16,17 @@ public enum FuzzInput {
         }
         return out
     }
+
+    /// libFuzzer's input as bytes.
+    public static func bytes(_ data: UnsafePointer<UInt8>?, _ size: Int) -> [UInt8] {
+        data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    }
+
+    /// Without libFuzzer a target replays the corpus files named on its command line (a regression run).
+    public static func replay(_ body: ([UInt8]) -> Void, arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+        for path in arguments {
+            body(read(path))
+        }
+        print("replayed \(arguments.count) inputs")
+    }
 }
