@@ -65,8 +65,8 @@ public struct IAMRoleARN: Sendable, Equatable, CustomStringConvertible {
         let components = resource.split(separator: "/", omittingEmptySubsequences: false)
         guard let name = components.last, (1...64).contains(name.count),
               name.allSatisfy(AWSNames.isSessionNameCharacter),
-              components.dropLast().allSatisfy({ !$0.isEmpty && $0.allSatisfy { c in c.isASCII && !c.isWhitespace } }),
-              text.count <= 2048
+              components.dropLast().allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x21...0x7E).contains($0) } }),
+              text.utf8.count <= 2048
         else { return nil }
         self.partition = partition
         self.accountID = String(parts[4])
@@ -78,7 +78,14 @@ public struct IAMRoleARN: Sendable, Equatable, CustomStringConvertible {
 public enum AWSNames {
     /// `[\w+=,.@-]`, the role-session-name and role-name alphabet.
     public static func isSessionNameCharacter(_ c: Character) -> Bool {
-        c.isASCIILetter || c.isASCIIDigit || "_+=,.@-".contains(c)
+        guard let byte = c.asciiValue else { return false }
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "="), UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "@"), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// 2–64 characters of `[\w+=,.@-]`.
@@ -87,8 +94,9 @@ public enum AWSNames {
     }
 }
 
+// By code point, not Unicode properties: these run on every webhook admission (role ARNs, audiences).
 extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
-    var isASCIILetter: Bool { isASCII && isLetter }
-    var isASCIILowercaseLetter: Bool { isASCII && isLowercase }
+    var isASCIIDigit: Bool { asciiValue.map { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ?? false }
+    var isASCIILetter: Bool { isASCIILowercaseLetter || asciiValue.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } ?? false }
+    var isASCIILowercaseLetter: Bool { asciiValue.map { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) } ?? false }
 }

@@ -2,6 +2,10 @@
 public enum JSONText {
     /// A JSON string literal, escaping quotes, backslashes and control characters (RFC 8259 §7).
     public static func string(_ value: String) -> String {
+        // Most values need no escaping.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + value + "\""
+        }
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {

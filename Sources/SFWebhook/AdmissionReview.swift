@@ -106,9 +106,9 @@ public struct AdmissionResponse: Sendable, Equatable {
     public var reviewJSON: JSONValue {
         var response: [(String, JSONValue)] = [("uid", .string(uid)), ("allowed", .bool(allowed))]
         if !patch.isEmpty {
-            let text = JSONValue.array(patch.map(\.json)).serialized
+            let text = JSONValue.array(patch.map(\.json)).serializedBytes
             response.append(("patchType", "JSONPatch"))
-            response.append(("patch", .string(Data(text.utf8).base64EncodedString())))
+            response.append(("patch", .string(Data(text).base64EncodedString())))
         }
         if let message {
             response.append(("status", ["code": .integer(allowed ? 200 : 403), "message": .string(message)]))

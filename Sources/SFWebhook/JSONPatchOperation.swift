@@ -14,6 +14,7 @@ public struct JSONPatchOperation: Sendable, Equatable {
 
     /// Escapes one reference token of a JSON Pointer (RFC 6901: `~` → `~0`, `/` → `~1`).
     public static func escape(_ token: String) -> String {
+        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
         var out = ""
         for character in token {
             switch character {

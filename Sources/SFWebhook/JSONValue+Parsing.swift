@@ -80,7 +80,9 @@ struct JSONParser {
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
         var members: [(String, JSONValue)] = []
-        var seen = Set<String>()
+        // Pod objects are small: comparing with the names so far beats hashing each one. A set takes
+        // over for large objects (labels, annotations, ConfigMap-like data) so the check stays linear.
+        var seen: Set<String>?
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -91,7 +93,7 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name in quotes") }
             let start = index
             let key = try parseString()
-            guard seen.insert(key).inserted else { throw JSONParseError(offset: start, reason: "duplicate member name \(JSONText.string(key))") }
+            guard Self.isNew(key, in: members, seen: &seen) else { throw JSONParseError(offset: start, reason: "duplicate member name \(JSONText.string(key))") }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after a member name") }
             index += 1
@@ -103,6 +105,16 @@ struct JSONParser {
             if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
             throw fail("expected ',' or '}' in an object")
         }
+    }
+
+    static let linearDuplicateCheckLimit = 16
+
+    static func isNew(_ key: String, in members: [(String, JSONValue)], seen: inout Set<String>?) -> Bool {
+        if seen == nil {
+            if members.count < linearDuplicateCheckLimit { return !members.contains { $0.0 == key } }
+            seen = Set(members.map(\.0))
+        }
+        return seen!.insert(key).inserted
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -153,40 +165,60 @@ struct JSONParser {
     /// A string literal; rejects control characters, bad escapes, lone surrogates and invalid UTF-8.
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
+        let start = index
+        // Most strings (names, images, labels) have no escapes: validate the bytes in place, one copy.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<index]), as: UTF8.self) }
+                guard let text else { throw JSONParseError(offset: start, reason: "string is not valid UTF-8") }
+                index += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            index += 1
+        }
+        return try parseEscapedString(from: start)
+    }
+
+    /// The rest of a string that holds an escape (or is malformed), from the first byte after its quote.
+    private mutating func parseEscapedString(from start: Int) throws(JSONParseError) -> String {
+        index = start
+        var utf8: [UInt8] = []
         var runStart = index
-        func flushRun(_ parser: JSONParser, into scalars: inout String.UnicodeScalarView) throws(JSONParseError) {
+        func flushRun(_ parser: JSONParser, into utf8: inout [UInt8]) throws(JSONParseError) {
             guard runStart < parser.index else { return }
             let run = parser.bytes[runStart..<parser.index]
-            guard let text = String(validating: run, as: UTF8.self) else {
+            guard String(validating: run, as: UTF8.self) != nil else {
                 throw JSONParseError(offset: runStart, reason: "string is not valid UTF-8")
             }
-            scalars.append(contentsOf: text.unicodeScalars)
+            utf8 += run
+        }
+        func append(_ scalar: Unicode.Scalar, to utf8: inout [UInt8]) {
+            utf8 += UTF8.encode(scalar)!
         }
         while true {
             guard index < bytes.count else { throw fail("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                try flushRun(self, into: &scalars)
+                try flushRun(self, into: &utf8)
                 index += 1
-                return String(scalars)
+                return String(decoding: utf8, as: UTF8.self)
             }
             if byte < 0x20 { throw fail("control character in a string (must be escaped)") }
             if byte != UInt8(ascii: "\\") { index += 1; continue }
-            try flushRun(self, into: &scalars)
+            try flushRun(self, into: &utf8)
             index += 1
             guard index < bytes.count else { throw fail("unterminated escape in a string") }
             let escape = bytes[index]
             index += 1
             switch escape {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
             case UInt8(ascii: "u"):
                 let unit = try hex4()
                 if (0xD800...0xDBFF).contains(unit) {
@@ -196,9 +228,9 @@ struct JSONParser {
                     index += 2
                     let low = try hex4()
                     guard (0xDC00...0xDFFF).contains(low) else { throw fail("high surrogate not followed by a low surrogate") }
-                    scalars.append(Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))!)
+                    append(Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))!, to: &utf8)
                 } else if let scalar = Unicode.Scalar(unit) {
-                    scalars.append(scalar)
+                    append(scalar, to: &utf8)
                 } else {
                     throw fail("lone low surrogate in a string escape")
                 }

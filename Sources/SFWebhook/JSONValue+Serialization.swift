@@ -2,10 +2,15 @@ extension JSONValue {
     /// Compact JSON text (no whitespace), members in their order. Strings are escaped as `JSONText` does
     /// (quote, backslash, control characters), everything else is written as UTF-8.
     public var serialized: String {
+        String(decoding: serializedBytes, as: UTF8.self)
+    }
+
+    /// `serialized` as UTF-8 bytes.
+    public var serializedBytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         write(to: &out, indent: nil, level: 0)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// Indented JSON text (two spaces, `"key": value`), for golden files people read and diff.
@@ -57,25 +62,33 @@ extension JSONValue {
 
     /// A JSON string literal (RFC 8259 §7), byte for byte what `JSONText.string` produces.
     static func writeString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        // Most strings need no escaping: copy them whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += text.utf8
+        var text = text
+        text.withUTF8 { utf8 in
             out.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += #"\""#.utf8
-            case UInt8(ascii: "\\"): out += #"\\"#.utf8
-            case UInt8(ascii: "\n"): out += #"\n"#.utf8
-            case UInt8(ascii: "\r"): out += #"\r"#.utf8
-            case UInt8(ascii: "\t"): out += #"\t"#.utf8
-            case 0..<0x20: out += #"\u00"#.utf8; out.append(hexDigit(byte >> 4)); out.append(hexDigit(byte & 0xF))
-            default: out.append(byte)
+            // Most strings need no escaping: copy them whole.
+            var clean = true
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                clean = false
+                break
             }
+            if clean {
+                out.append(contentsOf: utf8)
+                out.append(UInt8(ascii: "\""))
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): out += #"\""#.utf8
+                case UInt8(ascii: "\\"): out += #"\\"#.utf8
+                case UInt8(ascii: "\n"): out += #"\n"#.utf8
+                case UInt8(ascii: "\r"): out += #"\r"#.utf8
+                case UInt8(ascii: "\t"): out += #"\t"#.utf8
+                case 0..<0x20: out += #"\u00"#.utf8; out.append(hexDigit(byte >> 4)); out.append(hexDigit(byte & 0xF))
+                default: out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {

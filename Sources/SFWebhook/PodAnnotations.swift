@@ -35,8 +35,9 @@ public enum PodAnnotations {
         }
 
         var request = InjectionRequest()
+        let roleArn = annotations[awsRoleArn].flatMap(IAMRoleARN.init)
         if let arn = annotations[awsRoleArn] {
-            if let parsed = IAMRoleARN(arn) {
+            if let parsed = roleArn {
                 request.aws = AWSInjection(roleArn: parsed.description)
             } else {
                 bad(awsRoleArn, arn, "an IAM role ARN, arn:PARTITION:iam::ACCOUNT:role/NAME with a 12-digit ACCOUNT")
@@ -47,7 +48,7 @@ public enum PodAnnotations {
                 problems.append("\(awsRegion) is set but \(awsRoleArn) is not (expected both, or neither)")
             } else if !AWSPartition.isValidRegion(region) {
                 bad(awsRegion, region, "an AWS region name such as us-east-1")
-            } else if let arn = annotations[awsRoleArn].flatMap(IAMRoleARN.init), AWSPartition.forRegion(region) != arn.partition {
+            } else if let arn = roleArn, AWSPartition.forRegion(region) != arn.partition {
                 problems.append("\(awsRegion): region \(region) is in partition \(AWSPartition.forRegion(region).name) but \(awsRoleArn) is in \(arn.partition.name) (expected a region of the role's partition)")
             } else {
                 request.aws?.region = region

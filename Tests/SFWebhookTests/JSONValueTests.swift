@@ -58,3 +58,32 @@ extension JSONValueTests {
         }
     }
 }
+
+extension JSONValueTests {
+    @Test("escapes between runs of multi-byte text decode in place")
+    func escapesBetweenRuns() throws {
+        #expect(try JSONValue(parsing: Array(#""é\"😀\\x\u0041\n""#.utf8)) == .string("é\"😀\\xA\n"))
+        #expect(try JSONValue(parsing: Array(#""\t""#.utf8)) == .string("\t"))
+        #expect(try JSONValue(parsing: Array(#""""#.utf8)) == .string(""))
+    }
+
+    @Test("invalid UTF-8 is reported at the start of its run, before and after an escape")
+    func invalidUTF8Offsets() {
+        // "ab<C3 28>": the run starts at byte 1, after the quote.
+        #expect(throws: JSONParseError(offset: 1, reason: "string is not valid UTF-8")) { try JSONValue(parsing: [0x22, 0x61, 0x62, 0xC3, 0x28, 0x22]) }
+        // "\n<FF>": the run after the escape starts at byte 3.
+        #expect(throws: JSONParseError(offset: 3, reason: "string is not valid UTF-8")) { try JSONValue(parsing: [0x22, 0x5C, 0x6E, 0xFF, 0x22]) }
+    }
+
+    @Test("duplicate member names are found in small and in large objects", arguments: [2, 15, 16, 17, 40])
+    func duplicatesAtEverySize(members: Int) {
+        let names = (0..<members).map { "\"k\($0)\":\($0)" }
+        let unique = "{" + names.joined(separator: ",") + "}"
+        #expect(throws: Never.self) { try JSONValue(parsing: Array(unique.utf8)) }
+        for duplicate in [0, members - 1] {
+            let text = "{" + names.joined(separator: ",") + ",\"k\(duplicate)\":0}"
+            let offset = unique.utf8.count
+            #expect(throws: JSONParseError(offset: offset, reason: "duplicate member name \"k\(duplicate)\"")) { try JSONValue(parsing: Array(text.utf8)) }
+        }
+    }
+}
