@@ -93,9 +93,10 @@ public struct WebhookServer: Service, CustomStringConvertible {
         tls.sslContextCallback = { _, promise in
             promise.succeed(certificates.override)
         }
+        let group = MultiThreadedEventLoopGroup.singleton
         let server = try HTTPServerBuilder.tls(.http1(), tlsConfiguration: tls).buildServer(
             configuration: .init(address: .hostname(address.host, port: address.port)),
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            eventLoopGroup: group,
             logger: logger
         ) { request, responseWriter, channel in
             let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
@@ -114,6 +115,9 @@ public struct WebhookServer: Service, CustomStringConvertible {
             logger.info("webhook listening", metadata: ["listen.address": "\(channel.localAddress?.description ?? "\(address)")", "tls.minimumVersion": "1.2"])
             onListening(port)
         }
-        try await server.run()
+        // Connection tasks are children of this scope and inherit the preference.
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(group: group)) {
+            try await server.run()
+        }
     }
 }
