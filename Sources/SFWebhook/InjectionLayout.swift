@@ -22,13 +22,28 @@ public enum InjectionLayout {
     public static var awsCredentialsPath: String { outputDirectory + "/aws-credentials" }
     public static var gcpExternalAccountPath: String { outputDirectory + "/gcp-external-account.json" }
     /// Group-readable: with a pod `fsGroup` the memory volume is group-owned, so app containers running
-    /// as another user can read the files.
+    /// as another user can read the files. (The agent refuses modes that let other users read credentials.)
     public static let outputFileMode = "0640"
+    /// The user the agent image runs as when nothing else is set.
+    public static let imageUser = 65532
 
     public static let awsTarget = "aws"
     public static let gcpTarget = "gcp"
-    public static let awsEndpointListen = "127.0.0.1:9911"
+    public static let awsEndpointPort = 9911
+    public static var awsEndpointListen: String { "127.0.0.1:\(awsEndpointPort)" }
     public static var awsCredentialsURL: String { "http://\(awsEndpointListen)/v1/credentials/\(awsTarget)" }
-    public static let gcpMetadataListen = "127.0.0.1:8989"
-    public static let healthListen = "127.0.0.1:8686"
+    public static let gcpMetadataPort = 8989
+    public static var gcpMetadataListen: String { "127.0.0.1:\(gcpMetadataPort)" }
+    public static let healthPort = 8686
+    public static var healthListen: String { "127.0.0.1:\(healthPort)" }
+
+    /// The loopback ports the long-running agent listens on for this request, with what each serves.
+    public static func loopbackPorts(_ request: InjectionRequest) -> [(port: Int, purpose: String)] {
+        guard request.mode == .sidecar else { return [] }
+        var ports: [(port: Int, purpose: String)] = []
+        if request.aws != nil { ports.append((awsEndpointPort, "the AWS container-credentials endpoint")) }
+        if request.gcp != nil { ports.append((gcpMetadataPort, "the GCE metadata emulation")) }
+        ports.append((healthPort, "the agent's health endpoint"))
+        return ports
+    }
 }

@@ -42,10 +42,17 @@ public struct PodMutator: Sendable {
         guard !containers.isEmpty else {
             return .deny(message: "skyferry: the pod has no spec.containers to inject credentials into")
         }
+        if let problem = Self.loopbackProblem(request, spec: spec, containers: initContainers + containers) {
+            return .deny(message: problem)
+        }
 
         var patch: [JSONPatchOperation] = []
         var warnings: [String] = []
         let yaml = AgentConfigurationRenderer.render(request)
+        let names = containers.map { $0["name"]?.stringValue ?? "" }
+        let apps = containers.indices.filter { !request.skipContainers.contains(names[$0]) }.map { (names[$0], containers[$0]) }
+        let identity = Self.agentIdentity(podSecurityContext: spec?["securityContext"], apps: apps)
+        if let warning = identity.warning { warnings.append(warning) }
 
         appendAll(&patch, to: "/spec/volumes", exists: spec?["volumes"] != nil, volumes(request))
 
@@ -53,16 +60,17 @@ public struct PodMutator: Sendable {
         var sidecar: JSONValue?
         switch (request.mode, nativeSidecars) {
         case (.sidecar, true):
-            first = agentContainer(name: InjectionLayout.agentContainer, once: false, native: true, yaml: yaml)
+            first = agentContainer(name: InjectionLayout.agentContainer, once: false, native: true, yaml: yaml, identity: identity.securityContext)
         case (.sidecar, false):
             // `--once` serves no endpoints: the init container writes the files of init-only mode, which
             // proves the exchange works before the app starts; the sidecar then serves the endpoints.
             var once = request
             once.mode = .initOnly
-            first = agentContainer(name: InjectionLayout.initContainer, once: true, native: false, yaml: AgentConfigurationRenderer.render(once))
-            sidecar = agentContainer(name: InjectionLayout.agentContainer, once: false, native: false, yaml: yaml)
+            first = agentContainer(name: InjectionLayout.initContainer, once: true, native: false, yaml: AgentConfigurationRenderer.render(once),
+                                   identity: identity.securityContext)
+            sidecar = agentContainer(name: InjectionLayout.agentContainer, once: false, native: false, yaml: yaml, identity: identity.securityContext)
         case (.initOnly, _):
-            first = agentContainer(name: InjectionLayout.initContainer, once: true, native: false, yaml: yaml)
+            first = agentContainer(name: InjectionLayout.initContainer, once: true, native: false, yaml: yaml, identity: identity.securityContext)
         }
         if spec?["initContainers"] == nil {
             patch.append(.init(add: "/spec/initContainers", [first]))
@@ -70,7 +78,6 @@ public struct PodMutator: Sendable {
             patch.append(.init(add: "/spec/initContainers/0", first))
         }
 
-        let names = containers.map { $0["name"]?.stringValue ?? "" }
         for skipped in request.skipContainers where !names.contains(skipped) {
             warnings.append("skyferry: \(PodAnnotations.skipContainers) names \(skipped), which is not a container of this pod")
         }
@@ -97,6 +104,12 @@ public struct PodMutator: Sendable {
                 }
             }
             appendAll(&patch, to: base + "/env", exists: container["env"] != nil, env)
+            if !env.isEmpty, !(container["envFrom"]?.arrayValue ?? []).isEmpty {
+                // Kubernetes lets `env` win over `envFrom`, and the webhook cannot read the ConfigMaps and Secrets.
+                let added = env.compactMap { $0["name"]?.stringValue }.joined(separator: ", ")
+                warnings.append("skyferry: container \(names[index]) takes variables from envFrom, which the webhook cannot read; "
+                    + "if they set \(added), skyferry's values take precedence (set yours under env to keep them)")
+            }
         }
         if let sidecar {
             patch.append(.init(add: "/spec/containers/-", sidecar))
@@ -115,6 +128,36 @@ public struct PodMutator: Sendable {
             }
         }
         return .inject(patch: patch, warnings: warnings)
+    }
+
+    /// Why the agent's loopback endpoints cannot work in this pod, or nil.
+    ///
+    /// In `sidecar` mode the agent listens on fixed 127.0.0.1 ports shared by every container of the pod.
+    /// A container that declares one of them would make the agent (or itself) fail to start, and with
+    /// `hostNetwork` the ports are the node's: taken by the first such pod on the node, and the metadata
+    /// emulation would hand tokens to any process on the node.
+    static func loopbackProblem(_ request: InjectionRequest, spec: JSONValue?, containers: [JSONValue]) -> String? {
+        let ports = InjectionLayout.loopbackPorts(request)
+        guard !ports.isEmpty else { return nil }
+        let listed = ports.map { "127.0.0.1:\($0.port) (\($0.purpose))" }.joined(separator: ", ")
+        if spec?["hostNetwork"] == .bool(true) {
+            return "skyferry: the pod sets hostNetwork: true, so the agent's loopback endpoints \(listed) would be the node's, "
+                + "shared with every process on the node and taken by the first such pod (expected \(PodAnnotations.mode): init-only "
+                + "for hostNetwork pods, which writes credential files instead)"
+        }
+        var conflicts: [String] = []
+        for container in containers {
+            for declared in container["ports"]?.arrayValue ?? [] {
+                guard case .number(let text) = declared["containerPort"], let port = Int(text),
+                      (declared["protocol"]?.stringValue ?? "TCP") == "TCP",
+                      let use = ports.first(where: { $0.port == port })
+                else { continue }
+                conflicts.append("container \(container["name"]?.stringValue ?? "?") declares containerPort \(port), where the agent serves \(use.purpose)")
+            }
+        }
+        guard !conflicts.isEmpty else { return nil }
+        return "skyferry: " + conflicts.joined(separator: "; ") + " (expected the pod's containers to leave the agent's ports "
+            + ports.map { String($0.port) }.joined(separator: ", ") + " free, or \(PodAnnotations.mode): init-only, which listens on none)"
     }
 
     /// Adds `items` to the array at `path`: creates it when absent, else appends one by one.
@@ -158,7 +201,42 @@ public struct PodMutator: Sendable {
         "seccompProfile": ["type": "RuntimeDefault"],
     ]
 
-    func agentContainer(name: String, once: Bool, native: Bool, yaml: String) -> JSONValue {
+    /// The user and group the injected containers run as, so that the app containers can read the agent's
+    /// `0640` files, and a warning when no single choice lets them.
+    ///
+    /// With a pod `fsGroup` the files are group-owned by it: nothing to do. Otherwise the agent runs as the
+    /// pod's `runAsUser` (or the image's 65532). When the app containers declare one other non-root user
+    /// (and perhaps one group), the agent runs as that user: it holds nothing the apps are not given anyway.
+    /// Apps whose user comes from their image cannot be seen here; root reads the files regardless.
+    static func agentIdentity(podSecurityContext pod: JSONValue?, apps: [(name: String, container: JSONValue)])
+        -> (securityContext: [(String, JSONValue)], warning: String?) {
+        func integer(_ value: JSONValue?) -> Int? {
+            guard case .number(let text) = value else { return nil }
+            return Int(text)
+        }
+        if let fsGroup = pod?["fsGroup"], fsGroup != .null { return ([], nil) }
+        let agentUser = integer(pod?["runAsUser"]) ?? InjectionLayout.imageUser
+        var users: [(name: String, user: Int)] = []
+        var groups = Set<Int?>()
+        for (name, container) in apps {
+            let context = container["securityContext"]
+            guard let user = integer(context?["runAsUser"]) ?? integer(pod?["runAsUser"]), user != 0 else { continue }
+            users.append((name, user))
+            groups.insert(integer(context?["runAsGroup"]) ?? integer(pod?["runAsGroup"]))
+        }
+        let distinct = Set(users.map(\.user))
+        guard let user = distinct.first, distinct != [agentUser] else { return ([], nil) }
+        if distinct.count == 1 {
+            var context: [(String, JSONValue)] = [("runAsUser", .integer(user))]
+            if groups.count == 1, let group = groups.first ?? nil { context.append(("runAsGroup", .integer(group))) }
+            return (context, nil)
+        }
+        let listed = users.map { "\($0.name) (user \($0.user))" }.joined(separator: ", ")
+        return ([], "skyferry: containers \(listed) run as different users and the pod sets no fsGroup, so the agent's files "
+            + "(mode \(InjectionLayout.outputFileMode), user \(agentUser)) are readable by at most one of them; set spec.securityContext.fsGroup")
+    }
+
+    func agentContainer(name: String, once: Bool, native: Bool, yaml: String, identity: [(String, JSONValue)] = []) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("name", .string(name)),
             ("image", .string(agent.image)),
@@ -166,7 +244,7 @@ public struct PodMutator: Sendable {
             ("args", once ? ["agent", "--once"] : ["agent"]),
             ("env", [["name": "SKYFERRY_CONFIG_YAML", "value": .string(yaml)]]),
             ("resources", agent.resources),
-            ("securityContext", Self.restrictedSecurityContext),
+            ("securityContext", identity.isEmpty ? Self.restrictedSecurityContext : .object(Self.restrictedSecurityContext.objectValue! + identity)),
             ("volumeMounts", [
                 ["name": .string(InjectionLayout.tokenVolume), "mountPath": .string(InjectionLayout.tokenDirectory), "readOnly": true],
                 ["name": .string(InjectionLayout.outputVolume), "mountPath": .string(InjectionLayout.outputDirectory)],

@@ -43,7 +43,8 @@ struct GoldenPatchTests {
         let required = ["aws-only", "gcp-only", "several-containers", "native-sidecar", "job-init-only", "skip-containers",
                         "legacy-sidecar", "already-injected", "no-label",
                         "invalid-aws-role-arn", "invalid-gcp-audience", "invalid-mode", "invalid-aws-region",
-                        "invalid-gcp-service-account", "invalid-token-audience", "invalid-token-expiration"]
+                        "invalid-gcp-service-account", "invalid-token-audience", "invalid-token-expiration",
+                        "invalid-host-network", "host-network-init-only", "invalid-port-conflict", "fsgroup-envfrom", "app-user", "mixed-users"]
         #expect(Set(required).isSubset(of: Set(Self.cases)))
     }
 
