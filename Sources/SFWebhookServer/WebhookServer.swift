@@ -117,7 +117,7 @@ public struct WebhookServer: Service, CustomStringConvertible {
         }
         // Connection tasks are children of this scope and inherit the preference.
         try await withTaskExecutorPreference(EventLoopTaskExecutor(group: group)) {
-            try await server.run()
+            try await ListenError.naming(address) { try await server.run() }
         }
     }
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import stat
 import sys
 import time
@@ -285,3 +286,17 @@ def test_no_secrets_in_a_trace_log_while_clients_fetch(ws, fake_sts, moto, aws_c
     for name, value in secrets.items():
         assert value and value not in stderr, f"{name} appears in the agent's log"
         assert value not in endpoint.agent.stdout, f"{name} appears on the agent's stdout"
+
+
+def test_a_taken_port_is_named_with_what_to_do(ws, moto):
+    """Another container of the pod already listening on the endpoint's port: the agent exits and says where."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        listen = f"127.0.0.1:{taken.getsockname()[1]}"
+        output = {"listen": listen, "authTokenFile": str(ws.root / "agent-token")}
+        agent = ws.start_agent(ws.raw_config(to_yaml(agent_config(ws.token_file, ws.output, moto.url,
+                                                                  outputs={"awsContainerEndpoint": output})) + "\n"))
+        returncode = agent.process.wait(timeout=15)
+    assert returncode != 0, agent.describe()
+    assert f"cannot listen on {listen}" in agent.stderr and "another process already listens there" in agent.stderr, agent.stderr
