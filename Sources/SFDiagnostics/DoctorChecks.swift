@@ -190,9 +190,14 @@ public enum DoctorChecks {
     }
 
     /// A listen address the agent will bind, tried by the command.
-    public static func listen(key: String, address: ListenAddress, bindError: String?) -> DiagnosticStep {
+    /// `runningAgent`: the health address where a skyferry agent with this configuration answers, if one does;
+    /// then the addresses in use are its own.
+    public static func listen(key: String, address: ListenAddress, bindError: String?, runningAgent: ListenAddress? = nil) -> DiagnosticStep {
         let check = "listen \(key)"
         guard let bindError else { return .pass(check, "\(address) is free") }
+        if let runningAgent {
+            return .pass(check, "\(address) is in use by the running agent (its health endpoint answers at \(runningAgent))")
+        }
         return DiagnosticStep(check: check, status: .fail, detail: "cannot bind \(address): \(bindError)",
                               cause: "another process (or a second agent) listens there, or the address is not local",
                               fix: "Stop the other listener or choose another port in \(key).")

@@ -30,8 +30,8 @@ struct DoctorCommand: AsyncParsableCommand {
             2 configuration invalid.
             """)
 
-    @Option(name: .long, help: "Path of the YAML configuration file.")
-    var config: String
+    @Option(name: .long, help: "Path of the YAML configuration file. Without it, the YAML is read from the environment variable \(ConfigurationInput.environmentVariable) (so `kubectl exec -c skyferry-agent POD -- skyferry doctor` checks what the webhook injected).")
+    var config: String?
 
     @Option(name: .long, help: "Check only this target.")
     var target: String?
@@ -47,12 +47,13 @@ struct DoctorCommand: AsyncParsableCommand {
         global.logLevel = .init(.critical)
         global.logFormat = .text
         let logger = makeLogger(global)
-        let configuration = try loadConfiguration(ConfigurationInput(path: config), logger: logger)
+        let input = ConfigurationInput(path: config)
+        let configuration = try loadConfiguration(input, logger: logger)
         var targets = configuration.targets
         if let target {
             targets = targets.filter { $0.name == target }
             guard !targets.isEmpty else {
-                Composition.fail("\(config): no target named \"\(target)\" (targets: \(configuration.targets.map(\.name).joined(separator: ", ")))", code: 2)
+                Composition.fail("\(input.origin): no target named \"\(target)\" (targets: \(configuration.targets.map(\.name).joined(separator: ", ")))", code: 2)
             }
         }
         let environment = ProcessEnvironment.current()
@@ -65,8 +66,15 @@ struct DoctorCommand: AsyncParsableCommand {
             diagnoses.append(await probe.diagnose(target))
         }
         var agent: [DiagnosticStep] = []
+        // Next to a running agent (doctor exec'd into its container) its addresses are taken, by it.
+        var runningAgent: ListenAddress?
+        if let health = configuration.health {
+            // Loopback: never through a proxy.
+            let direct = CurlTransport(options: .init(proxy: ProxySettings(), userAgent: "skyferry/\(Skyferry.version)"))
+            runningAgent = await DoctorProbe.agentAnswers(health: health.listen, transport: direct)
+        }
         for (key, address) in DoctorChecks.listenAddresses(configuration) {
-            agent.append(DoctorChecks.listen(key: key, address: address, bindError: DoctorProbe.tryBind(address)))
+            agent.append(DoctorChecks.listen(key: key, address: address, bindError: DoctorProbe.tryBind(address), runningAgent: runningAgent))
         }
         let report = DoctorReport(targets: diagnoses, agent: agent)
         let text = output == .json ? report.json : report.text
@@ -208,6 +216,14 @@ struct DoctorProbe {
     }
 
     /// Binds (and at once closes) the address, as the agent's server would; nil when it is free.
+    /// The health address when a skyferry agent answers there (its metrics carry `skyferry_` names), else nil.
+    static func agentAnswers(health: ListenAddress, transport: any HTTPTransport) async -> ListenAddress? {
+        let request = HTTPRequest(method: "GET", endpoint: Endpoint(scheme: .http, host: health.host, port: health.port, path: "/metrics"))
+        guard let response = try? await transport.send(request, timeout: .seconds(2)), response.status == 200,
+              response.text.contains("skyferry_") else { return nil }
+        return health
+    }
+
     static func tryBind(_ address: ListenAddress) -> String? {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

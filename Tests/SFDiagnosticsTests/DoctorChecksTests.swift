@@ -163,6 +163,16 @@ struct DoctorChecksTests {
         #expect(json["passed"] as? Bool == false)
     }
 
+    @Test("an address in use passes when the running agent answers at its health address, and fails otherwise")
+    func listenNextToTheAgent() {
+        let address = ListenAddress(host: "127.0.0.1", port: 9911)
+        let health = ListenAddress(host: "127.0.0.1", port: 8686)
+        let held = DoctorChecks.listen(key: "targets[0].outputs.awsContainerEndpoint.listen", address: address, bindError: "Address already in use", runningAgent: health)
+        #expect(held == .pass("listen targets[0].outputs.awsContainerEndpoint.listen", "127.0.0.1:9911 is in use by the running agent (its health endpoint answers at 127.0.0.1:8686)"))
+        let taken = DoctorChecks.listen(key: "targets[0].outputs.awsContainerEndpoint.listen", address: address, bindError: "Address already in use")
+        #expect(taken.status == .fail && taken.detail == "cannot bind 127.0.0.1:9911: Address already in use")
+    }
+
     @Test("every listen address the agent binds is checked once, named by its key")
     func listenAddresses() throws {
         let configuration = try ConfigurationParser().parse("""

@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from doctor_support import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, assert_no_secrets, doctor, doctor_json, statuses, step
-from e2e_support import AUDIENCE, SUBJECT, free_port
+from e2e_support import AUDIENCE, SUBJECT, free_port, run
 from fakes.fake_sts import KNOWN_ERRORS, VERIFICATION_KEY_MESSAGE, FakeSTS, aws_error
 
 ISSUER_HOSTPATH = "oidc.skyferry.test/id/EXAMPLE0123456789"  # conftest.make_jwt's iss without https://
@@ -240,3 +240,23 @@ def test_google_id_token_access_denied_names_the_google_condition_keys(ws, fake_
     conditions = policy["Statement"][0]["Condition"]["StringEquals"]
     assert set(conditions) == {"accounts.google.com:sub", "accounts.google.com:oaud", "accounts.google.com:aud"}
     assert conditions["accounts.google.com:oaud"] == AUDIENCE
+
+
+def test_next_to_a_running_agent_its_addresses_pass_and_the_config_comes_from_the_environment(ws, fake_sts):
+    """`kubectl exec -c skyferry-agent POD -- skyferry doctor`: no --config (the webhook injects the YAML
+    in SKYFERRY_CONFIG_YAML), and the agent in that container already holds every listen address."""
+    health = f"127.0.0.1:{free_port()}"
+    endpoint = f"127.0.0.1:{free_port()}"
+    outputs = {"awsContainerEndpoint": {"listen": endpoint, "authTokenFile": str(ws.out_dir / "auth-token")}}
+    text = ws.config(fake_sts.url, outputs=outputs, health_listen=health).read_text()
+    env = dict(ws.env, SKYFERRY_CONFIG_YAML=text)
+    agent = ws.start_agent(None, health=health, env=env)
+    agent.wait_for(lambda: agent.get("/healthz")[0] == 200, 15, "/healthz to answer 200")
+
+    result = run([str(ws.skyferry_bin), "doctor", "--output", "json"], env)
+    assert result.returncode == EXIT_OK, result
+    report = json.loads(result.stdout)
+    for check, address in (("listen health.listen", health), ("listen targets[0].outputs.awsContainerEndpoint.listen", endpoint)):
+        listen = step(report, check, target=-1)
+        assert listen["status"] == "pass" and f"{address} is in use by the running agent" in listen["detail"], listen
+    assert_no_secrets(result, ws.token)
