@@ -40,6 +40,14 @@ public struct AWSSetupRequest: Sendable, Equatable {
 
 /// Builds the plan for `skyferry setup aws`.
 public enum AWSSetup {
+    static let credentialsPath = "/var/run/skyferry/aws/credentials"
+
+    static func configuration(_ request: AWSSetupRequest, source: AgentConfigurationDocument.Source) -> String {
+        AgentConfigurationDocument(source: source, targets: [
+            .init(name: "aws", provider: .aws(roleArn: request.roleARN, region: request.region), outputs: [.awsCredentialsFile(path: credentialsPath, mode: nil)]),
+        ]).yaml
+    }
+
     public static func plan(_ request: AWSSetupRequest) -> SetupPlan {
         var steps: [SetupPlan.Step] = []
         let trust: WebIdentityTrust
@@ -67,18 +75,7 @@ public enum AWSSetup {
             steps.append(.command(
                 comment: "Register the cluster's issuer as an IAM OIDC identity provider that accepts only the audience \(request.audience) (once per cluster; if it exists: aws iam add-client-id-to-open-id-connect-provider).",
                 command: "aws iam create-open-id-connect-provider --url \(Shell.quote(workload.issuer.issuerURL)) --client-id-list \(Shell.quote(request.audience))"))
-            configuration = """
-                source:
-                  tokenFile: \(SetupDefaults.tokenPath)
-                targets:
-                  - name: aws
-                    aws:
-                      roleArn: \(request.roleARN)
-                \(request.region.map { "      region: \($0)\n" } ?? "")    outputs:
-                      awsCredentialsFile:
-                        path: /var/run/skyferry/aws/credentials
-
-                """
+            configuration = Self.configuration(request, source: .tokenFile(path: SetupDefaults.tokenPath))
             annotations = [("skyferry.dev/inject", "true"), ("skyferry.dev/aws-role-arn", request.roleARN),
                            ("skyferry.dev/token-audience", request.audience)]
             tokenVolume = Self.tokenVolume(serviceAccount: workload.serviceAccount, audience: request.audience)
@@ -100,20 +97,7 @@ public enum AWSSetup {
             trust = WebIdentityTrust(issuer: "https://accounts.google.com", subject: id, audience: request.audience, authorizedParty: id)
             scenario = "gce-to-aws"
             title = "Google service account \(email) → \(request.roleARN)"
-            configuration = """
-                source:
-                  gcpMetadata:
-                    audience: \(request.audience)
-                    serviceAccount: \(email)
-                targets:
-                  - name: aws
-                    aws:
-                      roleArn: \(request.roleARN)
-                \(request.region.map { "      region: \($0)\n" } ?? "")    outputs:
-                      awsCredentialsFile:
-                        path: /var/run/skyferry/aws/credentials
-
-                """
+            configuration = Self.configuration(request, source: .gcpMetadata(audience: request.audience, serviceAccount: email))
             notes.append("Google ID tokens need no IAM OIDC provider: accounts.google.com is built into IAM.")
             notes.append("Only ID tokens of \(email) with audience \(request.audience) may assume the role (AWS matches accounts.google.com:aud against the token's azp).")
             notes.append("On GKE, the pod's Kubernetes service account must be bound to \(email) with Workload Identity (annotation iam.gke.io/gcp-service-account).")

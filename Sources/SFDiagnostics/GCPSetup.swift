@@ -56,7 +56,7 @@ public enum GCPSetup {
         let scenario: String
         let title: String
         let member: String
-        let source: String
+        let source: AgentConfigurationDocument.Source
 
         switch request.identity {
         case .kubernetes(let workload):
@@ -73,7 +73,7 @@ public enum GCPSetup {
             steps.append(.command(
                 comment: "An OIDC provider for the cluster's issuer that admits only \(workload.subject).",
                 command: "gcloud iam workload-identity-pools providers create-oidc \(Shell.quote(request.provider)) \(location) --workload-identity-pool=\(Shell.quote(request.pool)) --issuer-uri=\(Shell.quote(workload.issuer.issuerURL)) --attribute-mapping=google.subject=assertion.sub --attribute-condition=\(Shell.quote(condition))"))
-            source = "  tokenFile: \(SetupDefaults.tokenPath)\n"
+            source = .tokenFile(path: SetupDefaults.tokenPath)
             annotations = [("skyferry.dev/inject", "true"), ("skyferry.dev/gcp-audience", request.audience)]
             if let sa = request.serviceAccount { annotations.append(("skyferry.dev/gcp-service-account", sa)) }
             annotations.append(("skyferry.dev/token-audience", request.tokenAudience))
@@ -91,7 +91,7 @@ public enum GCPSetup {
             steps.append(.command(
                 comment: "An AWS provider for account \(accountID) that admits only the role \(roleName) (any session).",
                 command: "gcloud iam workload-identity-pools providers create-aws \(Shell.quote(request.provider)) \(location) --workload-identity-pool=\(Shell.quote(request.pool)) --account-id=\(Shell.quote(accountID)) --attribute-mapping=\(Shell.quote(awsRoleMapping)) --attribute-condition=\(Shell.quote(condition))"))
-            source = request.awsRegion.map { "  aws:\n    region: \($0)\n" } ?? "  aws: {}\n"
+            source = .aws(region: request.awsRegion)
             notes.append("Only sessions of arn:aws:iam::\(accountID):role/\(roleName) are admitted (attribute condition on the mapped attribute.aws_role).")
         }
 
@@ -112,16 +112,10 @@ public enum GCPSetup {
         }
         if request.roles.isEmpty { notes.append("No --role given: the identity is admitted but granted nothing yet.") }
 
-        let configuration = "source:\n" + source + """
-            targets:
-              - name: gcp
-                gcp:
-                  audience: \(request.audience)
-            \(request.serviceAccount.map { "      serviceAccount: \($0)\n" } ?? "")    outputs:
-                  gcpExternalAccountFile:
-                    path: /var/run/skyferry/gcp/credentials.json
-
-            """
+        let configuration = AgentConfigurationDocument(source: source, targets: [
+            .init(name: "gcp", provider: .gcp(audience: request.audience, serviceAccount: request.serviceAccount),
+                  outputs: [.gcpExternalAccountFile(path: "/var/run/skyferry/gcp/credentials.json", mode: nil)]),
+        ]).yaml
         return SetupPlan(scenario: scenario, title: title, steps: steps, configuration: configuration,
                          annotations: annotations, tokenVolume: tokenVolume, notes: notes)
     }

@@ -4,7 +4,14 @@ import SFDiagnostics
 import Testing
 
 struct SetupPlanTests {
-    static func fixture(_ name: String) throws -> String {
+    /// `SKYFERRY_UPDATE_GOLDEN=1 swift test --filter SetupPlanTests` rewrites the golden files (in the
+    /// source tree) with `actual`; review the diff.
+    static func fixture(_ name: String, actual: String) throws -> String {
+        if ProcessInfo.processInfo.environment["SKYFERRY_UPDATE_GOLDEN"] == "1" {
+            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
+            try actual.write(to: source, atomically: true, encoding: .utf8)
+            return actual
+        }
         let url = try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil))
         return try String(contentsOf: url, encoding: .utf8)
     }
@@ -16,13 +23,13 @@ struct SetupPlanTests {
     @Test("setup prints the golden script", arguments: SetupScenarios.all.map(\.name))
     func goldenText(name: String) throws {
         let plan = try #require(SetupScenarios.all.first { $0.name == name }?.plan)
-        #expect(plan.text == (try Self.fixture("setup-\(name).txt")))
+        #expect(plan.text == (try Self.fixture("setup-\(name).txt", actual: plan.text)))
     }
 
     @Test("setup --output json prints the golden document", arguments: SetupScenarios.all.map(\.name))
     func goldenJSON(name: String) throws {
         let plan = try #require(SetupScenarios.all.first { $0.name == name }?.plan)
-        #expect(plan.json == (try Self.fixture("setup-\(name).json")))
+        #expect(plan.json == (try Self.fixture("setup-\(name).json", actual: plan.json)))
         _ = try Self.jsonObject(plan.json)
     }
 
