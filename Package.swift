@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "SFAWSTests", dependencies: ["SFAWS", "SFCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFGCPTests", dependencies: ["SFGCP", "SFCore"]),
         .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
-        .testTarget(name: "SFDiagnosticsTests", dependencies: ["SFDiagnostics", "SFAWS", "SFGCP", "SFCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFDiagnosticsTests", dependencies: ["SFDiagnostics", "SFAWS", "SFGCP", "SFCore", "SFWebhook"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
         .testTarget(name: "SFAgentTests", dependencies: [
             "SFAgent", "SFCore", "SFOutputs",

@@ -54,6 +54,7 @@ public enum AWSSetup {
         let scenario: String
         let title: String
         let configuration: String
+        var labels: [(key: String, value: String)] = []
         var annotations: [(key: String, value: String)] = []
         var tokenVolume: String?
         var notes: [String] = []
@@ -76,8 +77,10 @@ public enum AWSSetup {
                 comment: "Register the cluster's issuer as an IAM OIDC identity provider that accepts only the audience \(request.audience) (once per cluster; if it exists: aws iam add-client-id-to-open-id-connect-provider).",
                 command: "aws iam create-open-id-connect-provider --url \(Shell.quote(workload.issuer.issuerURL)) --client-id-list \(Shell.quote(request.audience))"))
             configuration = Self.configuration(request, source: .tokenFile(path: SetupDefaults.tokenPath))
-            annotations = [("skyferry.dev/inject", "true"), ("skyferry.dev/aws-role-arn", request.roleARN),
-                           ("skyferry.dev/token-audience", request.audience)]
+            labels = [("skyferry.dev/inject", "true")]
+            annotations = [("skyferry.dev/aws-role-arn", request.roleARN)]
+            if let region = request.region { annotations.append(("skyferry.dev/aws-region", region)) }
+            if request.audience != AWSSetupRequest.defaultAudience { annotations.append(("skyferry.dev/token-audience", request.audience)) }
             tokenVolume = Self.tokenVolume(serviceAccount: workload.serviceAccount, audience: request.audience)
             notes.append("Only the service account \(workload.namespace)/\(workload.serviceAccount) with audience \(request.audience) may assume the role.")
             if case .gke = workload.issuer {
@@ -116,7 +119,7 @@ public enum AWSSetup {
             notes.append("No --policy-arn given: the role can be assumed but grants nothing yet.")
         }
         return SetupPlan(scenario: scenario, title: title, steps: steps, configuration: configuration,
-                         annotations: annotations, tokenVolume: tokenVolume, notes: notes)
+                         labels: labels, annotations: annotations, tokenVolume: tokenVolume, notes: notes)
     }
 
     static func tokenVolume(serviceAccount: String, audience: String) -> String {

@@ -49,6 +49,7 @@ public enum GCPSetup {
     public static func plan(_ request: GCPSetupRequest) -> SetupPlan {
         var steps: [SetupPlan.Step] = []
         var notes: [String] = []
+        var labels: [(key: String, value: String)] = []
         var annotations: [(key: String, value: String)] = []
         var tokenVolume: String?
         let project = Shell.quote(request.projectID)
@@ -74,7 +75,8 @@ public enum GCPSetup {
                 comment: "An OIDC provider for the cluster's issuer that admits only \(workload.subject).",
                 command: "gcloud iam workload-identity-pools providers create-oidc \(Shell.quote(request.provider)) \(location) --workload-identity-pool=\(Shell.quote(request.pool)) --issuer-uri=\(Shell.quote(workload.issuer.issuerURL)) --attribute-mapping=google.subject=assertion.sub --attribute-condition=\(Shell.quote(condition))"))
             source = .tokenFile(path: SetupDefaults.tokenPath)
-            annotations = [("skyferry.dev/inject", "true"), ("skyferry.dev/gcp-audience", request.audience)]
+            labels = [("skyferry.dev/inject", "true")]
+            annotations = [("skyferry.dev/gcp-audience", request.audience)]
             if let sa = request.serviceAccount { annotations.append(("skyferry.dev/gcp-service-account", sa)) }
             annotations.append(("skyferry.dev/token-audience", request.tokenAudience))
             tokenVolume = AWSSetup.tokenVolume(serviceAccount: workload.serviceAccount, audience: request.tokenAudience)
@@ -117,7 +119,7 @@ public enum GCPSetup {
                   outputs: [.gcpExternalAccountFile(path: "/var/run/skyferry/gcp/credentials.json", mode: nil)]),
         ]).yaml
         return SetupPlan(scenario: scenario, title: title, steps: steps, configuration: configuration,
-                         annotations: annotations, tokenVolume: tokenVolume, notes: notes)
+                         labels: labels, annotations: annotations, tokenVolume: tokenVolume, notes: notes)
     }
 
     static func poolStep(_ request: GCPSetupRequest, location: String) -> SetupPlan.Step {

@@ -14,6 +14,10 @@ extension SetupPlan {
             }
         }
         out += "\n# Skyferry configuration (skyferry agent --config skyferry.yaml):\ncat > skyferry.yaml <<'EOF'\n\(configuration)EOF\n"
+        if !labels.isEmpty {
+            out += "\n# Pod labels (the webhook injects only labelled pods):\n"
+            for (key, value) in labels { out += "#   \(key): \(JSONText.string(value))\n" }
+        }
         if !annotations.isEmpty {
             out += "\n# Pod annotations:\n"
             for (key, value) in annotations { out += "#   \(key): \(JSONText.string(value))\n" }
@@ -42,6 +46,7 @@ extension SetupPlan {
             ("steps", "[" + stepsJSON.joined(separator: ",") + "]"),
             ("documents", "{" + documentsJSON.joined(separator: ",") + "}"),
             ("configuration", JSONText.string(configuration)),
+            ("labels", JSONText.object(labels.map { ($0.key, $0.value) })),
             ("annotations", JSONText.object(annotations.map { ($0.key, $0.value) })),
         ]
         if let tokenVolume { fields.append(("tokenVolume", JSONText.string(tokenVolume))) }

@@ -16,18 +16,22 @@ public struct SetupPlan: Sendable, Equatable {
     public var steps: [Step]
     /// The agent's configuration (YAML), to be read by `skyferry agent --config`.
     public var configuration: String
+    /// Pod labels for the injecting webhook: its opt-in label (empty for VMs).
+    public var labels: [(key: String, value: String)]
     /// Pod annotations for the injecting webhook (empty for VMs).
     public var annotations: [(key: String, value: String)]
     /// The projected service-account token volume the pod needs (YAML), when the source is a Kubernetes token.
     public var tokenVolume: String?
     public var notes: [String]
 
-    public init(scenario: String, title: String, steps: [Step], configuration: String, annotations: [(key: String, value: String)] = [],
+    public init(scenario: String, title: String, steps: [Step], configuration: String, labels: [(key: String, value: String)] = [],
+                annotations: [(key: String, value: String)] = [],
                 tokenVolume: String? = nil, notes: [String] = []) {
         self.scenario = scenario
         self.title = title
         self.steps = steps
         self.configuration = configuration
+        self.labels = labels
         self.annotations = annotations
         self.tokenVolume = tokenVolume
         self.notes = notes
@@ -35,6 +39,7 @@ public struct SetupPlan: Sendable, Equatable {
 
     public static func == (lhs: SetupPlan, rhs: SetupPlan) -> Bool {
         lhs.scenario == rhs.scenario && lhs.title == rhs.title && lhs.steps == rhs.steps && lhs.configuration == rhs.configuration
+            && lhs.labels.map(\.key) == rhs.labels.map(\.key) && lhs.labels.map(\.value) == rhs.labels.map(\.value)
             && lhs.annotations.map(\.key) == rhs.annotations.map(\.key) && lhs.annotations.map(\.value) == rhs.annotations.map(\.value)
             && lhs.tokenVolume == rhs.tokenVolume && lhs.notes == rhs.notes
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SFCore
 import SFDiagnostics
+import SFWebhook
 import Testing
 
 struct SetupPlanTests {
@@ -38,6 +39,29 @@ struct SetupPlanTests {
         let plan = try #require(SetupScenarios.all.first { $0.name == name }?.plan)
         let configuration = try ConfigurationParser().parse(plan.configuration, origin: "setup-\(name)")
         #expect(configuration.targets.count == 1)
+    }
+
+    @Test("the pod settings printed for a cluster are what the webhook acts on", arguments: SetupScenarios.all.map(\.name))
+    func webhookAcceptsTheAnnotations(name: String) throws {
+        let plan = try #require(SetupScenarios.all.first { $0.name == name }?.plan)
+        guard !plan.annotations.isEmpty else {
+            #expect(plan.labels.isEmpty)  // a VM: no pod
+            return
+        }
+        #expect(plan.labels.map(\.key) == [PodAnnotations.injectLabel] && plan.labels.map(\.value) == ["true"])
+        let annotations = Dictionary(uniqueKeysWithValues: plan.annotations.map { ($0.key, $0.value) })
+        switch PodAnnotations.parse(annotations) {
+        case .success(let request):
+            // The same role or provider the configuration names.
+            let configuration = try ConfigurationParser().parse(plan.configuration, origin: "setup-\(name)")
+            switch configuration.targets.first?.provider {
+            case .aws(let aws): #expect(request.aws?.roleArn == aws.roleArn && request.gcp == nil)
+            case .gcp(let gcp): #expect(request.gcp?.audience == gcp.audience && request.aws == nil)
+            case nil: Issue.record("no target")
+            }
+        case .failure(let error):
+            Issue.record("the webhook would deny these annotations: \(error)")
+        }
     }
 
     @Test("AWS trust policies pin sub and aud for a cluster's service account")
