@@ -39,17 +39,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import ipaddress
 import json
 import secrets
 import signal
 import string
 import sys
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+if __package__:
+    from .loopback import LoopbackFake
+else:  # run as a script
+    from loopback import LoopbackFake
 
 MAX_TTL_SECONDS = 21600
 
@@ -90,11 +93,6 @@ class RecordedRequest:
         return dataclasses.asdict(self)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "EC2ws"
@@ -131,45 +129,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.fake._handle(self)  # type: ignore[attr-defined]
 
 
-class _FakeBase:
+class _FakeBase(LoopbackFake):
     def __init__(self, host: str, port: int, verbose: bool) -> None:
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ValueError(f"{type(self).__name__} binds loopback only, not {host}")
+        self.description = type(self).__name__
+        super().__init__(host, port, _Handler)
         self.verbose = verbose
-        self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
-        self._server = _Server((host, port), _Handler)
-        self._server.fake = self  # type: ignore[attr-defined]
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Any:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
-                                        name=type(self).__name__)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Any:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:

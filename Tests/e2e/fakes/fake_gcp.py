@@ -60,7 +60,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import hmac
-import ipaddress
 import json
 import re
 import signal
@@ -69,13 +68,18 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+if __package__:
+    from .loopback import LoopbackFake
+else:  # run as a script
+    from loopback import LoopbackFake
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
@@ -548,13 +552,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, payload)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class FakeGCP:
+class FakeGCP(LoopbackFake):
     """The fake on 127.0.0.1 (``port=0``: a free port). See the module docstring."""
+
+    description = "fake GCP"
 
     def __init__(
         self,
@@ -576,8 +577,7 @@ class FakeGCP:
         clock_offset_seconds: float = 0.0,
         verbose: bool = False,
     ) -> None:
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ValueError(f"fake GCP binds loopback only, not {host}")
+        super().__init__(host, port, _Handler)
         self.provider = Provider(audience=audience, issuer=issuer, allowed_audiences=allowed_audiences,
                                  condition=condition, require_signed_target_resource=require_signed_target_resource)
         self.keys: dict[str, Any] = {}
@@ -593,7 +593,6 @@ class FakeGCP:
         # Added to the fake's clock when it checks exp/iat and x-amz-date ("15 minutes later" tests).
         self.clock_offset_seconds = clock_offset_seconds
         self.verbose = verbose
-        self._lock = threading.Lock()
         self._aws_keys: dict[str, AWSKey] = {}
         self._scripts: dict[str, list[Reply]] = {"sts": [verify()], "iam": [verify()]}
         self._served: dict[str, int] = {"sts": 0, "iam": 0}
@@ -603,20 +602,8 @@ class FakeGCP:
         self._aws_verifications: list[AWSVerification] = []
         self._counters = {"sts": 0, "sa": 0}
         self._id_tokens: list[IssuedIDToken] = []
-        self._server = _Server((host, port), _Handler)
-        self._server.fake = self  # type: ignore[attr-defined]
-        self._thread: threading.Thread | None = None
 
-    # lifecycle ------------------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        """Base URL; also the IAM Credentials base (``iamEndpoint``)."""
-        return f"http://127.0.0.1:{self.port}"
+    # endpoints (``url``, the base, is also the IAM Credentials base, ``iamEndpoint``) -------------------
 
     @property
     def sts_url(self) -> str:
@@ -632,26 +619,6 @@ class FakeGCP:
 
     def generate_url(self, service_account: str) -> str:
         return f"{self.url}/v1/projects/-/serviceAccounts/{service_account}:generateAccessToken"
-
-    def start(self) -> "FakeGCP":
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-gcp", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "FakeGCP":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # configuration --------------------------------------------------------------------------------
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import base64
 import dataclasses
-import ipaddress
 import json
 import signal
 import sys
@@ -49,11 +48,16 @@ import threading
 import time
 import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+if __package__:
+    from .loopback import LoopbackFake
+else:  # run as a script
+    from loopback import LoopbackFake
 
 GOOGLE_ISSUER = "https://accounts.google.com"
 DEFAULT_EMAIL = "skyferry-test@fake-project.iam.gserviceaccount.com"
@@ -133,12 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, "no such control endpoint")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class FakeMetadata:
+class FakeMetadata(LoopbackFake):
     """A fake metadata server on 127.0.0.1; ``port=0`` picks a free port.
 
     not_ready_seconds: for this long after ``start()`` the server is not ready;
@@ -148,6 +147,8 @@ class FakeMetadata:
         key not in the JWKS), ``wrong-aud`` (aud is not the requested audience), ``expired``;
     status_override: answer every identity request with this HTTP status (e.g. 404, 500).
     """
+
+    description = "fake metadata server"
 
     def __init__(
         self,
@@ -166,8 +167,6 @@ class FakeMetadata:
         status_override: int | None = None,
         verbose: bool = False,
     ) -> None:
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ValueError(f"fake metadata server binds loopback only, not {host}")
         if token_mode not in TOKEN_MODES:
             raise ValueError(f"token_mode must be one of {TOKEN_MODES}")
         if not_ready_mode not in ("refuse", "503"):
@@ -183,26 +182,14 @@ class FakeMetadata:
         self.not_ready_mode = not_ready_mode
         self.status_override = status_override
         self.verbose = verbose
-        self._lock = threading.Lock()
+        # Bound, but nothing is accepted until start() (or later: not_ready_mode "refuse").
+        super().__init__(host, port, _Handler, listen=False)
         self._requests: list[MetadataRequest] = []
         self._tokens: list[str] = []
         self._started_at = 0.0
-        self._stopping = threading.Event()
-        self._server = _Server((host, port), _Handler, bind_and_activate=False)
-        self._server.fake = self  # type: ignore[attr-defined]
-        self._server.server_bind()  # the port is ours from now on, but nothing is accepted yet
-        self._thread: threading.Thread | None = None
         self._listener: threading.Timer | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def authority(self) -> str:
@@ -212,34 +199,17 @@ class FakeMetadata:
         self._started_at = time.monotonic()
         if self.not_ready_mode == "refuse" and self.not_ready_seconds > 0:
             # Bound but not listening: connects get RST (connection refused) until then.
-            self._listener = threading.Timer(self.not_ready_seconds, self._activate)
+            self._listener = threading.Timer(self.not_ready_seconds, self._serve)
             self._listener.daemon = True
             self._listener.start()
         else:
-            self._activate()
+            self._serve()
         return self
 
-    def _activate(self) -> None:
-        if self._stopping.is_set():
-            return
-        self._server.server_activate()
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-metadata", daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
-        self._stopping.set()
         if self._listener is not None:
             self._listener.cancel()
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-        self._server.server_close()
-
-    def __enter__(self) -> "FakeMetadata":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
 
     # --- what tests read ------------------------------------------------------------------------
 

@@ -56,16 +56,20 @@ import secrets
 import signal
 import string
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from xml.sax.saxutils import escape
+
+if __package__:
+    from .loopback import LoopbackFake
+else:  # run as a script
+    from loopback import LoopbackFake
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 DEFAULT_ACCOUNT = "123456789012"
@@ -557,13 +561,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, json.dumps(payload, indent=1), "application/json")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class FakeSTS:
+class FakeSTS(LoopbackFake):
     """A fake STS endpoint on 127.0.0.1; ``port=0`` picks a free port."""
+
+    description = "fake STS"
 
     def __init__(
         self,
@@ -576,8 +577,7 @@ class FakeSTS:
         date_offset_seconds: float = 0.0,
         latency_seconds: float = 0.0,
     ) -> None:
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ValueError(f"fake STS binds loopback only, not {host}")
+        super().__init__(host, port, _Handler)
         self.verbose = verbose
         self.verifier = verifier
         self.relay_to = relay_to
@@ -585,44 +585,10 @@ class FakeSTS:
         self.latency_seconds = latency_seconds
         self._passthrough: list[RecordedRequest] = []
         self._rejections: list[TokenRejected] = []
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._script: list[Reply] = [success()]
         self._served = 0
         self._requests: list[RecordedRequest] = []
         self._issued: list[IssuedCredentials] = []
-        self._server = _Server((host, port), _Handler)
-        self._server.fake = self  # type: ignore[attr-defined]
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "FakeSTS":
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-sts", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._stopping.set()  # release hanging handlers
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "FakeSTS":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def script(self, *replies: Reply) -> None:
         """Answer the next requests with ``replies`` in order; the last one then repeats."""
