@@ -178,14 +178,14 @@ struct JSONParser {
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
             index += 1
         }
-        return try parseEscapedString(from: start)
+        return try parseEscapedString(runFrom: start)
     }
 
-    /// The rest of a string that holds an escape (or is malformed), from the first byte after its quote.
-    private mutating func parseEscapedString(from start: Int) throws(JSONParseError) -> String {
-        index = start
+    /// The rest of a string that holds an escape (or is malformed), `index` at that byte; the run of
+    /// plain bytes before it starts at `start`.
+    private mutating func parseEscapedString(runFrom start: Int) throws(JSONParseError) -> String {
         var utf8: [UInt8] = []
-        var runStart = index
+        var runStart = start
         func flushRun(_ parser: JSONParser, into utf8: inout [UInt8]) throws(JSONParseError) {
             guard runStart < parser.index else { return }
             let run = parser.bytes[runStart..<parser.index]

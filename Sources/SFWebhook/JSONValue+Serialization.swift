@@ -1,3 +1,5 @@
+import SFCore
+
 extension JSONValue {
     /// Compact JSON text (no whitespace), members in their order. Strings are escaped as `JSONText` does
     /// (quote, backslash, control characters), everything else is written as UTF-8.
@@ -27,7 +29,7 @@ extension JSONValue {
         case .null: out += "null".utf8
         case .bool(let value): out += (value ? "true" : "false").utf8
         case .number(let text): out += text.utf8
-        case .string(let text): Self.writeString(text, to: &out)
+        case .string(let text): JSONText.write(text, to: &out)
         case .array(let items):
             guard !items.isEmpty else { out += "[]".utf8; return }
             out.append(UInt8(ascii: "["))
@@ -44,7 +46,7 @@ extension JSONValue {
             for (offset, (key, value)) in members.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
                 Self.newline(&out, indent, level + 1)
-                Self.writeString(key, to: &out)
+                JSONText.write(key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 if indent != nil { out.append(UInt8(ascii: " ")) }
                 value.write(to: &out, indent: indent, level: level + 1)
@@ -58,40 +60,5 @@ extension JSONValue {
         guard let indent else { return }
         out.append(UInt8(ascii: "\n"))
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
-    }
-
-    /// A JSON string literal (RFC 8259 §7), byte for byte what `JSONText.string` produces.
-    static func writeString(_ text: String, to out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { utf8 in
-            out.append(UInt8(ascii: "\""))
-            // Most strings need no escaping: copy them whole.
-            var clean = true
-            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                clean = false
-                break
-            }
-            if clean {
-                out.append(contentsOf: utf8)
-                out.append(UInt8(ascii: "\""))
-                return
-            }
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): out += #"\""#.utf8
-                case UInt8(ascii: "\\"): out += #"\\"#.utf8
-                case UInt8(ascii: "\n"): out += #"\n"#.utf8
-                case UInt8(ascii: "\r"): out += #"\r"#.utf8
-                case UInt8(ascii: "\t"): out += #"\t"#.utf8
-                case 0..<0x20: out += #"\u00"#.utf8; out.append(hexDigit(byte >> 4)); out.append(hexDigit(byte & 0xF))
-                default: out.append(byte)
-                }
-            }
-            out.append(UInt8(ascii: "\""))
-        }
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 }
