@@ -16,6 +16,7 @@ RUN apt-get update \
 WORKDIR /src
 # Dependencies in their own layer: it is rebuilt only when the manifest changes.
 COPY Package.swift ./
+# Package.swift pins every package in the graph with `exact:`, so this resolves the same sources everywhere.
 RUN swift package resolve
 # SwiftPM loads every declared target, so the fuzz and test targets come along (not built).
 COPY Sources ./Sources

@@ -28,6 +28,9 @@ shellcheck scripts/*.sh .ci/run
 step "deployment checks (Dockerfile, chart, manifests)"
 scripts/check-deploy.sh
 
+step "dependency pins (every package in the graph pinned exactly)"
+scripts/check-pins.sh
+
 step "swift build"
 swift build
 bin_path="$(swift build --show-bin-path)"
