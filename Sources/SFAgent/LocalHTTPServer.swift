@@ -35,8 +35,9 @@ public struct LocalHTTPServer: Service, CustomStringConvertible {
                 headers[field.name.canonicalName] = field.value
             }
             // HTTPTypes moves HTTP/1's first Host header out of the fields into the authority.
-            let local = LocalRequest(method: request.method.rawValue, path: request.uri.path,
-                                     query: request.uri.query ?? "", authority: request.head.authority, headers: headers)
+            let query = request.uri.query ?? ""
+            let local = LocalRequest(method: request.method.rawValue, path: request.uri.path, query: query,
+                                     authority: request.head.authority, headers: headers)
             let answer = await endpoint(local)
             var fields = HTTPFields()
             for (name, value) in answer.headers {

@@ -332,8 +332,9 @@ public struct ConfigurationParser: Sendable {
             let bracketed = lower.count > 2 && lower.hasPrefix("[") && lower.hasSuffix("]")
                 && lower.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
             guard plain || bracketed else {
-                r.fail("\(path)[\(index)]", item, "\"\(name)\" is not a host name (expected a name or IP address as "
-                    + "clients write it in Host, IPv6 in brackets, without a port, e.g. skyferry.shop.svc or 10.0.0.12)")
+                r.fail("\(path)[\(index)]", item, "\"\(name)\" is not a host name (expected a name or IP address "
+                    + "as clients write it in Host, IPv6 in brackets, without a port, e.g. skyferry.shop.svc or "
+                    + "10.0.0.12)")
                 return nil
             }
             hosts.append(lower)
@@ -345,10 +346,10 @@ public struct ConfigurationParser: Sendable {
         guard let entries = r.mapping(node, at: path, allowed: ["listen", "projectId", "numericProjectId", "allowNonLoopback"]) else { return nil }
         if let flag = entries["allowNonLoopback"] {
             // Accepted as a key only to explain why it is refused.
-            r.fail(path + ".allowNonLoopback", flag, "allowNonLoopback is not accepted for gcpMetadataServer: the metadata "
-                + "emulation hands this target's access and ID tokens to any client that sends Metadata-Flavor: Google, "
-                + "so on a non-loopback address it would serve them to the whole network; remove the key and listen on "
-                + "a loopback address (127.0.0.1 or [::1])")
+            r.fail(path + ".allowNonLoopback", flag, "allowNonLoopback is not accepted for gcpMetadataServer: the "
+                + "metadata emulation hands this target's access and ID tokens to any client that sends "
+                + "Metadata-Flavor: Google, so on a non-loopback address it would serve them to the whole network; "
+                + "remove the key and listen on a loopback address (127.0.0.1 or [::1])")
             return nil
         }
         guard let listenNode = r.required(entries, "listen", at: path, parent: node),

@@ -35,14 +35,15 @@ extension Composition {
             equals: { Digest.constantTimeEquals($0, $1) },
             idTokens: { target in
                 guard case .gcp(let gcp) = target.provider, let account = gcp.serviceAccount else { return nil }
-                return idTokenIssuer(target: target.name, gcp: gcp, account: account, store: store, transport: transport,
-                                     timeout: timeout, now: now)
+                return idTokenIssuer(target: target.name, gcp: gcp, account: account, store: store,
+                                     transport: transport, timeout: timeout, now: now)
             })
         return servers.map { serve($0, now: now, logger: logger) }
     }
 
     /// Serves a local endpoint with the real clock: the only impure part of its request handling.
-    static func serve(_ server: LocalEndpoints.Server, now: @escaping @Sendable () -> Date, logger: Logger) -> LocalHTTPServer {
+    static func serve(_ server: LocalEndpoints.Server, now: @escaping @Sendable () -> Date,
+                      logger: Logger) -> LocalHTTPServer {
         let respond = server.respond
         return LocalHTTPServer(address: server.address, logger: logger.with(["server": "\(server.kind)"])) { request in
             await respond(request, now())

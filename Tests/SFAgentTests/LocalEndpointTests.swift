@@ -119,7 +119,8 @@ struct AWSMetadataEmulatorTests {
 
     static func emulator(_ store: CredentialStore) -> AWSMetadataEmulator {
         let counter = Mutex(0)
-        let sessions = IMDSSessionTokens(makeToken: { "session-\(counter.withLock { $0 += 1; return $0 })" }, equals: { $0 == $1 })
+        let sessions = IMDSSessionTokens(makeToken: { "session-\(counter.withLock { $0 += 1; return $0 })" },
+                                         equals: { $0 == $1 })
         return AWSMetadataEmulator(target: "gcs", store: store, margin: .seconds(60), sessions: sessions)
     }
 

@@ -174,7 +174,10 @@ struct LocalEndpointsTests {
                 aws: {roleArn: "arn:aws:iam::111122223333:role/logs"}
                 outputs:
                   awsContainerEndpoint:
-                    {listen: "0.0.0.0:9911", authTokenFile: /o/token, allowNonLoopback: true, allowedHosts: [Pod.Example]}
+                    listen: "0.0.0.0:9911"
+                    authTokenFile: /o/token
+                    allowNonLoopback: true
+                    allowedHosts: [Pod.Example]
             """, origin: "c.yaml")
         let warned = LocalEndpoints.nonLoopbackEndpoints(configuration)
         #expect(warned.map(\.listen) == [ListenAddress(host: "0.0.0.0", port: 9911)])

@@ -27,8 +27,8 @@ struct ConfigurationLoopbackTests {
                 """) == "configuration file c.yaml is invalid: targets[0].outputs.gcpMetadataServer.allowNonLoopback "
                 + "(line 5): allowNonLoopback is not accepted for gcpMetadataServer: the metadata emulation hands this "
                 + "target's access and ID tokens to any client that sends Metadata-Flavor: Google, so on a "
-                + "non-loopback address it would serve them to the whole network; remove the key and listen on a loopback address "
-                + "(127.0.0.1 or [::1])")
+                + "non-loopback address it would serve them to the whole network; remove the key and listen on a "
+                + "loopback address (127.0.0.1 or [::1])")
         }
     }
 
