@@ -4,24 +4,23 @@ import SFCore
 /// The AWS credentials a GCP target was exchanged with, served in EC2 IMDSv2 shape on loopback
 /// (`gcpExternalAccountFile.imdsListen`), so Google's libraries and gcloud, whose only AWS source is
 /// `environment_id: aws1` (environment variables or IMDS), can sign their own GetCallerIdentity
-/// requests with IRSA, EKS Pod Identity or ECS credentials. Pure but for the injected token check.
+/// requests with IRSA, EKS Pod Identity or ECS credentials. Pure but for the injected session-token table.
 ///
-/// IMDSv2 only: `PUT /latest/api/token` (with a TTL header) issues the session token that every GET
-/// must carry; requests with `X-Forwarded-For` are refused, as the real service refuses them.
+/// IMDSv2 only: `PUT /latest/api/token` (with a TTL header) issues a fresh session token, valid for that
+/// TTL, that every GET must carry; requests with `X-Forwarded-For` are refused, as the real service
+/// refuses them. `LocalEndpoints` puts a `LoopbackRequestPolicy` in front (Host, browser and proxy checks).
 public struct AWSMetadataEmulator: Sendable {
     public let target: String
     public let store: CredentialStore
     public let margin: Duration
-    /// The session token handed out by `PUT /latest/api/token`.
-    let sessionToken: String
-    let sessionTokenMatches: @Sendable (String) -> Bool
+    /// The session tokens handed out by `PUT /latest/api/token`, each with its TTL.
+    public let sessions: IMDSSessionTokens
 
-    public init(target: String, store: CredentialStore, margin: Duration, sessionToken: String, sessionTokenMatches: @escaping @Sendable (String) -> Bool) {
+    public init(target: String, store: CredentialStore, margin: Duration, sessions: IMDSSessionTokens) {
         self.target = target
         self.store = store
         self.margin = margin
-        self.sessionToken = sessionToken
-        self.sessionTokenMatches = sessionTokenMatches
+        self.sessions = sessions
     }
 
     static let credentialsPath = "/latest/meta-data/iam/security-credentials/"
@@ -35,11 +34,11 @@ public struct AWSMetadataEmulator: Sendable {
             guard let ttl = request.header("x-aws-ec2-metadata-token-ttl-seconds").flatMap({ Int($0) }), (1...21_600).contains(ttl) else {
                 return .text(400, "X-aws-ec2-metadata-token-ttl-seconds (1-21600) is required\n")
             }
-            return .text(200, sessionToken)
+            return .text(200, sessions.issue(ttl: ttl, now: now))
         }
         guard request.method == "GET" || request.method == "HEAD" else { return .text(405, "use GET\n") }
-        guard let presented = request.header("x-aws-ec2-metadata-token"), sessionTokenMatches(presented) else {
-            return .text(401, "IMDSv2 session token missing or not issued here: PUT /latest/api/token first\n")
+        guard let presented = request.header("x-aws-ec2-metadata-token"), sessions.isValid(presented, now: now) else {
+            return .text(401, "IMDSv2 session token missing, expired or not issued here: PUT /latest/api/token first\n")
         }
         guard let state = store.state(target), case .aws(let credentials, let region)? = state.identity,
               store.validCredentials(target, now: now, margin: margin) != nil, credentials.expiration.timeIntervalSince(now) > margin.seconds

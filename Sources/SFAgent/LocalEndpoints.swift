@@ -2,14 +2,32 @@ import FoundationEssentials
 import Logging
 import SFCore
 
-/// The agent's credential endpoints, one HTTP server per listen address: AWS container-credentials
-/// endpoints (several AWS targets may share one address, one path each) and GCE metadata emulations.
+/// The agent's loopback servers, one HTTP server per listen address: AWS container-credentials
+/// endpoints (several AWS targets may share one address, one path each), GCE metadata emulations,
+/// IMDSv2 emulations (`imdsListen`) and the health server.
+///
+/// Each `Server.respond` is that server's whole request handling — its `LoopbackRequestPolicy`, then its
+/// responder — as a function of the request and the time, with no server stack: `LocalHTTPServer` only
+/// converts HTTP to `LocalRequest` and back, so a fuzz target can call `respond` directly.
 public enum LocalEndpoints {
     /// One server to run.
     public struct Server: Sendable {
         public var address: ListenAddress
+        /// `awsContainerEndpoint`, `gcpMetadataServer`, `imds` or `health`.
         public var kind: String
-        public var respond: @Sendable (LocalRequest) async -> LocalResponse
+        /// The Host, browser and proxy checks in front of `respond`.
+        public var policy: LoopbackRequestPolicy
+        /// The whole request handling: policy, then the responder.
+        public var respond: @Sendable (LocalRequest, Date) async -> LocalResponse
+
+        public init(address: ListenAddress, kind: String, policy: LoopbackRequestPolicy,
+                    refuse: @escaping @Sendable (LoopbackRequestPolicy.Refusal) -> LocalResponse,
+                    responder: @escaping @Sendable (LocalRequest, Date) async -> LocalResponse) {
+            self.address = address
+            self.kind = kind
+            self.policy = policy
+            self.respond = policy.guarding(refuse: refuse, responder)
+        }
     }
 
     /// Every distinct `authTokenFile`, with its mode, in configuration order.
@@ -21,14 +39,14 @@ public enum LocalEndpoints {
         }
     }
 
-    /// The servers the configuration asks for.
+    /// The credential servers the configuration asks for.
     /// - Parameters:
     ///   - authTokens: `authTokenFile` path → the token written there.
-    ///   - imdsSessionToken: the IMDSv2 session token the `imdsListen` emulations hand out.
+    ///   - imdsSessionToken: makes a fresh IMDSv2 session token (per `PUT /latest/api/token`).
     ///   - equals: a constant-time comparison for presented secrets.
     ///   - idTokens: for a GCP target, its ID-token issuer (nil when it does not impersonate a service account).
-    public static func servers(_ configuration: AgentConfiguration, store: CredentialStore, now: @escaping @Sendable () -> Date,
-                               authTokens: [String: String], imdsSessionToken: String,
+    public static func servers(_ configuration: AgentConfiguration, store: CredentialStore,
+                               authTokens: [String: String], imdsSessionToken: @escaping @Sendable () -> String,
                                equals: @escaping @Sendable ([UInt8], [UInt8]) -> Bool,
                                idTokens: (TargetConfiguration) -> MetadataServerEmulator.IDTokenIssuer?) -> [Server] {
         func matcher(_ secret: String?) -> @Sendable (String) -> Bool {
@@ -37,31 +55,74 @@ public enum LocalEndpoints {
         }
         let margin = Duration.seconds(configuration.refresh.expiryMarginSeconds)
         var servers: [Server] = []
-        var containerTargets: [(address: ListenAddress, tokenFile: String, targets: Set<String>)] = []
         for target in configuration.targets {
-            if let endpoint = target.outputs.awsContainerEndpoint {
-                if let index = containerTargets.firstIndex(where: { $0.address == endpoint.listen }) {
-                    containerTargets[index].targets.insert(target.name)
-                } else {
-                    containerTargets.append((endpoint.listen, endpoint.authTokenFile, [target.name]))
-                }
-            }
             if let metadata = target.outputs.gcpMetadataServer, case .gcp(let gcp) = target.provider {
-                let emulator = MetadataServerEmulator(target: target.name, server: metadata, gcp: gcp, store: store, margin: margin,
-                                                      idTokens: idTokens(target))
-                servers.append(Server(address: metadata.listen, kind: "gcpMetadataServer") { await emulator.respond(to: $0, now: now()) })
+                let emulator = MetadataServerEmulator(target: target.name, server: metadata, gcp: gcp, store: store,
+                                                      margin: margin, idTokens: idTokens(target))
+                servers.append(Server(address: metadata.listen, kind: "gcpMetadataServer",
+                                      policy: LoopbackRequestPolicy(listen: metadata.listen),
+                                      refuse: { emulator.text($0.status, $0.reason + "\n") },
+                                      responder: { await emulator.respond(to: $0, now: $1) }))
             }
         }
         for target in configuration.targets {
             guard let listen = target.outputs.gcpExternalAccountFile?.imdsListen else { continue }
-            let emulator = AWSMetadataEmulator(target: target.name, store: store, margin: margin, sessionToken: imdsSessionToken,
-                                               sessionTokenMatches: matcher(imdsSessionToken))
-            servers.append(Server(address: listen, kind: "imds") { emulator.respond(to: $0, now: now()) })
+            let sessions = IMDSSessionTokens(makeToken: imdsSessionToken, equals: equals)
+            let emulator = AWSMetadataEmulator(target: target.name, store: store, margin: margin, sessions: sessions)
+            servers.append(Server(address: listen, kind: "imds", policy: LoopbackRequestPolicy(listen: listen),
+                                  refuse: { .text($0.status, $0.reason + "\n") },
+                                  responder: { emulator.respond(to: $0, now: $1) }))
         }
-        for (address, tokenFile, targets) in containerTargets {
-            let endpoint = ContainerCredentialsEndpoint(targets: targets, store: store, margin: margin, tokenMatches: matcher(authTokens[tokenFile]))
-            servers.insert(Server(address: address, kind: "awsContainerEndpoint") { endpoint.respond(to: $0, now: now()) }, at: 0)
+        for (configured, targets) in containerEndpoints(configuration) {
+            let endpoint = ContainerCredentialsEndpoint(targets: targets, store: store, margin: margin,
+                                                        tokenMatches: matcher(authTokens[configured.authTokenFile]))
+            let policy = LoopbackRequestPolicy(listen: configured.listen, allowedHosts: configured.allowedHosts)
+            let refuse: @Sendable (LoopbackRequestPolicy.Refusal) -> LocalResponse = { refusal in
+                ContainerCredentialsEndpoint.error(refusal.status, refusal.status == 400 ? "BadRequest" : "Forbidden",
+                                                   refusal.reason)
+            }
+            servers.insert(Server(address: configured.listen, kind: "awsContainerEndpoint", policy: policy,
+                                  refuse: refuse, responder: { endpoint.respond(to: $0, now: $1) }), at: 0)
         }
         return servers
+    }
+
+    /// The health server, when configured.
+    public static func health(_ configuration: AgentConfiguration, store: CredentialStore,
+                              metrics: AgentMetrics) -> Server? {
+        guard let listen = configuration.health?.listen else { return nil }
+        let health = HealthServer(store: store, metrics: metrics, targets: configuration.targets.map(\.name),
+                                  margin: .seconds(configuration.refresh.expiryMarginSeconds))
+        return Server(address: listen, kind: "health", policy: LoopbackRequestPolicy(listen: listen),
+                      refuse: { .text($0.status, $0.reason + "\n") }, responder: { health.respond(to: $0, now: $1) })
+    }
+
+    /// What to warn about at start: each container endpoint that listens beyond loopback
+    /// (`allowNonLoopback`), as (listen address, accepted Host names). No secrets.
+    public static func nonLoopbackEndpoints(
+        _ configuration: AgentConfiguration
+    ) -> [(listen: ListenAddress, hosts: [String])] {
+        containerEndpoints(configuration).compactMap { endpoint, _ in
+            guard !endpoint.listen.isLoopback else { return nil }
+            let policy = LoopbackRequestPolicy(listen: endpoint.listen, allowedHosts: endpoint.allowedHosts)
+            return (endpoint.listen, policy.hostNames)
+        }
+    }
+
+    /// One container endpoint per listen address, with the targets it serves and the `allowedHosts` of all of them.
+    static func containerEndpoints(
+        _ configuration: AgentConfiguration
+    ) -> [(endpoint: AWSContainerEndpointOutputConfiguration, targets: Set<String>)] {
+        var endpoints: [(endpoint: AWSContainerEndpointOutputConfiguration, targets: Set<String>)] = []
+        for target in configuration.targets {
+            guard let endpoint = target.outputs.awsContainerEndpoint else { continue }
+            if let index = endpoints.firstIndex(where: { $0.endpoint.listen == endpoint.listen }) {
+                endpoints[index].targets.insert(target.name)
+                endpoints[index].endpoint.allowedHosts += endpoint.allowedHosts
+            } else {
+                endpoints.append((endpoint, [target.name]))
+            }
+        }
+        return endpoints
     }
 }

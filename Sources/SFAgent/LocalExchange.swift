@@ -8,13 +8,18 @@ public struct LocalRequest: Sendable, Equatable {
     public var path: String
     /// The raw query string, without `?`.
     public var query: String
-    /// Header names lower-cased; the first value of each.
+    /// Header names lower-cased; the first value of each. Without the (first) `Host`: that is `authority`.
     public var headers: [String: String]
+    /// The `Host` header (HTTPTypes moves HTTP/1's first `Host` into the request's authority); nil when
+    /// the request had none. `LoopbackRequestPolicy` refuses requests whose authority names another server.
+    public var authority: String?
 
-    public init(method: String = "GET", path: String, query: String = "", headers: [String: String] = [:]) {
+    public init(method: String = "GET", path: String, query: String = "", authority: String? = nil,
+                headers: [String: String] = [:]) {
         self.method = method
         self.path = path
         self.query = query
+        self.authority = authority
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 

@@ -34,7 +34,10 @@ public struct LocalHTTPServer: Service, CustomStringConvertible {
             for field in request.headers where headers[field.name.canonicalName] == nil {
                 headers[field.name.canonicalName] = field.value
             }
-            let local = LocalRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers)
+            // HTTPTypes moves HTTP/1's first Host header out of the fields into the authority.
+            let query = request.uri.query ?? ""
+            let local = LocalRequest(method: request.method.rawValue, path: request.uri.path, query: query,
+                                     authority: request.head.authority, headers: headers)
             let answer = await endpoint(local)
             var fields = HTTPFields()
             for (name, value) in answer.headers {

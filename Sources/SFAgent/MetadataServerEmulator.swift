@@ -6,7 +6,8 @@ import SFCore
 ///
 /// Like the real server it answers only requests with `Metadata-Flavor: Google`, rejects requests
 /// carrying `X-Forwarded-For` (a proxied request is an SSRF attempt), and stamps `Metadata-Flavor:
-/// Google` on every answer. Pure but for the injected ID-token issuer.
+/// Google` on every answer. Pure but for the injected ID-token issuer and its cache. `LocalEndpoints` puts
+/// a `LoopbackRequestPolicy` in front (Host, browser and proxy checks).
 public struct MetadataServerEmulator: Sendable {
     public typealias IDTokenIssuer = @Sendable (_ audience: String, _ includeEmail: Bool) async throws -> String
 
@@ -17,15 +18,19 @@ public struct MetadataServerEmulator: Sendable {
     public let margin: Duration
     /// Mints ID tokens (IAM Credentials `generateIdToken`); nil without impersonation, where no service account exists.
     public let idTokens: IDTokenIssuer?
+    /// Minted ID tokens, per audience and format, until `margin` before their `exp`.
+    public let idTokenCache: IDTokenCache
 
     public init(target: String, server: GCPMetadataServerOutputConfiguration, gcp: GCPTargetConfiguration, store: CredentialStore,
-                margin: Duration, idTokens: IDTokenIssuer?) {
+                margin: Duration, idTokens: IDTokenIssuer?,
+                idTokenCache: IDTokenCache = IDTokenCache()) {
         self.target = target
         self.server = server
         self.gcp = gcp
         self.store = store
         self.margin = margin
         self.idTokens = idTokens
+        self.idTokenCache = idTokenCache
     }
 
     static let flavor: (name: String, value: String) = ("Metadata-Flavor", "Google")
@@ -109,8 +114,15 @@ public struct MetadataServerEmulator: Sendable {
             guard let idTokens else {
                 return text(404, "ID tokens need a service account: target \(target) uses workload identity federation without impersonation, and federated principals cannot mint ID tokens. Set targets[].gcp.serviceAccount to impersonate one.\n")
             }
+            // `licenses` is not passed on (IAM's generateIdToken has no such option), so it does not key the cache.
+            let key = IDTokenCache.Key(audience: audience, includeEmail: parameters["format"] == "full")
+            if let cached = idTokenCache.token(for: key, now: now, margin: margin) {
+                return text(200, cached)
+            }
             do {
-                return text(200, try await idTokens(audience, parameters["format"] == "full"))
+                let token = try await idTokens(audience, key.includeEmail)
+                idTokenCache.insert(token, for: key, now: now)
+                return text(200, token)
             } catch {
                 return text(503, "generating an ID token for audience \(audience) failed: \(error)\n")
             }

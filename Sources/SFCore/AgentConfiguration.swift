@@ -233,11 +233,16 @@ public struct AWSContainerEndpointOutputConfiguration: Sendable, Equatable {
     public var authTokenFile: String
     /// Mode of `authTokenFile`, re-applied on every write (0640 with an `fsGroup` lets an app running as another user read it).
     public var authTokenFileMode: UInt32
+    /// With `allowNonLoopback`: further `Host` names (lower-cased, no port) the endpoint answers besides
+    /// 127.0.0.1, localhost, [::1] and the listen host, e.g. the pod IP or a Service name other pods use.
+    public var allowedHosts: [String]
 
-    public init(listen: ListenAddress, authTokenFile: String, authTokenFileMode: UInt32 = Self.defaultMode) {
+    public init(listen: ListenAddress, authTokenFile: String, authTokenFileMode: UInt32 = Self.defaultMode,
+                allowedHosts: [String] = []) {
         self.listen = listen
         self.authTokenFile = authTokenFile
         self.authTokenFileMode = authTokenFileMode
+        self.allowedHosts = allowedHosts
     }
 }
 

@@ -86,10 +86,8 @@ struct AgentCommand: AsyncParsableCommand {
         }
         services += Composition.endpointServices(configuration, store: store, transport: transport, now: now, logger: logger)
             .map { .init(service: $0) }
-        if let health = configuration.health {
-            let router = HealthServer.router(store: store, metrics: metrics, targets: targets,
-                                             margin: .seconds(configuration.refresh.expiryMarginSeconds), now: now)
-            services.append(.init(service: LocalHTTPServer(router: router, address: health.listen, logger: logger)))
+        if let health = LocalEndpoints.health(configuration, store: store, metrics: metrics) {
+            services.append(.init(service: Composition.serve(health, now: now, logger: logger)))
         }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(1500)

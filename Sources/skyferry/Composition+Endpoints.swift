@@ -23,16 +23,30 @@ extension Composition {
             tokens[file.path] = token
             logger.info("container endpoint authorization token written", metadata: ["file.path": "\(file.path)"])
         }
+        for (listen, hosts) in LocalEndpoints.nonLoopbackEndpoints(configuration) {
+            // Any host that reaches this address and holds the authorization token gets the credentials.
+            logger.warning("container credentials endpoint listens beyond loopback (allowNonLoopback)", metadata: [
+                    "listen.address": "\(listen)", "allowed.hosts": "\(hosts.joined(separator: ","))",
+                ])
+        }
         let timeout = Duration.seconds(configuration.refresh.requestTimeoutSeconds)
         let servers = LocalEndpoints.servers(
-            configuration, store: store, now: now, authTokens: tokens, imdsSessionToken: Hex.lower(SecureRandom.bytes(32)),
+            configuration, store: store, authTokens: tokens, imdsSessionToken: { Hex.lower(SecureRandom.bytes(32)) },
             equals: { Digest.constantTimeEquals($0, $1) },
             idTokens: { target in
                 guard case .gcp(let gcp) = target.provider, let account = gcp.serviceAccount else { return nil }
-                return idTokenIssuer(target: target.name, gcp: gcp, account: account, store: store, transport: transport, timeout: timeout, now: now)
+                return idTokenIssuer(target: target.name, gcp: gcp, account: account, store: store,
+                                     transport: transport, timeout: timeout, now: now)
             })
-        return servers.map { server in
-            LocalHTTPServer(address: server.address, logger: logger.with(["server": "\(server.kind)"]), endpoint: server.respond)
+        return servers.map { serve($0, now: now, logger: logger) }
+    }
+
+    /// Serves a local endpoint with the real clock: the only impure part of its request handling.
+    static func serve(_ server: LocalEndpoints.Server, now: @escaping @Sendable () -> Date,
+                      logger: Logger) -> LocalHTTPServer {
+        let respond = server.respond
+        return LocalHTTPServer(address: server.address, logger: logger.with(["server": "\(server.kind)"])) { request in
+            await respond(request, now())
         }
     }
 

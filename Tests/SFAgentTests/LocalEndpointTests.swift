@@ -1,6 +1,7 @@
 import Foundation
 import SFAgent
 import SFCore
+import Synchronization
 import Testing
 
 struct ContainerCredentialsEndpointTests {
@@ -117,7 +118,10 @@ struct AWSMetadataEmulatorTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func emulator(_ store: CredentialStore) -> AWSMetadataEmulator {
-        AWSMetadataEmulator(target: "gcs", store: store, margin: .seconds(60), sessionToken: "session-1", sessionTokenMatches: { $0 == "session-1" })
+        let counter = Mutex(0)
+        let sessions = IMDSSessionTokens(makeToken: { "session-\(counter.withLock { $0 += 1; return $0 })" },
+                                         equals: { $0 == $1 })
+        return AWSMetadataEmulator(target: "gcs", store: store, margin: .seconds(60), sessions: sessions)
     }
 
     static func get(_ emulator: AWSMetadataEmulator, _ path: String, token: String? = "session-1") -> LocalResponse {

@@ -261,9 +261,10 @@ def test_no_secrets_in_a_trace_log_while_clients_fetch(gws, fake_gcp):
     emulation = Emulation(gws, fake_gcp, extra=("--log-level", "trace"))
     emulation.token()
     audience = "https://service.example.test/api"
-    for _ in range(3):
+    for n in range(3):
         emulation.get(f"{V1}/instance/service-accounts/default/token")
-        emulation.get(f"{V1}/instance/service-accounts/default/identity?audience={audience}&format=full")
+        # One audience each: ID tokens are cached per audience.
+        emulation.get(f"{V1}/instance/service-accounts/default/identity?audience={audience}/{n}&format=full")
     emulation.get(f"{V1}/instance/service-accounts/default/token", {})
     result = run([sys.executable, "-c", GOOGLE_AUTH_LONG_LIVED, fake_gcp.resource_url, "1"],
                  emulation.google_env(gws), timeout=60)
