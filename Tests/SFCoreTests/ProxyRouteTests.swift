@@ -11,14 +11,16 @@ struct ProxyRouteTests {
 
     @Test("loopback, link-local and metadata hosts are never proxied, whatever NO_PROXY says", arguments: [
         "http://127.0.0.1:8080/creds", "http://127.9.9.9/", "http://[::1]:9911/", "http://localhost:1/",
-        "https://LOCALHOST./", "https://api.localhost/", "http://169.254.170.2/v2/credentials", "http://169.254.170.23/",
+        "https://LOCALHOST./", "https://api.localhost/", "http://169.254.170.2/v2/credentials",
+        "http://169.254.170.23/",
         "http://169.254.169.254/latest/api/token", "https://169.254.1.1/", "https://[fe80::1]/", "https://[febf::1]/",
         "http://[fd00:ec2::23]/", "https://[fd00:ec2:0:0:0:0:0:254]/", "http://metadata.google.internal/",
         "http://metadata/", "https://[::ffff:127.0.0.1]/",
     ])
     func neverProxied(url: String) throws {
         for noProxy in ["", "example.com"] {
-            let environment = ["HTTP_PROXY": Self.proxy, "HTTPS_PROXY": Self.proxy, "ALL_PROXY": Self.proxy, "NO_PROXY": noProxy]
+            let environment = ["HTTP_PROXY": Self.proxy, "HTTPS_PROXY": Self.proxy, "ALL_PROXY": Self.proxy,
+                               "NO_PROXY": noProxy]
             #expect(try Self.route(url, environment) == .direct(.neverProxied))
         }
     }
@@ -35,21 +37,20 @@ struct ProxyRouteTests {
     func byScheme() {
         let https = Endpoint(scheme: .https, host: "sts.amazonaws.com")
         let http = Endpoint(scheme: .http, host: "example.test")
-        #expect(ProxySettings.from(environment: ["HTTPS_PROXY": "http://a:1", "https_proxy": "http://b:2"]).route(for: https)
-            == .proxy("http://b:2"))
-        #expect(ProxySettings.from(environment: ["HTTPS_PROXY": "http://a:1", "ALL_PROXY": "http://c:3"]).route(for: https)
-            == .proxy("http://a:1"))
-        #expect(ProxySettings.from(environment: ["ALL_PROXY": "http://c:3", "all_proxy": "socks5://d:4"]).route(for: https)
-            == .proxy("socks5://d:4"))
-        #expect(ProxySettings.from(environment: ["HTTP_PROXY": "http://h:5"]).route(for: https) == .direct(.noProxyConfigured))
+        func route(_ environment: [String: String], _ endpoint: Endpoint) -> ProxyRoute {
+            ProxySettings.from(environment: environment).route(for: endpoint)
+        }
+        #expect(route(["HTTPS_PROXY": "http://a:1", "https_proxy": "http://b:2"], https) == .proxy("http://b:2"))
+        #expect(route(["HTTPS_PROXY": "http://a:1", "ALL_PROXY": "http://c:3"], https) == .proxy("http://a:1"))
+        #expect(route(["ALL_PROXY": "http://c:3", "all_proxy": "socks5://d:4"], https) == .proxy("socks5://d:4"))
+        #expect(route(["HTTP_PROXY": "http://h:5"], https) == .direct(.noProxyConfigured))
         // Upper-case HTTP_PROXY is honoured (as the AWS and Google SDKs do; see ProxySettings).
-        #expect(ProxySettings.from(environment: ["HTTP_PROXY": "http://h:5"]).route(for: http) == .proxy("http://h:5"))
-        #expect(ProxySettings.from(environment: ["HTTPS_PROXY": "http://a:1"]).route(for: http) == .direct(.noProxyConfigured))
-        #expect(ProxySettings.from(environment: ["HTTPS_PROXY": ""]).route(for: https) == .direct(.noProxyConfigured))
-        #expect(ProxySettings.from(environment: ["HTTPS_PROXY": "http://a:1", "NO_PROXY": "amazonaws.com"]).route(for: https)
+        #expect(route(["HTTP_PROXY": "http://h:5"], http) == .proxy("http://h:5"))
+        #expect(route(["HTTPS_PROXY": "http://a:1"], http) == .direct(.noProxyConfigured))
+        #expect(route(["HTTPS_PROXY": ""], https) == .direct(.noProxyConfigured))
+        #expect(route(["HTTPS_PROXY": "http://a:1", "NO_PROXY": "amazonaws.com"], https) == .direct(.noProxyEntry))
+        #expect(route(["HTTPS_PROXY": "http://a:1", "NO_PROXY": "x", "no_proxy": "amazonaws.com"], https)
             == .direct(.noProxyEntry))
-        #expect(ProxySettings.from(environment: ["HTTPS_PROXY": "http://a:1", "NO_PROXY": "x", "no_proxy": "amazonaws.com"])
-            .route(for: https) == .direct(.noProxyEntry))
     }
 
     @Test("NO_PROXY matches as curl does", arguments: [
@@ -98,7 +99,8 @@ struct ProxyRouteTests {
         #expect(IPAddress("[fe80::1%eth0]")?.description == "fe80:0:0:0:0:0:0:1")
         #expect(IPAddress("::ffff:169.254.169.254")?.unmapped == IPAddress("169.254.169.254"))
         #expect(IPAddress("1:2:3:4:5:6:7:8")?.description == "1:2:3:4:5:6:7:8")
-        for bad in ["127.1", "256.0.0.1", "1.2.3", "1.2.3.4.5", "01234.0.0.1", "1::2::3", "1:2:3:4:5:6:7:8:9", "12345::", "g::1",
+        for bad in ["127.1", "256.0.0.1", "1.2.3", "1.2.3.4.5", "01234.0.0.1", "1::2::3", "1:2:3:4:5:6:7:8:9",
+                    "12345::", "g::1",
                     "localhost", "", ":::"] {
             #expect(IPAddress(bad) == nil, "\(bad)")
         }
@@ -125,6 +127,7 @@ struct ProxyRouteTests {
     @Test("a route's description never shows proxy credentials")
     func routeDescription() {
         #expect(ProxyRoute.proxy("http://u:secret@p:1").description == "via http://u:***@p:1")
-        #expect(ProxyRoute.direct(.neverProxied).description == "direct (loopback, link-local and metadata hosts are never proxied)")
+        #expect(ProxyRoute.direct(.neverProxied).description
+            == "direct (loopback, link-local and metadata hosts are never proxied)")
     }
 }

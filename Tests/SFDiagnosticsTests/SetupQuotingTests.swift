@@ -18,8 +18,12 @@ struct SetupQuotingTests {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self).split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init)
+        let fields = String(decoding: data, as: UTF8.self).split(separator: "\0", omittingEmptySubsequences: false)
+        return fields.dropLast().map(String.init)
     }
+
+    static let workload = KubernetesWorkload(issuer: .url("https://issuer.example"), namespace: "shop",
+                                             serviceAccount: "api")
 
     static func commands(_ plan: SetupPlan) -> [String] {
         plan.steps.compactMap { step in
@@ -29,28 +33,32 @@ struct SetupQuotingTests {
     }
 
     @Test("every interpolated value stays one word and is never expanded", arguments: [
-        "it's", "a b", "$(touch /tmp/skyferry-pwned)", "`id`", "${HOME}", "x;touch /tmp/skyferry-pwned", "a\"b\\c!d", "line\nbreak",
+        "it's", "a b", "$(touch /tmp/skyferry-pwned)", "`id`", "${HOME}", "x;touch /tmp/skyferry-pwned", "a\"b\\c!d",
+        "line\nbreak",
         "'", "''", "*", "~root",
     ])
     func hostileValues(value: String) throws {
         let plan = AWSSetup.plan(AWSSetupRequest(
-            identity: .kubernetes(KubernetesWorkload(issuer: .url("https://issuer.example"), namespace: "shop", serviceAccount: "api")),
+            identity: .kubernetes(Self.workload),
             accountID: "123456789012", roleName: value, policyARNs: [value]))
         let commands = Self.commands(plan)
         let create = try #require(commands.first { $0.hasPrefix("aws iam create-role") })
-        #expect(try Self.arguments(of: create) == ["iam", "create-role", "--role-name", value, "--assume-role-policy-document",
-                                                    "file://trust-policy.json"])
+        #expect(try Self.arguments(of: create)
+            == ["iam", "create-role", "--role-name", value, "--assume-role-policy-document",
+                "file://trust-policy.json"])
         let attach = try #require(commands.first { $0.hasPrefix("aws iam attach-role-policy") })
-        #expect(try Self.arguments(of: attach) == ["iam", "attach-role-policy", "--role-name", value, "--policy-arn", value])
+        #expect(try Self.arguments(of: attach)
+            == ["iam", "attach-role-policy", "--role-name", value, "--policy-arn", value])
         #expect(!FileManager.default.fileExists(atPath: "/tmp/skyferry-pwned"))
     }
 
     @Test("a value with a quote is written in POSIX single quotes")
     func singleQuote() {
         let plan = AWSSetup.plan(AWSSetupRequest(
-            identity: .kubernetes(KubernetesWorkload(issuer: .url("https://issuer.example"), namespace: "shop", serviceAccount: "api")),
+            identity: .kubernetes(Self.workload),
             accountID: "123456789012", roleName: "it's ${HOME}"))
-        #expect(Self.commands(plan).contains(
-            #"aws iam create-role --role-name 'it'\''s ${HOME}' --assume-role-policy-document file://trust-policy.json"#))
+        let expected = #"aws iam create-role --role-name 'it'\''s ${HOME}' "#
+            + "--assume-role-policy-document file://trust-policy.json"
+        #expect(Self.commands(plan).contains(expected))
     }
 }

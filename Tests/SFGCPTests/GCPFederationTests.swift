@@ -137,7 +137,8 @@ struct AWSCredentialChainTests {
         for uri in ["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] {
             let env = [uri: uri.hasSuffix("FULL_URI") ? "http://127.0.0.1:9911/creds" : "/creds",
                        "AWS_CONTAINER_AUTHORIZATION_TOKEN": "abc\r\nX-Evil: 1"]
-            let error = AWSCredentialChainError.invalidEnvironment(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN", reason: Self.headerReason)
+            let error = AWSCredentialChainError.invalidEnvironment(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                                                   reason: Self.headerReason)
             #expect(throws: error) { try AWSCredentialChain.provider(environment: env) }
             #expect(!error.description.contains("X-Evil"))
         }
@@ -150,12 +151,13 @@ struct AWSCredentialChainTests {
                    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/token"]
         for (content, refused) in [("abc\n", false), ("abc\r\nX-Evil: 1\n", true)] {
             let transport = ScriptedTransport(script: [.success(HTTPResponse(status: 200, body: Array(body.utf8)))])
-            let chain = AWSCredentialChain(configuration: AWSSourceConfiguration(), environment: env, transport: transport,
-                                           requestTimeout: .seconds(1), now: { Date(timeIntervalSince1970: 1_700_000_000) },
-                                           readFile: { _ in Array(content.utf8) })
+            let chain = AWSCredentialChain(
+                configuration: AWSSourceConfiguration(), environment: env, transport: transport,
+                requestTimeout: .seconds(1), now: { Date(timeIntervalSince1970: 1_700_000_000) }, readFile: { _ in Array(content.utf8) })
             if refused {
-                await #expect(throws: AWSCredentialChainError.invalidFile(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                                                                          path: "/token", reason: Self.headerReason)) {
+                let error = AWSCredentialChainError.invalidFile(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                                                                path: "/token", reason: Self.headerReason)
+                await #expect(throws: error) {
                     _ = try await chain.fetchIdentity()
                 }
                 #expect(transport.requests.items.withLock { $0.isEmpty })

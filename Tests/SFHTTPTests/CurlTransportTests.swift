@@ -79,7 +79,8 @@ struct CurlTransportTests {
         // Before: with a proxy set and no NO_PROXY, libcurl sent this request (and its headers) to the proxy.
         let deadProxy = ProxySettings(httpsProxy: "http://127.0.0.1:9", httpProxy: "http://127.0.0.1:9", noProxy: "",
                                       allProxy: "http://127.0.0.1:9")
-        let request = HTTPRequest(method: "GET", endpoint: Self.endpoint(server), headers: [("Authorization", "container-token")])
+        let request = HTTPRequest(method: "GET", endpoint: Self.endpoint(server),
+                                  headers: [("Authorization", "container-token")])
         let response = try await CurlTransport(options: .init(proxy: deadProxy)).send(request, timeout: .seconds(5))
         #expect(response.text == "direct")
         #expect(server.requests.first?.hasPrefix("GET / HTTP/1.1\r\n") == true)
@@ -92,8 +93,8 @@ struct CurlTransportTests {
         let settings = ProxySettings(httpProxy: "http://127.0.0.1:\(proxy.port)", noProxy: "other.invalid")
         let endpoint = Endpoint(scheme: .http, host: "sts.skyferry-test.invalid", path: "/x")
         #expect(settings.route(for: endpoint) == .proxy("http://127.0.0.1:\(proxy.port)"))
-        let response = try await CurlTransport(options: .init(proxy: settings)).send(HTTPRequest(method: "GET", endpoint: endpoint),
-                                                                                     timeout: .seconds(5))
+        let transport = CurlTransport(options: .init(proxy: settings))
+        let response = try await transport.send(HTTPRequest(method: "GET", endpoint: endpoint), timeout: .seconds(5))
         #expect(response.text == "via proxy")
         #expect(proxy.requests.first?.hasPrefix("GET http://sts.skyferry-test.invalid/x HTTP/1.1\r\n") == true)
     }
@@ -104,7 +105,8 @@ struct CurlTransportTests {
         for (value, reason) in [("token\r\nX-Evil: 1", "contains a control character (CR) at byte 5 of its value"),
                                 ("token\nX-Evil: 1", "contains a control character (LF) at byte 5 of its value"),
                                 ("tok\u{0}en", "contains a control character (NUL) at byte 3 of its value")] {
-            var request = HTTPRequest(method: "GET", endpoint: Self.endpoint(server), headers: [("Authorization", value)])
+            var request = HTTPRequest(method: "GET", endpoint: Self.endpoint(server),
+                                      headers: [("Authorization", value)])
             request.headerOrigins["authorization"] = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
             let error = HTTPTransportError.invalidHeader(url: Self.endpoint(server).url, name: "Authorization",
                                                          origin: "AWS_CONTAINER_AUTHORIZATION_TOKEN", reason: reason)

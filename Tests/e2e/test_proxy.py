@@ -90,7 +90,7 @@ def test_an_env_token_with_crlf_is_refused_and_never_sent(gws, fake_gcp, fake_co
     assert fake_gcp.sts_requests == []
 
 
-def test_a_token_file_with_a_line_break_inside_is_refused_and_its_trailing_newline_trimmed(gws, fake_gcp, fake_container):
+def test_a_token_file_with_a_line_break_inside_is_refused_and_its_newline_trimmed(gws, fake_gcp, fake_container):
     register(fake_gcp, fake_container.credentials)
     token_file = gws.root / "eks-pod-identity-token"
     token_file.write_text(fake_container.expected_token + "\nX-Evil: 1\n")
