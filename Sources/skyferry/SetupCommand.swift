@@ -52,7 +52,8 @@ struct ClusterOptions: ParsableArguments {
         guard let namespace, let serviceAccount else { throw ValidationError("--namespace and --service-account are required with a cluster") }
         // Exit 2, as for an invalid configuration: these names are printed into commands and trust conditions.
         if let problem = KubernetesName.labelProblem(namespace) {
-            let message = "--namespace \(SetupInput.quoted(namespace)) \(problem), as Kubernetes requires of a namespace"
+            let message = "--namespace \(SetupInput.quoted(namespace)) \(problem), "
+                + "as Kubernetes requires of a namespace"
             Composition.fail(message, code: 2)
         }
         if let problem = KubernetesName.subdomainProblem(serviceAccount) {
