@@ -28,6 +28,12 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
     /// The first provider the environment configures; nil when IMDS is disabled and nothing else is set.
     public static func provider(environment env: [String: String]) throws(AWSCredentialChainError) -> Provider? {
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        /// A variable sent as an HTTP header value: a CR/LF in it would add headers.
+        func headerValue(_ name: String) throws(AWSCredentialChainError) -> String? {
+            guard let text = value(name) else { return nil }
+            if let reason = headerValueProblem(text) { throw .invalidEnvironment(variable: name, reason: reason) }
+            return text
+        }
         if let key = value("AWS_ACCESS_KEY_ID"), let secret = value("AWS_SECRET_ACCESS_KEY") {
             return .environment(accessKeyID: key, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN"))
         }
@@ -41,16 +47,24 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
             } catch {
                 throw .invalidEnvironment(variable: "AWS_CONTAINER_CREDENTIALS_FULL_URI", reason: error.description)
             }
-            return .container(url: endpoint, authorizationToken: value("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+            return .container(url: endpoint, authorizationToken: try headerValue("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
                               authorizationTokenFile: value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
         }
         if let relative = value("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
             return .container(url: Endpoint(scheme: .http, host: "169.254.170.2", path: relative.hasPrefix("/") ? relative : "/" + relative),
-                              authorizationToken: value("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+                              authorizationToken: try headerValue("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
                               authorizationTokenFile: value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
         }
         if value("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" { return nil }
         return .instanceMetadata(endpoint: try imdsEndpoint(environment: env))
+    }
+
+    /// Why `value` cannot be an HTTP header value, without quoting it (it is a credential), or nil.
+    static func headerValueProblem(_ value: String) -> String? {
+        guard let offset = HTTPHeaderRules.controlCharacterOffset(value) else { return nil }
+        return "contains a control character (\(HTTPHeaderRules.controlName(value, at: offset))) at byte \(offset); "
+            + "it is sent as the Authorization header, which cannot hold line breaks or control characters "
+            + "(the value is not shown; remove the stray line break)"
     }
 
     static func imdsEndpoint(environment env: [String: String]) throws(AWSCredentialChainError) -> Endpoint {
@@ -157,18 +171,30 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
 
     private func containerCredentials(url: Endpoint, token: String?, tokenFile: String?) async throws -> AWSCredentials {
         var headers: [(name: String, value: String)] = [("Accept", "application/json")]
+        var origin: String?
         if let tokenFile {
             // Re-read on every fetch: EKS Pod Identity rotates it.
+            let bytes: [UInt8]
             do {
-                let value = String(decoding: try readFile(tokenFile), as: UTF8.self).trimmingASCIIWhitespace()
-                headers.append(("Authorization", value))
+                bytes = try readFile(tokenFile)
             } catch {
                 throw AWSCredentialChainError.unreadable(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path: tokenFile, reason: "\(error)")
             }
+            // Surrounding whitespace (the usual trailing newline) is trimmed; anything inside is refused.
+            let value = String(decoding: bytes, as: UTF8.self).trimmingASCIIWhitespace()
+            if let reason = Self.headerValueProblem(value) {
+                throw AWSCredentialChainError.invalidFile(
+                    variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path: tokenFile, reason: reason)
+            }
+            headers.append(("Authorization", value))
+            origin = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(tokenFile)"
         } else if let token {
             headers.append(("Authorization", token))
+            origin = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
         }
-        let response = try await transport.send(HTTPRequest(method: "GET", endpoint: url, headers: headers), timeout: requestTimeout)
+        var request = HTTPRequest(method: "GET", endpoint: url, headers: headers)
+        if let origin { request.headerOrigins["authorization"] = origin }
+        let response = try await transport.send(request, timeout: requestTimeout)
         guard response.status == 200 else {
             throw AWSCredentialChainError.providerFailed(provider: "container credentials", detail: "\(url.url) answered HTTP \(response.status)")
         }
@@ -203,8 +229,10 @@ struct IMDSClient: Sendable {
     }
 
     func get(_ path: String, token: String) async throws -> String {
-        let response = try await transport.send(HTTPRequest(
-            method: "GET", endpoint: endpoint.appendingPath(path), headers: [("X-aws-ec2-metadata-token", token)]), timeout: timeout)
+        var request = HTTPRequest(method: "GET", endpoint: endpoint.appendingPath(path),
+                                  headers: [("X-aws-ec2-metadata-token", token)])
+        request.headerOrigins["x-aws-ec2-metadata-token"] = "the IMDSv2 token response (PUT /latest/api/token)"
+        let response = try await transport.send(request, timeout: timeout)
         guard response.status == 200 else {
             let hint = response.status == 404 && path.contains("security-credentials") ? " (no IAM role is attached to the instance)" : ""
             throw AWSCredentialChainError.providerFailed(provider: "EC2 instance metadata", detail: "GET \(path) answered HTTP \(response.status)\(hint)")
@@ -234,6 +262,8 @@ public enum AWSCredentialChainError: Error, Sendable, Equatable, CustomStringCon
     case noRegion
     case invalidEnvironment(variable: String, reason: String)
     case unreadable(variable: String, path: String, reason: String)
+    /// The file was read but its content cannot be used.
+    case invalidFile(variable: String, path: String, reason: String)
     case providerFailed(provider: String, detail: String)
 
     public var kind: FailureKind { .source }
@@ -248,6 +278,8 @@ public enum AWSCredentialChainError: Error, Sendable, Equatable, CustomStringCon
             return "\(variable) is not usable: \(reason)"
         case .unreadable(let variable, let path, let reason):
             return "cannot read \(path) (\(variable)): \(reason)"
+        case .invalidFile(let variable, let path, let reason):
+            return "the file \(path) (\(variable)) is not usable: \(reason)"
         case .providerFailed(let provider, let detail):
             return "the AWS credential provider \(provider) failed: \(detail)"
         }

@@ -80,10 +80,11 @@ public struct ConfigurationParser: Sendable {
         }
         if let node = entries["serviceAccount"] {
             if let account = r.string(node, at: path + ".serviceAccount") {
-                if account == "default" || (account.contains("@") && account.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" && $0 != "?" && $0 != "#" })) {
+                if account == "default" || ServiceAccountEmail.isValid(account) {
                     source.serviceAccount = account
                 } else {
-                    r.fail(path + ".serviceAccount", node, "\"\(account)\" is not a service account (expected default or an email such as sa@project.iam.gserviceaccount.com)")
+                    r.fail(path + ".serviceAccount", node, "\(JSONText.string(account)) is not a service account "
+                        + "(expected default or an email such as sa@project.iam.gserviceaccount.com)")
                     ok = false
                 }
             } else { ok = false }
@@ -510,9 +511,7 @@ public struct ConfigurationParser: Sendable {
     }
 
     static func isServiceAccountEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
-            && text.allSatisfy { $0.isASCII && !$0.isWhitespace && $0 != "/" && $0 != ":" }
+        ServiceAccountEmail.isValid(text)
     }
 
     private func readTokenFileOutput(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> TokenFileOutputConfiguration? {

@@ -98,29 +98,27 @@ public enum DoctorChecks {
 
     // MARK: network and clock
 
-    /// Which proxy the request goes through, with credentials masked.
+    /// Which proxy the request goes through (the transport's own decision), with credentials masked.
     public static func proxy(_ settings: ProxySettings, endpoint: Endpoint) -> DiagnosticStep {
-        guard let proxy = settings.proxy(for: endpoint.scheme) else {
-            return .pass("proxy", "direct connection to \(endpoint.authority) (no \(endpoint.scheme == .https ? "HTTPS_PROXY" : "HTTP_PROXY"))")
+        let noProxy = settings.noProxy ?? "-"
+        switch settings.route(for: endpoint) {
+        case .direct(.noProxyConfigured):
+            let variable = endpoint.scheme == .https ? "HTTPS_PROXY" : "HTTP_PROXY"
+            return .pass("proxy", "direct connection to \(endpoint.authority) (no \(variable))")
+        case .direct(.neverProxied):
+            return .pass("proxy", "direct connection to \(endpoint.authority) "
+                + "(loopback, link-local and metadata hosts are never proxied)")
+        case .direct(.noProxyEntry):
+            return .pass("proxy", "direct connection to \(endpoint.authority) (NO_PROXY=\(noProxy))")
+        case .proxy(let proxy):
+            return .pass("proxy", "via \(ProxySettings.redact(proxy)) to \(endpoint.authority) (NO_PROXY=\(noProxy))")
         }
-        if bypassesProxy(host: endpoint.host, noProxy: settings.noProxy) {
-            return .pass("proxy", "direct connection to \(endpoint.authority) (NO_PROXY=\(settings.noProxy ?? ""))")
-        }
-        return .pass("proxy", "via \(ProxySettings.redact(proxy)) to \(endpoint.authority) (NO_PROXY=\(settings.noProxy ?? "-"))")
     }
 
-    /// curl's NO_PROXY rule: `*`, an exact host, or a domain suffix (a leading dot optional).
+    /// The `NO_PROXY` rule the transport applies (`NoProxyList`).
     public static func bypassesProxy(host: String, noProxy: String?) -> Bool {
         guard let noProxy else { return false }
-        let host = host.lowercased()
-        for raw in noProxy.split(separator: ",") {
-            var entry = raw.trimmingASCIIWhitespace().lowercased()
-            if entry == "*" { return true }
-            if entry.hasPrefix(".") { entry.removeFirst() }
-            if entry.isEmpty { continue }
-            if host == entry || host.hasSuffix("." + entry) { return true }
-        }
-        return false
+        return NoProxyList(noProxy).matches(host: host)
     }
 
     /// Name resolution of the endpoint host (skipped when a proxy resolves it).

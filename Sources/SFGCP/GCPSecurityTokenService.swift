@@ -54,9 +54,10 @@ public enum GCPSecurityTokenService {
         var body = "{\"scope\":[" + scopes.map(JSONText.string).joined(separator: ",") + "]"
         if let lifetimeSeconds { body += ",\"lifetime\":\"\(lifetimeSeconds)s\"" }
         body += "}"
-        return HTTPRequest(method: "POST", endpoint: endpoint,
-                           headers: [("Content-Type", "application/json"), ("Authorization", "Bearer " + federatedToken)],
-                           body: Array(body.utf8))
+        let headers = [("Content-Type", "application/json"), ("Authorization", "Bearer " + federatedToken)]
+        var request = HTTPRequest(method: "POST", endpoint: endpoint, headers: headers, body: Array(body.utf8))
+        request.headerOrigins["authorization"] = "the access_token of GCP STS's response"
+        return request
     }
 
     /// IAM Credentials `generateIdToken` for the service account, with the federated token as bearer.
@@ -64,9 +65,10 @@ public enum GCPSecurityTokenService {
                                               audience: String, includeEmail: Bool) -> HTTPRequest {
         let endpoint = iamEndpoint.appendingPath("/v1/projects/-/serviceAccounts/\(serviceAccount):generateIdToken")
         let body = "{\"audience\":\(JSONText.string(audience)),\"includeEmail\":\(includeEmail)}"
-        return HTTPRequest(method: "POST", endpoint: endpoint,
-                           headers: [("Content-Type", "application/json"), ("Authorization", "Bearer " + federatedToken)],
-                           body: Array(body.utf8))
+        let headers = [("Content-Type", "application/json"), ("Authorization", "Bearer " + federatedToken)]
+        var request = HTTPRequest(method: "POST", endpoint: endpoint, headers: headers, body: Array(body.utf8))
+        request.headerOrigins["authorization"] = "the access_token of GCP STS's response"
+        return request
     }
 
     struct GenerateIdTokenResponse: Decodable {

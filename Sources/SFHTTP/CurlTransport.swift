@@ -67,6 +67,13 @@ public struct CurlTransport: HTTPTransport {
 
     private static func perform(_ request: HTTPRequest, timeout: Duration, options: Options, sink: ResponseSink) -> Result<HTTPResponse, HTTPTransportError> {
         let url = request.url
+        // Checked before anything is sent: libcurl would send a CR/LF in a value as it is.
+        for header in request.headers {
+            if let reason = HTTPHeaderRules.problem(name: header.name, value: header.value) {
+                let origin = request.headerOrigins[header.name.lowercased()] ?? "skyferry's request builder"
+                return .failure(.invalidHeader(url: url, name: header.name, origin: origin, reason: reason))
+            }
+        }
         guard let handle = curl_easy_init() else { return .failure(.other(url: url, reason: "curl_easy_init failed")) }
         defer { curl_easy_cleanup(handle) }
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -85,9 +92,11 @@ public struct CurlTransport: HTTPTransport {
         sfcurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectMS)
         sfcurl_setopt_string(handle, CURLOPT_USERAGENT, options.userAgent)
         sfcurl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer)
-        // Always set explicitly, so libcurl never falls back to reading the environment itself.
-        sfcurl_setopt_string(handle, CURLOPT_PROXY, options.proxy.proxy(for: request.endpoint.scheme) ?? "")
-        if let noProxy = options.proxy.noProxy { sfcurl_setopt_string(handle, CURLOPT_NOPROXY, noProxy) }
+        // Both always set, so libcurl never reads *_proxy/NO_PROXY from the environment: the route is
+        // decided by ProxySettings.route (loopback, link-local and metadata hosts never proxied).
+        // "" as CURLOPT_PROXY means direct; "" as CURLOPT_NOPROXY means no further bypass.
+        sfcurl_setopt_string(handle, CURLOPT_PROXY, options.proxy.route(for: request.endpoint).proxyURL ?? "")
+        sfcurl_setopt_string(handle, CURLOPT_NOPROXY, "")
         if let bundle = options.extraCABundle {
             // CAINFO replaces the default bundle; CAPATH keeps the system store trusted alongside it.
             sfcurl_setopt_string(handle, CURLOPT_CAINFO, bundle)

@@ -34,6 +34,12 @@ public enum PodAnnotations {
             problems.append("\(key): unknown annotation (expected one of: \(requestKeys.joined(separator: ", ")))")
         }
 
+        // A control character in a value would reach the agent's configuration and its requests.
+        for key in requestKeys where annotations[key].map(containsControlCharacter) == true {
+            problems.append("\(key): \(JSONText.string(annotations[key]!)) contains a control character "
+                + "(expected printable text: no C0 controls, DEL or U+0080-U+009F)")
+        }
+
         var request = InjectionRequest()
         let roleArn = annotations[awsRoleArn].flatMap(IAMRoleARN.init)
         if let arn = annotations[awsRoleArn] {
@@ -105,6 +111,11 @@ public enum PodAnnotations {
             problems.append("the pod has the label \(injectLabel)=true but neither \(awsRoleArn) nor \(gcpAudience) (expected at least one: the cloud to get credentials for)")
         }
         return problems.isEmpty ? .success(request) : .failure(AnnotationError(problems: problems))
+    }
+
+    /// True for C0 controls (including TAB, CR, LF, NUL), DEL and the C1 controls U+0080–U+009F.
+    static func containsControlCharacter(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 
     /// A DNS label (RFC 1123), as Kubernetes requires of container names.

@@ -133,7 +133,7 @@ struct DoctorProbe {
         }
         let proxyStep = DoctorChecks.proxy(proxy, endpoint: endpoint)
         steps.append(proxyStep)
-        let proxied = proxy.proxy(for: endpoint.scheme) != nil && !DoctorChecks.bypassesProxy(host: endpoint.host, noProxy: proxy.noProxy)
+        let proxied = proxy.route(for: endpoint).proxyURL != nil
         let resolved = Self.resolve(endpoint.host)
         steps.append(DoctorChecks.resolution(host: endpoint.host, addresses: resolved.addresses, error: resolved.error, proxied: proxied))
 

@@ -1,5 +1,18 @@
 import ArgumentParser
+import SFCore
 import SFDiagnostics
+
+/// Checks of `setup` inputs that exit 2 with the input quoted and the rule it breaks.
+enum SetupInput {
+    /// The input as a JSON string: quoted, with control characters escaped.
+    static func quoted(_ text: String) -> String { JSONText.string(text) }
+
+    static func checkServiceAccountEmail(_ email: String, flag: String) {
+        if let problem = ServiceAccountEmail.problem(email) {
+            Composition.fail("\(flag) \(quoted(email)) is not a service account email: \(problem)", code: 2)
+        }
+    }
+}
 
 /// `skyferry setup`: print the commands and policies that create a least-privilege trust.
 struct SetupCommand: ParsableCommand {
@@ -37,6 +50,17 @@ struct ClusterOptions: ParsableArguments {
         let chosen = [issuer, eksCluster, gkeCluster].compactMap { $0 }
         guard chosen.count == 1 else { throw ValidationError("give exactly one of --issuer, --eks-cluster, --gke-cluster") }
         guard let namespace, let serviceAccount else { throw ValidationError("--namespace and --service-account are required with a cluster") }
+        // Exit 2, as for an invalid configuration: these names are printed into commands and trust conditions.
+        if let problem = KubernetesName.labelProblem(namespace) {
+            let message = "--namespace \(SetupInput.quoted(namespace)) \(problem), "
+                + "as Kubernetes requires of a namespace"
+            Composition.fail(message, code: 2)
+        }
+        if let problem = KubernetesName.subdomainProblem(serviceAccount) {
+            let message = "--service-account \(SetupInput.quoted(serviceAccount)) \(problem), "
+                + "as Kubernetes requires of a service account name"
+            Composition.fail(message, code: 2)
+        }
         let clusterIssuer: ClusterIssuer
         if let issuer {
             guard issuer.hasPrefix("https://") else { throw ValidationError("--issuer \(issuer): an OIDC issuer is an https:// URL") }
@@ -93,6 +117,9 @@ struct SetupAWSCommand: ParsableCommand {
             throw ValidationError("give either a cluster (--issuer, --eks-cluster or --gke-cluster, with --namespace and --service-account) or --google-service-account")
         }
         if cluster.isSet { _ = try cluster.workload() }
+        if let googleServiceAccount {
+            SetupInput.checkServiceAccountEmail(googleServiceAccount, flag: "--google-service-account")
+        }
     }
 
     func run() throws {
@@ -150,6 +177,7 @@ struct SetupGCPCommand: ParsableCommand {
         }
         if cluster.isSet { _ = try cluster.workload() }
         if awsAccountId != nil, awsRoleName == nil { throw ValidationError("--aws-account-id needs --aws-role-name") }
+        if let impersonate { SetupInput.checkServiceAccountEmail(impersonate, flag: "--impersonate") }
     }
 
     func run() throws {

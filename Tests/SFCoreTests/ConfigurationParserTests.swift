@@ -231,6 +231,24 @@ struct GCPMetadataConfigurationTests {
         #expect(ConfigurationParserTests.rejection(stsOverMetadataHost).contains("is plain http:// to a non-loopback host"))
     }
 
+    @Test("service account emails with URL or control characters are refused in both places")
+    func strictServiceAccounts() {
+        let audience = "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/k"
+        let base = "targets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}, "
+            + "outputs: {awsCredentialsFile: {path: /x}}}]\n"
+        let accounts = ["sa?x@p.iam.gserviceaccount.com", "sa#x@p.iam.gserviceaccount.com",
+                        "sa%2F@p.iam.gserviceaccount.com", "sa@p.iam.gserviceaccount.com/x", "s\\ta@p.iam.gserviceaccount.com"]
+        for account in accounts {
+            let metadata = "source: {gcpMetadata: {audience: a, serviceAccount: \"\(account)\"}}\n" + base
+            #expect(ConfigurationParserTests.rejection(metadata)
+                .contains("is not a service account (expected default or an email"), "\(account)")
+            let gcp = "source: {tokenFile: /t}\ntargets: [{name: g, gcp: {audience: '\(audience)', "
+                + "serviceAccount: \"\(account)\"}, outputs: {gcpAccessTokenFile: {path: /x}}}]\n"
+            #expect(ConfigurationParserTests.rejection(gcp)
+                .contains("targets[0].gcp.serviceAccount (line 2): expected a service account email"), "\(account)")
+        }
+    }
+
     @Test("the token output shares the path-uniqueness rule")
     func uniquePaths() {
         let yaml = "source: {tokenFile: /t}\ntargets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}, outputs: {awsCredentialsFile: {path: /x}, awsWebIdentityTokenFile: {path: /x}}}]\n"

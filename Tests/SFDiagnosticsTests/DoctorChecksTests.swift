@@ -91,6 +91,21 @@ struct DoctorChecksTests {
         #expect(step.detail.contains("u:***@proxy") && !step.detail.contains("secret"))
     }
 
+    @Test("the proxy step shows the transport's route with proxy credentials masked in every form")
+    func proxyRoute() {
+        let sts = Endpoint(scheme: .https, host: "sts.amazonaws.com")
+        #expect(DoctorChecks.proxy(ProxySettings(httpsProxy: "user:pass@proxy:3128"), endpoint: sts).detail
+            == "via user:***@proxy:3128 to sts.amazonaws.com (NO_PROXY=-)")
+        #expect(DoctorChecks.proxy(ProxySettings(allProxy: "http://tok%40en@proxy"), endpoint: sts).detail
+            == "via http://***@proxy to sts.amazonaws.com (NO_PROXY=-)")
+        #expect(DoctorChecks.proxy(ProxySettings(httpsProxy: "http://u:p@proxy", noProxy: ""),
+                                   endpoint: Endpoint(scheme: .http, host: "127.0.0.1", port: 8080)).detail
+            == "direct connection to 127.0.0.1:8080 (loopback, link-local and metadata hosts are never proxied)")
+        #expect(DoctorChecks.proxy(ProxySettings(httpsProxy: "http://u:p@proxy", noProxy: "10.0.0.0/8"),
+                                   endpoint: Endpoint(scheme: .https, host: "10.1.2.3")).detail
+            == "direct connection to 10.1.2.3 (NO_PROXY=10.0.0.0/8)")
+    }
+
     @Test("output directories must exist and be writable, and the path must not be a directory")
     func outputs() {
         #expect(DoctorChecks.outputPath(key: "awsCredentialsFile.path", path: "/out/credentials", state: .init(directoryExists: false, directoryWritable: false), mode: 0o600).status == .fail)

@@ -73,17 +73,53 @@ struct CurlTransportTests {
         #expect(ContinuousClock.now - start < .seconds(5))
     }
 
-    @Test("the configured proxy is used, and NO_PROXY bypasses it")
-    func proxy() async throws {
+    @Test("loopback requests never go through the proxy, even with an empty NO_PROXY")
+    func loopbackNeverProxied() async throws {
         let server = try LoopbackServer { _ in LoopbackServer.reply(body: "direct") }
-        let deadProxy = ProxySettings(httpsProxy: "http://127.0.0.1:9", httpProxy: "http://127.0.0.1:9", noProxy: nil)
-        await #expect(throws: HTTPTransportError.self) {
-            _ = try await CurlTransport(options: .init(proxy: deadProxy)).send(HTTPRequest(method: "GET", endpoint: Self.endpoint(server)), timeout: .seconds(5))
-        }
-        var bypass = deadProxy
-        bypass.noProxy = "127.0.0.1,localhost"
-        let response = try await CurlTransport(options: .init(proxy: bypass)).send(HTTPRequest(method: "GET", endpoint: Self.endpoint(server)), timeout: .seconds(5))
+        // Before: with a proxy set and no NO_PROXY, libcurl sent this request (and its headers) to the proxy.
+        let deadProxy = ProxySettings(httpsProxy: "http://127.0.0.1:9", httpProxy: "http://127.0.0.1:9", noProxy: "",
+                                      allProxy: "http://127.0.0.1:9")
+        let request = HTTPRequest(method: "GET", endpoint: Self.endpoint(server),
+                                  headers: [("Authorization", "container-token")])
+        let response = try await CurlTransport(options: .init(proxy: deadProxy)).send(request, timeout: .seconds(5))
         #expect(response.text == "direct")
+        #expect(server.requests.first?.hasPrefix("GET / HTTP/1.1\r\n") == true)
+    }
+
+    @Test("other hosts go through the configured proxy, as the route says")
+    func proxied() async throws {
+        // The proxy answers for the (never resolved) host: nothing leaves 127.0.0.1.
+        let proxy = try LoopbackServer { _ in LoopbackServer.reply(body: "via proxy") }
+        let settings = ProxySettings(httpProxy: "http://127.0.0.1:\(proxy.port)", noProxy: "other.invalid")
+        let endpoint = Endpoint(scheme: .http, host: "sts.skyferry-test.invalid", path: "/x")
+        #expect(settings.route(for: endpoint) == .proxy("http://127.0.0.1:\(proxy.port)"))
+        let transport = CurlTransport(options: .init(proxy: settings))
+        let response = try await transport.send(HTTPRequest(method: "GET", endpoint: endpoint), timeout: .seconds(5))
+        #expect(response.text == "via proxy")
+        #expect(proxy.requests.first?.hasPrefix("GET http://sts.skyferry-test.invalid/x HTTP/1.1\r\n") == true)
+    }
+
+    @Test("a header value with CR/LF is refused before anything is sent, naming the header and its origin")
+    func headerInjection() async throws {
+        let server = try LoopbackServer { _ in LoopbackServer.reply(body: "sent") }
+        for (value, reason) in [("token\r\nX-Evil: 1", "contains a control character (CR) at byte 5 of its value"),
+                                ("token\nX-Evil: 1", "contains a control character (LF) at byte 5 of its value"),
+                                ("tok\u{0}en", "contains a control character (NUL) at byte 3 of its value")] {
+            var request = HTTPRequest(method: "GET", endpoint: Self.endpoint(server),
+                                      headers: [("Authorization", value)])
+            request.headerOrigins["authorization"] = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+            let error = HTTPTransportError.invalidHeader(url: Self.endpoint(server).url, name: "Authorization",
+                                                         origin: "AWS_CONTAINER_AUTHORIZATION_TOKEN", reason: reason)
+            await #expect(throws: error) { _ = try await CurlTransport().send(request, timeout: .seconds(5)) }
+            #expect(!error.description.contains("X-Evil"))
+        }
+        let badName = HTTPRequest(method: "GET", endpoint: Self.endpoint(server), headers: [("X-Evil: 1\r\nA", "b")])
+        await #expect(throws: HTTPTransportError.invalidHeader(url: Self.endpoint(server).url, name: "X-Evil: 1\r\nA",
+                                                               origin: "skyferry's request builder",
+                                                               reason: "has a name that is not an HTTP token")) {
+            _ = try await CurlTransport().send(badName, timeout: .seconds(5))
+        }
+        #expect(server.requests.isEmpty)
     }
 
     @Test("proxy settings resolve from the environment, lower case first")

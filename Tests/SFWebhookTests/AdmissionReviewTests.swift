@@ -42,6 +42,31 @@ struct AdmissionReviewTests {
         #expect(answer.body == #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u-2","allowed":false,"status":{"code":403,"message":"skyferry: skyferry.dev/mode: \"daemon\" is not valid (expected sidecar or init-only)"}}}"#)
     }
 
+    @Test("annotation values with control characters or a bad service account email are denied, naming the annotation")
+    func controlCharacters() {
+        let audience = "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/p/providers/k"
+        func pod(_ annotations: String) -> String {
+            #"{"metadata":{"labels":{"skyferry.dev/inject":"true"},"annotations":{\#(annotations)}},"#
+                + #""spec":{"containers":[{"name":"a","image":"i"}]}}"#
+        }
+        let rule = "contains a control character (expected printable text: no C0 controls, DEL or U+0080-U+009F)"
+        // The review's JSON carries the escape; the pod's annotation holds the raw U+0085 (NEL), DEL or TAB.
+        for (escape, shown) in [(#"\u0085"#, #"\\u0085"#), (#"\u007f"#, #"\\u007f"#), (#"\t"#, #"\\t"#)] {
+            let review = Self.review(pod(#""skyferry.dev/gcp-audience":"\#(audience)\#(escape)""#), uid: "u-c")
+            let answer = Self.handler.handle(body: review)
+            #expect(answer.result == .denied)
+            #expect(answer.body == #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":"#
+                + #"{"uid":"u-c","allowed":false,"status":{"code":403,"message":"#
+                + #""skyferry: skyferry.dev/gcp-audience: \"\#(audience)\#(shown)\" \#(rule)"}}}"#)
+        }
+        let account = #""skyferry.dev/gcp-service-account":"sa?x@p.iam.gserviceaccount.com""#
+        let answer = Self.handler.handle(body: Self.review(pod(#""skyferry.dev/gcp-audience":"\#(audience)","#
+            + account), uid: "u-s"))
+        #expect(answer.result == .denied)
+        #expect(answer.body.contains(
+            #"skyferry.dev/gcp-service-account: \"sa?x@p.iam.gserviceaccount.com\" is not valid"#))
+    }
+
     @Test("an injection returns a base64 JSON Patch")
     func injection() throws {
         let pod = #"{"metadata":{"labels":{"skyferry.dev/inject":"true"},"annotations":{"skyferry.dev/aws-role-arn":"arn:aws:iam::123456789012:role/r"}},"spec":{"containers":[{"name":"a","image":"i"}]}}"#

@@ -138,14 +138,23 @@ def test_unreachable_sts_fails_reachability_and_the_exchange(ws, closed_port_url
     assert step(report, "exchange")["cause"] == "STS could not be reached"
 
 
-def test_proxy_in_effect_is_reported_with_its_password_masked(ws, fake_sts):
-    env = dict(ws.env, http_proxy="http://user:hunter2@127.0.0.1:9", HTTP_PROXY="http://user:hunter2@127.0.0.1:9",
+def test_proxy_in_effect_is_reported_with_its_password_masked(ws):
+    # A non-loopback STS goes through the (dead, loopback) proxy: nothing is resolved or leaves the machine.
+    env = dict(ws.env, https_proxy="http://user:hunter2@127.0.0.1:9", HTTPS_PROXY="http://user:hunter2@127.0.0.1:9",
                no_proxy="localhost", NO_PROXY="localhost")
-    result, report = doctor_json(ws, ws.config(fake_sts.url), env=env)
+    result, report = doctor_json(ws, ws.config("https://sts.skyferry-test.invalid"), env=env)
     proxy = step(report, "proxy")
-    assert "via http://user:***@127.0.0.1:9" in proxy["detail"]
-    assert "hunter2" not in result.stdout
+    assert "via http://user:***@127.0.0.1:9 to sts.skyferry-test.invalid" in proxy["detail"]
+    assert "hunter2" not in result.stdout + result.stderr
     assert step(report, "dns")["status"] == "skip"
+
+
+def test_a_loopback_sts_is_reported_direct_whatever_no_proxy_says(ws, fake_sts):
+    env = dict(ws.env, http_proxy="http://user:hunter2@127.0.0.1:9", HTTP_PROXY="http://user:hunter2@127.0.0.1:9",
+               no_proxy="", NO_PROXY="")
+    result, report = doctor_json(ws, ws.config(fake_sts.url), env=env)
+    assert step(report, "proxy")["detail"].endswith("(loopback, link-local and metadata hosts are never proxied)")
+    assert "hunter2" not in result.stdout + result.stderr
 
 
 def test_output_directory_missing_fails(ws, fake_sts):

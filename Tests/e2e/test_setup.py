@@ -116,3 +116,33 @@ def test_bad_flags_say_what_is_expected(ws, args, message):
     result = run([str(ws.skyferry_bin), "setup", *args], ws.env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("flag,value,rule", [
+    ("--namespace", "x;touch /tmp/skyferry-pwned", "DNS-1123 label"),
+    ("--namespace", "$(id)", "DNS-1123 label"),
+    ("--namespace", "Shop", "DNS-1123 label"),
+    ("--namespace", "a" * 64, "DNS-1123 label"),
+    ("--service-account", "api'; id; '", "DNS-1123 subdomain"),
+    ("--service-account", "api..v1", "DNS-1123 subdomain"),
+])
+def test_hostile_kubernetes_names_exit_2_naming_the_rule(ws, flag, value, rule):
+    args = list(SCENARIOS["aws-issuer"])
+    args[args.index(flag) + 1] = value
+    result = run([str(ws.skyferry_bin), "setup", *args], ws.env)
+    assert result.returncode == 2, result
+    assert result.stdout == ""
+    assert f"{flag} {json.dumps(value)} must be a {rule}" in result.stderr, result.stderr
+    assert not Path("/tmp/skyferry-pwned").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["aws", "--google-service-account", "sa?x=1@p.iam.gserviceaccount.com", "--account-id", "123456789012",
+     "--role-name", "r"],
+    ["gcp", "--aws-account-id", "123456789012", "--aws-role-name", "r", "--project-id", "p", "--project-number", "1",
+     "--pool", "p", "--provider", "q", "--impersonate", "sa/../x@p.iam.gserviceaccount.com"],
+])
+def test_service_account_emails_are_validated_strictly(ws, args):
+    result = run([str(ws.skyferry_bin), "setup", *args], ws.env)
+    assert result.returncode == 2, result
+    assert "is not a service account email" in result.stderr, result.stderr
