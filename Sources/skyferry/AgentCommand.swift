@@ -177,7 +177,9 @@ func loadConfiguration(_ input: ConfigurationInput, logger: Logger) throws -> Ag
     let text: String
     if let path = input.path {
         do {
-            text = String(decoding: try TokenFileSource.readFile(path), as: UTF8.self)
+            // Bounded: one byte past the cap lets the parser's single size check reject it.
+            let bytes = try TokenFileSource.readPrefix(path, maxBytes: ConfigurationParser.maxBytes + 1)
+            text = String(decoding: bytes, as: UTF8.self)
         } catch {
             Composition.fail(ConfigurationError.unreadable(path: path, reason: String(cString: strerror(error.errnoValue))).description, code: 2)
         }
