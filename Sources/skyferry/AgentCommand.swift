@@ -49,6 +49,10 @@ struct AgentCommand: AsyncParsableCommand {
         guard idle.isEmpty else {
             Composition.fail("configuration \(input.origin): target(s) \(idle.joined(separator: ", ")) have no outputs; the agent would have nothing to write (targets[].outputs, e.g. awsCredentialsFile)", code: 2)
         }
+        for leftover in OutputWriter(source: configuration.source).removeLeftovers(for: configuration.targets) {
+            logger.debug("removed a temporary file an interrupted write left behind",
+                         metadata: ["file.path": "\(leftover)"])
+        }
         let now: @Sendable () -> Date = { Date() }
         let transport = CurlTransport(options: .init(
             extraCABundle: caBundle, proxy: ProxySettings.from(environment: ProcessEnvironment.current()),
