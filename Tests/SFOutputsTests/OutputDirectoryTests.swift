@@ -63,8 +63,9 @@ struct OutputDirectoryTests {
         let outputs = OutputsConfiguration(
             awsCredentialsFile: .init(path: "/o/c"), awsWebIdentityTokenFile: .init(path: "/o/t"),
             gcpAccessTokenFile: .init(path: "/o/a"),
-            gcpExternalAccountFile: .init(path: "/o/e.json", subjectTokenPath: "/o/s"))
+            gcpExternalAccountFile: .init(path: "/o/e.json", subjectTokenPath: "/o/s"),
+            awsContainerEndpoint: .init(listen: ListenAddress(host: "127.0.0.1", port: 9911), authTokenFile: "/o/k"))
         let target = TargetConfiguration(name: "x", provider: .aws(.init(roleArn: "r")), outputs: outputs)
-        #expect(OutputPlan.paths(for: target) == ["/o/t", "/o/s", "/o/e.json", "/o/a", "/o/c"])
+        #expect(OutputPlan.paths(for: target) == ["/o/t", "/o/s", "/o/e.json", "/o/a", "/o/c", "/o/k"])
     }
 }
