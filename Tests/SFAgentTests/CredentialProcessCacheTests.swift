@@ -104,6 +104,17 @@ struct CredentialProcessCacheTests {
         #expect(try await Self.lookup(cache) == .hit(Self.entry))
     }
 
+    @Test("an entry that cannot be encoded throws and leaves no file, not an empty one")
+    func encodingFailure() async throws {
+        let cache = Self.cache(try Self.directory())
+        var entry = Self.entry
+        entry.expiration = .nan  // JSONEncoder refuses non-finite numbers
+        await #expect(throws: EncodingError.self) {
+            try await cache.withLock(timeout: .seconds(5)) { try $0.write(entry) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: cache.path))
+    }
+
     @Test("the refusal says which path, what is wrong and what to do")
     func message() {
         #expect(CredentialCacheRefusal(path: "/c/f.json", reason: "is a symbolic link").description
