@@ -36,7 +36,7 @@ public enum YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
 /// (`maxNodes`, `maxDepth`) to keep a hostile file from exhausting memory.
 ///
 /// Nesting is bounded before libyaml builds a document: libyaml's scanner is quadratic in the nesting
-/// depth (60 000 `[` took about 20 s), so a first pass reads events only and stops at the first
+/// depth (60 000 `[` took 14 s to load), so a first pass reads events only and stops at the first
 /// collection deeper than `maxDepth`, having scanned at most about a kilobyte past it.
 public struct YAMLLoader: Sendable {
     public var maxNodes: Int

@@ -112,7 +112,7 @@ def test_a_configuration_over_the_cap_exits_2_whatever_it_holds(ws, fake_sts, vi
 
 @pytest.mark.parametrize("via", ["file", "env"])
 def test_deep_nesting_exits_2_quickly_naming_the_limit_and_line(ws, fake_sts, via):
-    levels = 30_000  # 60 kB: under the size cap, and ~4 s of libyaml's quadratic scanning if it got that far
+    levels = 30_000  # 60 kB: under the size cap; a full libyaml load of it takes ~5 s (quadratic in depth)
     text = "source:\n  tokenFile: " + "[" * levels + "]" * levels + "\n"
     result = ws.agent(ws.raw_config(text)) if via == "file" else run_inline(ws, text)
     assert result.returncode == EXIT_CONFIG_INVALID, result
