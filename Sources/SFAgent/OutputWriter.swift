@@ -12,6 +12,11 @@ public struct OutputWriter: Sendable {
         self.writer = writer
     }
 
+    /// Removes the temporary files an interrupted write left next to any of the targets' outputs; returns their paths.
+    public func removeLeftovers(for targets: [TargetConfiguration]) -> [String] {
+        targets.flatMap(OutputPlan.paths(for:)).flatMap(writer.removeLeftovers(for:))
+    }
+
     /// Renders every file first (pure), then writes them one by one, each atomically.
     public func write(_ outcome: ExchangeOutcome, for target: TargetConfiguration) throws(TargetFailure) -> [FileWrite] {
         let files = OutputPlan.files(for: target, source: target.source ?? source, outcome: outcome)

@@ -32,20 +32,28 @@ public struct TokenFileSource: IdentityTokenSource {
 
     /// Reads a whole (small) file with open/read, keeping errno for the message.
     public static let readFile: @Sendable (String) throws(TokenFileError) -> [UInt8] = { path throws(TokenFileError) in
+        let bytes = try readPrefix(path, maxBytes: maxTokenBytes + 1)
+        if bytes.count > maxTokenBytes { throw .tooLarge(path: path, limit: maxTokenBytes) }
+        return bytes
+    }
+
+    /// The first `maxBytes` bytes of a file (all of it when shorter): a bounded read, so that a huge or endless
+    /// file costs no more than `maxBytes` of memory. Callers that cap a size read one byte past their cap.
+    public static func readPrefix(_ path: String, maxBytes: Int) throws(TokenFileError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
         defer { close(fd) }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        while out.count < maxBytes {
+            let wanted = min(chunk.count, maxBytes - out.count)
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, wanted) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .unreadable(path: path, errno: errno)
             }
             if n == 0 { break }
             out.append(contentsOf: chunk[0..<n])
-            if out.count > maxTokenBytes { throw .tooLarge(path: path, limit: maxTokenBytes) }
         }
         return out
     }

@@ -23,6 +23,8 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
     case unreadable(path: String, reason: String)
     case syntax(path: String, description: String)
     case invalid(path: String, issues: [ConfigurationIssue])
+    /// The text is longer than `ConfigurationParser.maxBytes` (`size` is at least `limit + 1`: reads stop there).
+    case tooLarge(path: String, size: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -34,6 +36,9 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
             let head = "configuration file \(path) is invalid"
             if issues.count == 1 { return "\(head): \(issues[0])" }
             return "\(head) (\(issues.count) problems):\n" + issues.map { "  - \($0)" }.joined(separator: "\n")
+        case .tooLarge(let path, let size, let limit):
+            return "configuration \(path) is too large (\(size) bytes or more; the limit is \(limit) bytes). "
+                + "Is it the right file? A configuration is a few KiB."
         }
     }
 }

@@ -5,10 +5,16 @@ import SFYAML
 /// Pure: text in, value or every issue out. It reads no environment and fills no hidden defaults
 /// (defaults live in the configuration types).
 public struct ConfigurationParser: Sendable {
+    /// The largest configuration accepted, from a file or from `SKYFERRY_CONFIG_YAML` alike (the one check is in
+    /// `parse`; readers stop after `maxBytes + 1` bytes so that it sees an oversized input without holding all of it).
+    public static let maxBytes = 64 * 1024
+
     public init() {}
 
     /// Parses `text`; `origin` (the file path) is only used in messages.
     public func parse(_ text: String, origin: String) throws(ConfigurationError) -> AgentConfiguration {
+        let size = text.utf8.count
+        guard size <= Self.maxBytes else { throw .tooLarge(path: origin, size: size, limit: Self.maxBytes) }
         let root: YAMLNode
         do {
             root = try YAMLLoader().load(text)

@@ -52,10 +52,11 @@ public struct FileWriteError: Error, Sendable, Equatable, CustomStringConvertibl
 /// directory fsynced. On any failure the temporary file is removed and the old file stays.
 public struct AtomicFileWriter: Sendable {
     public var system: FileSystemCalls
-    /// Mode of parent directories it has to create.
+    /// Mode of parent directories it has to create (narrowed further by the umask). Existing directories keep
+    /// theirs. 0750, not 0755: an output directory holds credentials, so others have no business listing it.
     public var directoryMode: UInt32
 
-    public init(system: FileSystemCalls = .live, directoryMode: UInt32 = 0o755) {
+    public init(system: FileSystemCalls = .live, directoryMode: UInt32 = 0o750) {
         self.system = system
         self.directoryMode = directoryMode
     }
@@ -64,7 +65,7 @@ public struct AtomicFileWriter: Sendable {
         let (directory, name) = Self.split(path)
         try makeDirectories(directory, for: path)
 
-        var template = Array((directory + "/." + name + ".skyferry-XXXXXX").utf8CString)
+        var template = Array((directory + "/" + Self.temporaryPrefix(for: name) + "XXXXXX").utf8CString)
         let fd = system.mkstemp(&template)
         guard fd >= 0 else { throw FileWriteError(path: path, step: "create temporary file", errno: system.errno()) }
         let temporary = String(cString: template)
@@ -95,6 +96,35 @@ public struct AtomicFileWriter: Sendable {
         guard system.close(fd) == 0 else { throw abandon("close") }
         guard system.rename(temporary, path) == 0 else { throw abandon("rename into place") }
         syncDirectory(directory)
+    }
+
+    /// Temporary files are `.<name>.skyferry-` and six characters of `mkstemp`'s alphabet, next to `<name>`.
+    static func temporaryPrefix(for name: String) -> String { "." + name + ".skyferry-" }
+
+    /// Whether `candidate` is a temporary file this writer makes for `name`, and nothing else. Pure.
+    public static func isTemporary(_ candidate: String, for name: String) -> Bool {
+        let prefix = temporaryPrefix(for: name)
+        guard candidate.hasPrefix(prefix) else { return false }
+        let suffix = candidate.utf8.dropFirst(prefix.utf8.count)
+        let alphabet = [UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                        UInt8(ascii: "0")...UInt8(ascii: "9")]
+        return suffix.count == 6 && suffix.allSatisfy { byte in alphabet.contains { $0.contains(byte) } }
+    }
+
+    /// Removes the temporary files a crash between `mkstemp` and `rename` left next to `path` (only names that
+    /// `isTemporary` matches for its file name) and returns their paths. A missing directory is nothing to do.
+    public func removeLeftovers(for path: String) -> [String] {
+        let (directory, name) = Self.split(path)
+        guard let stream = opendir(directory) else { return [] }
+        defer { closedir(stream) }
+        var found: [String] = []
+        while let entry = readdir(stream) {
+            let candidate = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if Self.isTemporary(candidate, for: name) { found.append(directory + "/" + candidate) }
+        }
+        return found.filter { system.unlink($0) == 0 }
     }
 
     /// `mkdir -p` for the parent directory.

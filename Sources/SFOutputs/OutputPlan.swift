@@ -21,6 +21,16 @@ public struct FileWrite: Sendable, Equatable, CustomStringConvertible {
 /// What a target's outputs should hold for freshly issued credentials. Pure: rendering happens before any
 /// write, so a rendering problem can never leave half the outputs updated.
 public enum OutputPlan {
+    /// Every file path a target's outputs may write, whatever the outcome (for cleaning up at start), the
+    /// container endpoint's authorization token file included.
+    public static func paths(for target: TargetConfiguration) -> [String] {
+        let outputs = target.outputs
+        let paths = [outputs.awsWebIdentityTokenFile?.path, outputs.gcpExternalAccountFile?.subjectTokenPath,
+                     outputs.gcpExternalAccountFile?.path, outputs.gcpAccessTokenFile?.path,
+                     outputs.awsCredentialsFile?.path, outputs.awsContainerEndpoint?.authTokenFile]
+        return paths.compactMap { $0 }
+    }
+
     public static func files(for target: TargetConfiguration, source: SourceConfiguration, outcome: ExchangeOutcome) -> [FileWrite] {
         let outputs = target.outputs
         var writes: [FileWrite] = []

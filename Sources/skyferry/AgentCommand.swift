@@ -49,6 +49,10 @@ struct AgentCommand: AsyncParsableCommand {
         guard idle.isEmpty else {
             Composition.fail("configuration \(input.origin): target(s) \(idle.joined(separator: ", ")) have no outputs; the agent would have nothing to write (targets[].outputs, e.g. awsCredentialsFile)", code: 2)
         }
+        for leftover in OutputWriter(source: configuration.source).removeLeftovers(for: configuration.targets) {
+            logger.debug("removed a temporary file an interrupted write left behind",
+                         metadata: ["file.path": "\(leftover)"])
+        }
         let now: @Sendable () -> Date = { Date() }
         let transport = CurlTransport(options: .init(
             extraCABundle: caBundle, proxy: ProxySettings.from(environment: ProcessEnvironment.current()),
@@ -175,7 +179,9 @@ func loadConfiguration(_ input: ConfigurationInput, logger: Logger) throws -> Ag
     let text: String
     if let path = input.path {
         do {
-            text = String(decoding: try TokenFileSource.readFile(path), as: UTF8.self)
+            // Bounded: one byte past the cap lets the parser's single size check reject it.
+            let bytes = try TokenFileSource.readPrefix(path, maxBytes: ConfigurationParser.maxBytes + 1)
+            text = String(decoding: bytes, as: UTF8.self)
         } catch {
             Composition.fail(ConfigurationError.unreadable(path: path, reason: String(cString: strerror(error.errnoValue))).description, code: 2)
         }

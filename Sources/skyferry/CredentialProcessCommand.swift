@@ -4,12 +4,17 @@ import Logging
 import SFAgent
 import SFCore
 import SFCrypto
+import SFGCP
 import SFHTTP
 import SFOutputs
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `skyferry credential-process`: AWS `credential_process` JSON on stdout, for `~/.aws/config`.
 ///
-/// Results are cached per configuration and target in an owner-only file and reused while
+/// Results are cached per resolved target (a SHA-256 of its settings, not the configuration's path) in an
+/// owner-only file that is only trusted when this user alone could have written it, and reused while
 /// `CredentialCachePolicy` allows, under an exclusive lock, so SDKs calling often (or several at once)
 /// make one STS call per refresh window. Nothing is printed unless the credentials are complete and valid.
 struct CredentialProcessCommand: AsyncParsableCommand {
@@ -93,25 +98,40 @@ struct CredentialProcessCommand: AsyncParsableCommand {
             guard let directory = cacheDir ?? CredentialProcessCache.defaultDirectory(environment: environment) else {
                 Composition.fail("no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME, or pass --no-cache", code: 2)
             }
-            let key = Hex.lower(Digest.sha256(Array("\(Self.absolute(config))\u{0}\(chosen.name)".utf8)).prefix(12))
-            let cache = CredentialProcessCache(path: "\(directory)/credential-process-\(chosen.name)-\(key).json")
+            let key = Self.cacheKey(chosen, configuration: configuration, environment: environment)
+            let digest = Digest.sha256(Array(key.utf8))
+            let cache = CredentialProcessCache(directory: directory, fileName: CredentialProcessCache.fileName(
+                target: chosen.name, digest: digest), euid: UInt32(geteuid()))
             do {
-                credentials = try await cache.withLock(timeout: deadline + .seconds(5)) {
-                    if let entry = cache.read(), CredentialCachePolicy.isReusable(
-                        issuedAt: Date(timeIntervalSince1970: entry.issuedAt), expiration: Date(timeIntervalSince1970: entry.expiration), now: now()) {
-                        logger.debug("credentials served from cache", metadata: ["file.path": "\(cache.path)", "target.name": "\(chosen.name)"])
+                credentials = try await cache.withLock(timeout: deadline + .seconds(5)) { session in
+                    let lookup = session.read()
+                    if case .hit(let entry) = lookup, CredentialCachePolicy.isReusable(
+                        issuedAt: Date(timeIntervalSince1970: entry.issuedAt),
+                        expiration: Date(timeIntervalSince1970: entry.expiration), now: now()) {
+                        logger.debug("credentials served from cache",
+                                     metadata: ["file.path": "\(cache.path)", "target.name": "\(chosen.name)"])
                         return entry.credentials
                     }
                     let issuedAt = now()
                     let fresh = await exchangeNow()
+                    if case .refused(let refusal) = lookup {
+                        // Someone else's file: neither trusted nor replaced. The SDK still gets credentials.
+                        logger.warning("credential cache not used", metadata: ["error": "\(refusal)"])
+                        return fresh
+                    }
                     do {
-                        try cache.write(.init(fresh, issuedAt: issuedAt))
+                        try session.write(.init(fresh, issuedAt: issuedAt))
                     } catch {
                         // A cache that cannot be written costs an STS call next time, nothing more.
                         logger.warning("cannot write the credential cache", metadata: ["error": "\(error)"])
                     }
                     return fresh
                 }
+            } catch let refusal as CredentialCacheRefusal {
+                // Failing would leave every SDK call without credentials until someone repairs the directory;
+                // exchanging without the cache reads and writes nothing there, at the cost of one STS call.
+                logger.warning("credential cache not used", metadata: ["error": "\(refusal)"])
+                credentials = await exchangeNow()
             } catch {
                 Composition.fail("\(error)", code: 6)
             }
@@ -124,9 +144,16 @@ struct CredentialProcessCommand: AsyncParsableCommand {
         print(CredentialProcessRenderer.render(credentials))
     }
 
-    static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        let cwd = ProcessEnvironment.current()["PWD"] ?? "."
-        return cwd + "/" + path
+    /// The canonical serialization the cache file is named after: the target with its source resolved as the
+    /// exchange will resolve it (`GCE_METADATA_HOST` included), so a changed setting never hits an old entry.
+    static func cacheKey(_ target: TargetConfiguration, configuration: AgentConfiguration,
+                         environment: [String: String]) -> String {
+        var source = configuration.source(for: target)
+        if case .gcpMetadata(var metadata) = source {
+            metadata.endpoint = try? GCPMetadataSourceConfiguration.resolveEndpoint(configured: metadata.endpoint,
+                                                                                     environment: environment)
+            source = .gcpMetadata(metadata)
+        }
+        return CredentialCacheKey.canonical(target: target, source: source)
     }
 }

@@ -58,4 +58,43 @@ struct YAMLLoaderTests {
         guard case .mapping(let pairs) = node.value else { Issue.record("not a mapping"); return }
         #expect(pairs.map(\.value.isNull) == [true, true, false])
     }
+
+    @Test("nesting is refused at the first collection past the limit, naming the limit and its line", arguments: [
+        (String(repeating: "[", count: 65) + String(repeating: "]", count: 65), 1),
+        ("a:\n" + (1...70).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n") + " x\n", 65),
+        ("top:\n  - " + String(repeating: "- ", count: 70) + "x\n", 2),
+    ])
+    func nestingLimit(text: String, line: Int) {
+        #expect(throws: YAMLError.tooDeep(limit: 64, line: line)) { try YAMLLoader().load(text) }
+    }
+
+    @Test("64 levels of nesting still load")
+    func nestingAtLimit() throws {
+        let text = String(repeating: "[", count: 64) + "x" + String(repeating: "]", count: 64)
+        var node = try YAMLLoader().load(text)
+        var levels = 0
+        while case .sequence(let items) = node.value, let first = items.first {
+            levels += 1
+            node = first
+        }
+        #expect(levels == 64 && node.value == .scalar("x", quoted: false))
+    }
+
+    @Test("60 000 levels are refused without handing them to libyaml's quadratic scanner")
+    func deepNestingIsCheap() {
+        let text = String(repeating: "[", count: 60_000) + String(repeating: "]", count: 60_000)
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            #expect(throws: YAMLError.tooDeep(limit: 64, line: 1)) { try YAMLLoader().load(text) }
+        }
+        // A full libyaml load of this text takes 14-20 s on the CI machine; the guard stops after ~1 KiB.
+        #expect(elapsed < .seconds(2), "took \(elapsed)")
+    }
+
+    @Test("the nesting message names the limit and the line")
+    func nestingMessage() {
+        #expect(YAMLError.tooDeep(limit: 64, line: 3).description
+            == "the YAML document nests collections deeper than 64 levels (at line 3); "
+            + "a configuration needs a handful. Check for runaway brackets or indentation.")
+    }
 }

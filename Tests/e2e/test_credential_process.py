@@ -5,6 +5,7 @@ on stdout and one `skyferry: …` line on stderr."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import stat
 import subprocess
@@ -225,3 +226,99 @@ def test_target_is_chosen_with_target_flag(ws, fake_metadata, fake_sts):
     unknown = ws.credential_process(config, "--no-cache", "--target", "nope")
     assert unknown.returncode == 2, unknown
     assert "nope" in unknown.failure_line
+
+
+# --- cache hygiene: nothing in the cache is used unless this user alone wrote it -----------------------------
+
+
+def plant(entry: Path, access_key_id: str) -> None:
+    """Rewrite a cache entry with other keys and a far expiry: what an attacker's file would look like."""
+    doc = json.loads(entry.read_text())
+    now = time.time()
+    doc.update(accessKeyID=access_key_id, issuedAt=now, expiration=now + 3600)
+    entry.write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize("tamper", ["owner-65534", "mode-0666"])
+def test_a_cache_file_this_user_did_not_write_alone_is_not_used(ws, fake_metadata, fake_sts, tamper):
+    cache = ws.root / "cache"
+    config = process_config(ws, fake_metadata.url, fake_sts.url)
+    first = ws.credential_process(config, "--cache-dir", str(cache))
+    assert first.returncode == 0, first
+    [entry] = cache_files(cache)
+    plant(entry, "ASIAPLANTEDPLANTED")
+    if tamper == "owner-65534":
+        os.chown(entry, 65534, 65534)
+        expected = "is owned by uid 65534"
+    else:
+        entry.chmod(0o666)
+        expected = "has mode 0666"
+
+    second = ws.credential_process(config, "--cache-dir", str(cache))
+    assert second.returncode == 0, second  # the SDK still gets credentials: fresh ones
+    doc = assert_process_json(second.stdout)
+    assert doc["AccessKeyId"] != "ASIAPLANTEDPLANTED"
+    assert doc["AccessKeyId"] == fake_sts.issued[-1].access_key_id
+    assert len(fake_sts.arwwi_requests) == 2, "the planted entry must not save an exchange"
+    assert str(entry) in second.stderr and expected in second.stderr, second
+    assert json.loads(entry.read_text())["accessKeyID"] == "ASIAPLANTEDPLANTED", "someone else's file is not replaced"
+
+
+def test_a_symlinked_lock_file_is_refused_and_its_target_not_created(ws, fake_metadata, fake_sts):
+    cache = ws.root / "cache"
+    config = process_config(ws, fake_metadata.url, fake_sts.url)
+    first = ws.credential_process(config, "--cache-dir", str(cache))
+    assert first.returncode == 0, first
+    [entry] = cache_files(cache)
+    lock = entry.with_name(entry.name + ".lock")
+    assert lock.exists()
+    lock.unlink()
+    entry.unlink()
+    victim = ws.root / "victim-created-by-skyferry"
+    lock.symlink_to(victim)
+
+    second = ws.credential_process(config, "--cache-dir", str(cache))
+    assert second.returncode == 0, second
+    assert_process_json(second.stdout)
+    assert not victim.exists() and not victim.is_symlink(), "the symlink's target must not be created"
+    assert str(lock) in second.stderr and "symbolic link" in second.stderr, second
+    assert cache_files(cache) == [], "nothing is cached without the lock"
+    assert len(fake_sts.arwwi_requests) == 2
+
+
+def test_a_world_writable_cache_directory_is_not_used(ws, fake_metadata, fake_sts):
+    cache = ws.root / "cache"
+    cache.mkdir(mode=0o700)
+    cache.chmod(0o777)
+    config = process_config(ws, fake_metadata.url, fake_sts.url)
+    for _ in range(2):
+        result = ws.credential_process(config, "--cache-dir", str(cache))
+        assert result.returncode == 0, result
+        assert "has mode 0777" in result.stderr, result
+    assert len(fake_sts.arwwi_requests) == 2 and list(cache.iterdir()) == []
+
+
+def test_a_changed_role_is_never_served_from_the_old_roles_cache(ws, fake_metadata, fake_sts):
+    """The cache is keyed on the target's settings, not on the configuration file's path."""
+    cache = ws.root / "cache"
+    config = process_config(ws, fake_metadata.url, fake_sts.url)
+    first = ws.credential_process(config, "--cache-dir", str(cache))
+    assert first.returncode == 0, first
+    writer_arn = f"arn:aws:iam::{ACCOUNT}:role/writer"
+    edited = config.read_text().replace("role/reader", "role/writer")
+    assert writer_arn in edited
+    config.write_text(edited)  # same path, another role
+
+    second = ws.credential_process(config, "--cache-dir", str(cache))
+    assert second.returncode == 0, second
+    assert len(fake_sts.arwwi_requests) == 2, "the writer role's credentials must come from STS"
+    assert fake_sts.arwwi_requests[-1].form["RoleArn"] == writer_arn
+    assert json.loads(second.stdout)["AccessKeyId"] == fake_sts.issued[-1].access_key_id
+    assert json.loads(second.stdout)["AccessKeyId"] != json.loads(first.stdout)["AccessKeyId"]
+    assert len(cache_files(cache)) == 2
+
+    # And back: the reader's entry is still there and still served.
+    config.write_text(edited.replace("role/writer", "role/reader"))
+    third = ws.credential_process(config, "--cache-dir", str(cache))
+    assert json.loads(third.stdout)["AccessKeyId"] == json.loads(first.stdout)["AccessKeyId"]
+    assert len(fake_sts.arwwi_requests) == 2
