@@ -103,6 +103,10 @@ let package = Package(
         .executableTarget(name: "FuzzJWT", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzJWT"),
         .executableTarget(name: "FuzzAdmissionReview", dependencies: ["SFWebhook", "FuzzSupport"], path: "Fuzz/FuzzAdmissionReview"),
         .executableTarget(name: "FuzzSTSResponse", dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"], path: "Fuzz/FuzzSTSResponse"),
+        .executableTarget(name: "FuzzValidators", dependencies: ["SFCore", "SFGCP", "FuzzSupport"],
+                          path: "Fuzz/FuzzValidators"),
+        .executableTarget(name: "FuzzCredentialDocuments", dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"],
+                          path: "Fuzz/FuzzCredentialDocuments"),
 
         .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
         .testTarget(name: "SFCryptoTests", dependencies: ["SFCrypto"]),

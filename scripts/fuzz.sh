@@ -20,6 +20,8 @@ targets=(
     "FuzzJWT                     jwt                        1"
     "FuzzSTSResponse             sts-response               1"
     "FuzzAdmissionReview         admission-review           0"
+    "FuzzValidators              validators                 1"
+    "FuzzCredentialDocuments     credential-documents       1"
 )
 
 # shellcheck disable=SC2054 # "fuzzer,address" is one compiler argument
