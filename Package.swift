@@ -107,6 +107,10 @@ let package = Package(
                           path: "Fuzz/FuzzValidators"),
         .executableTarget(name: "FuzzCredentialDocuments", dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"],
                           path: "Fuzz/FuzzCredentialDocuments"),
+        .executableTarget(name: "FuzzWebhookConfiguration", dependencies: ["SFWebhook", "SFCore", "FuzzSupport"],
+                          path: "Fuzz/FuzzWebhookConfiguration"),
+        .executableTarget(name: "FuzzPodToAgentConfiguration", dependencies: ["SFWebhook", "SFCore", "FuzzSupport"],
+                          path: "Fuzz/FuzzPodToAgentConfiguration"),
 
         .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
         .testTarget(name: "SFCryptoTests", dependencies: ["SFCrypto"]),

@@ -22,6 +22,8 @@ targets=(
     "FuzzAdmissionReview         admission-review           0"
     "FuzzValidators              validators                 1"
     "FuzzCredentialDocuments     credential-documents       1"
+    "FuzzWebhookConfiguration    webhook-configuration      0"
+    "FuzzPodToAgentConfiguration pod-to-agent-configuration 0"
 )
 
 # shellcheck disable=SC2054 # "fuzzer,address" is one compiler argument
