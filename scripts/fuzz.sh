@@ -41,10 +41,12 @@ for entry in "${targets[@]}"; do
     swift build "${flags[@]}" --product "$product" 2>&1 | grep -E "error|Compiling|Build" | tail -n 3
     mkdir -p "$work/$corpus"
     # -rss_limit_mb bounds memory; -timeout flags any single input that takes over 10 s (a hang).
-    ASAN_OPTIONS="detect_leaks=$leaks" \
+    # SWIFT_BACKTRACE: the Swift runtime's crash backtracer reads the stack in ways ASan reports as an error of
+    # its own, burying the failed precondition's message; libFuzzer prints the stack anyway.
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=$leaks" \
     .build-fuzz/debug/"$product" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -detect_leaks="$leaks" \
         -artifact_prefix=.build-fuzz/artifacts/"$product"- -print_final_stats=1 \
-        "$work/$corpus" "Fuzz/corpus/$corpus" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)" || true
+        "$work/$corpus" "Fuzz/corpus/$corpus" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)|Precondition failed|Fatal error" || true
     if compgen -G ".build-fuzz/artifacts/$product-*" >/dev/null; then
         echo "fuzz: $product crashed; inputs in .build-fuzz/artifacts/" >&2
         exit 1
