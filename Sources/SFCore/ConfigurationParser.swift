@@ -462,10 +462,11 @@ public struct ConfigurationParser: Sendable {
         return nil
     }
 
+    /// The email goes into IAM Credentials URL paths verbatim, so URL delimiters (`/ : ? # %`) are refused.
     static func isServiceAccountEmail(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
-            && text.allSatisfy { $0.isASCII && !$0.isWhitespace && $0 != "/" && $0 != ":" }
+            && text.allSatisfy { $0.isASCII && !$0.isWhitespace && !"/:?#%".contains($0) }
     }
 
     private func readTokenFileOutput(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> TokenFileOutputConfiguration? {
