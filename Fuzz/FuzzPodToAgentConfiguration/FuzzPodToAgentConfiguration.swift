@@ -70,11 +70,21 @@ func fuzzOne(_ bytes: [UInt8]) {
         do {
             configuration = try ConfigurationParser().parse(yaml, origin: "SKYFERRY_CONFIG_YAML")
         } catch {
-            fatalError("the webhook admitted a pod with annotations \(asked) "
+            fatalError("the webhook admitted a pod with annotations \(visible(asked)) "
                 + "but the agent rejects its configuration: \(error)")
         }
         check(configuration, matches: asked)
     }
+}
+
+/// The annotations as `key="value"` with every scalar outside printable ASCII as `\u{XX}`, so that a
+/// crash report shows the character that made the difference.
+func visible(_ annotations: [String: String]) -> String {
+    annotations.sorted { $0.key < $1.key }.map { key, value in
+        let escaped = value.unicodeScalars.map { (0x20...0x7E).contains($0.value) && $0 != "\\" && $0 != "\""
+            ? String($0) : "\\u{\(String($0.value, radix: 16, uppercase: true))}" }.joined()
+        return "\(key)=\"\(escaped)\""
+    }.joined(separator: ", ")
 }
 
 /// The `SKYFERRY_CONFIG_YAML` values in the answer's patch; an injection has at least one.

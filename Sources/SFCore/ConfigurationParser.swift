@@ -462,11 +462,14 @@ public struct ConfigurationParser: Sendable {
         return nil
     }
 
-    /// The email goes into IAM Credentials URL paths verbatim, so URL delimiters (`/ : ? # %`) are refused.
+    /// Printable ASCII only (the webhook writes it into the agent's YAML, which refuses DEL and controls), and
+    /// no URL delimiters (`/ : ? # %`): the email goes into IAM Credentials URL paths verbatim.
     static func isServiceAccountEmail(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
-            && text.allSatisfy { $0.isASCII && !$0.isWhitespace && !"/:?#%".contains($0) }
+            && text.unicodeScalars.allSatisfy { scalar in
+                (0x21...0x7E).contains(scalar.value) && !"/:?#%".unicodeScalars.contains(scalar)
+            }
     }
 
     private func readTokenFileOutput(_ node: YAMLNode, at path: String, _ r: ConfigurationReader) -> TokenFileOutputConfiguration? {
