@@ -29,7 +29,8 @@ targets=(
 # Crashes already reported to their owner and being fixed on another branch, by target: a crash whose message
 # matches is still found and printed, but does not fail the run. Delete the entry when the fix lands.
 #   FuzzPodToAgentConfiguration: the webhook admits a skyferry.dev/gcp-audience with DEL or a C1 control
-#   (U+007F-U+009F), which the agent's YAML then refuses ("control characters are not allowed").
+#   (U+007F-U+009F), which the agent's YAML then refuses ("control characters are not allowed"); the
+#   corpus holds both as regression inputs, gcp-audience-del.bin and gcp-audience-u0080.bin.
 declare -A known_crashes=(
     [FuzzPodToAgentConfiguration]='skyferry\.dev/gcp-audience="[^"]*\\u\{(7F|[89][0-9A-F])\}.* control characters are not allowed'
 )
