@@ -38,7 +38,7 @@ struct TimestampTests {
         #expect(Timestamp.parseHTTPDate("Sunday, 06-Nov-94 08:49:37 GMT") == nil)
     }
 
-    /// Found by FuzzCredentialDocuments: the year went unbounded into `daysFromCivil`, an arithmetic overflow
+    /// Seen while writing FuzzCredentialDocuments: the year went unbounded into `daysFromCivil`, an overflow
     /// (a crash) on any peer's `Date` header with a 12-digit year.
     @Test("refuses HTTP dates whose year is not four digits", arguments: [
         "Sun, 06 Nov 999999999999 08:49:37 GMT", "Sun, 06 Nov -9223372036854775808 08:49:37 GMT",
