@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (Fuzz/) with -sanitize=fuzzer,address and runs each for a bounded time.
-#   scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 30; CI uses a short run)
+#   scripts/fuzz.sh [SECONDS_PER_TARGET [PRODUCT...]]   (default 30 s, every target; CI uses a short run)
 # New interesting inputs go to a temporary directory; the committed corpus in Fuzz/corpus/ seeds every run.
 # A crash leaves its input in .build-fuzz/artifacts/ and fails the script.
 set -euo pipefail
@@ -8,12 +8,31 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 seconds="${1:-30}"
+shift $(( $# > 0 ? 1 : 0 ))  # what remains, if anything, names the products to run
 
+# One line per target: PRODUCT, its corpus directory under Fuzz/corpus/, and leak detection (1 on, 0 off).
+# Off for the webhook's targets: its process-lifetime statics (default resources, the handler) hold JSON
+# values whose indirect-enum boxes are referenced through tagged payload bits, which LeakSanitizer cannot
+# see: it reports them as leaked at exit. ARC cycles are what leak detection would find, and the JSON value
+# type has no classes that could form one.
 targets=(
-    "FuzzConfiguration:configuration"
-    "FuzzJWT:jwt"
-    "FuzzSTSResponse:sts-response"
-    "FuzzAdmissionReview:admission-review"
+    "FuzzConfiguration           configuration              1"
+    "FuzzJWT                     jwt                        1"
+    "FuzzSTSResponse             sts-response               1"
+    "FuzzAdmissionReview         admission-review           0"
+    "FuzzValidators              validators                 1"
+    "FuzzCredentialDocuments     credential-documents       1"
+    "FuzzWebhookConfiguration    webhook-configuration      0"
+    "FuzzPodToAgentConfiguration pod-to-agent-configuration 0"
+)
+
+# Crashes already reported to their owner and being fixed on another branch, by target: a crash whose message
+# matches is still found and printed, but does not fail the run. Delete the entry when the fix lands.
+#   FuzzPodToAgentConfiguration: the webhook admits a skyferry.dev/gcp-audience with DEL or a C1 control
+#   (U+007F-U+009F), which the agent's YAML then refuses ("control characters are not allowed"); the
+#   corpus holds both as regression inputs, gcp-audience-del.bin and gcp-audience-u0080.bin.
+declare -A known_crashes=(
+    [FuzzPodToAgentConfiguration]='skyferry\.dev/gcp-audience="[^"]*\\u\{(7F|[89][0-9A-F])\}.* control characters are not allowed'
 )
 
 # shellcheck disable=SC2054 # "fuzzer,address" is one compiler argument
@@ -23,27 +42,38 @@ flags=(--scratch-path .build-fuzz -c debug
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p .build-fuzz/artifacts
+known_found=()
 
 for entry in "${targets[@]}"; do
-    product="${entry%%:*}"
-    corpus="${entry##*:}"
+    read -r product corpus leaks <<<"$entry"
+    if [[ $# -gt 0 && " $* " != *" $product "* ]]; then continue; fi
     printf '==> fuzz %s for %ss\n' "$product" "$seconds"
     swift build "${flags[@]}" --product "$product" 2>&1 | grep -E "error|Compiling|Build" | tail -n 3
     mkdir -p "$work/$corpus"
-    # The webhook's process-lifetime statics (default resources, the handler) hold JSON values whose
-    # indirect-enum boxes are referenced through tagged payload bits, which LeakSanitizer cannot see:
-    # it reports them as leaked at exit. ARC cycles are what leak detection would find, and the
-    # JSON value type has no classes that could form one.
-    leaks=1
-    [[ $product == FuzzAdmissionReview ]] && leaks=0
     # -rss_limit_mb bounds memory; -timeout flags any single input that takes over 10 s (a hang).
-    ASAN_OPTIONS="detect_leaks=$leaks" \
+    # SWIFT_BACKTRACE: the Swift runtime's crash backtracer reads the stack in ways ASan reports as an error of
+    # its own, burying the failed precondition's message; libFuzzer prints the stack anyway.
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=$leaks" \
     .build-fuzz/debug/"$product" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -detect_leaks="$leaks" \
         -artifact_prefix=.build-fuzz/artifacts/"$product"- -print_final_stats=1 \
-        "$work/$corpus" "Fuzz/corpus/$corpus" 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)" || true
+        "$work/$corpus" "Fuzz/corpus/$corpus" >"$work/$product.log" 2>&1 || true
+    grep -E "^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)|Precondition failed|Fatal error" \
+        "$work/$product.log" || true
     if compgen -G ".build-fuzz/artifacts/$product-*" >/dev/null; then
+        known="${known_crashes[$product]:-}"
+        if [[ -n $known ]] && grep -qE "$known" "$work/$product.log"; then
+            mkdir -p .build-fuzz/artifacts/known
+            mv .build-fuzz/artifacts/"$product"-* .build-fuzz/artifacts/known/
+            echo "fuzz: $product found a known crash (being fixed on another branch); input in .build-fuzz/artifacts/known/" >&2
+            known_found+=("$product")
+            continue
+        fi
         echo "fuzz: $product crashed; inputs in .build-fuzz/artifacts/" >&2
         exit 1
     fi
 done
-echo "fuzz: no crashes"
+if [[ ${#known_found[@]} -gt 0 ]]; then
+    echo "fuzz: no new crashes (known crashes in: ${known_found[*]})"
+else
+    echo "fuzz: no crashes"
+fi

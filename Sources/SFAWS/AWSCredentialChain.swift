@@ -201,7 +201,10 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
         return try Self.decodeCredentials(response.body, provider: "container credentials")
     }
 
-    static func decodeCredentials(_ body: [UInt8], provider: String) throws(AWSCredentialChainError) -> AWSCredentials {
+    /// Decodes the credentials document that container endpoints and IMDS's `security-credentials/ROLE`
+    /// both answer with (`AccessKeyId`, `SecretAccessKey`, `Token`, `Expiration`); public for the fuzz target.
+    public static func decodeCredentials(_ body: [UInt8], provider: String) throws(AWSCredentialChainError)
+        -> AWSCredentials {
         guard let parsed = try? JSONDecoder().decode(ContainerResponse.self, from: Data(body)),
               let key = parsed.AccessKeyId, let secret = parsed.SecretAccessKey, !key.isEmpty, !secret.isEmpty,
               let expirationText = parsed.Expiration, let expiration = Timestamp.parseISO8601(expirationText)

@@ -516,6 +516,8 @@ public struct ConfigurationParser: Sendable {
         return nil
     }
 
+    /// The one validator, `ServiceAccountEmail` (printable ASCII, no URL delimiters: the email goes into IAM
+    /// Credentials URL paths verbatim).
     static func isServiceAccountEmail(_ text: String) -> Bool {
         ServiceAccountEmail.isValid(text)
     }

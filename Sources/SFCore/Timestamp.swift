@@ -82,9 +82,10 @@ public enum Timestamp {
     }
 
     /// Parses an RFC 7231 HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`), the form of a `Date` header.
+    /// The year is four digits, as the RFC writes it: a longer one from a peer overflowed the day arithmetic.
     public static func parseHTTPDate(_ text: String) -> Date? {
         let parts = text.split(separator: " ")
-        guard parts.count == 6, parts[5] == "GMT",
+        guard parts.count == 6, parts[5] == "GMT", parts[3].count == 4, parts[3].allSatisfy(\.isASCIIDigit),
               let day = Int(parts[1]), let year = Int(parts[3]),
               let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
                 .firstIndex(of: String(parts[2])).map({ $0 + 1 })

@@ -37,4 +37,14 @@ struct TimestampTests {
         #expect(Timestamp.parseHTTPDate("Sun, 06 Nov 1994 08:49:37 GMT")?.timeIntervalSince1970 == 784_111_777)
         #expect(Timestamp.parseHTTPDate("Sunday, 06-Nov-94 08:49:37 GMT") == nil)
     }
+
+    /// Seen while writing FuzzCredentialDocuments: the year went unbounded into `daysFromCivil`, an overflow
+    /// (a crash) on any peer's `Date` header with a 12-digit year.
+    @Test("refuses HTTP dates whose year is not four digits", arguments: [
+        "Sun, 06 Nov 999999999999 08:49:37 GMT", "Sun, 06 Nov -9223372036854775808 08:49:37 GMT",
+        "Sun, 06 Nov +994 08:49:37 GMT", "Sun, 06 Nov 94 08:49:37 GMT",
+    ])
+    func httpDateYear(_ text: String) {
+        #expect(Timestamp.parseHTTPDate(text) == nil)
+    }
 }
