@@ -26,15 +26,6 @@ targets=(
     "FuzzPodToAgentConfiguration pod-to-agent-configuration 0"
 )
 
-# Crashes already reported to their owner and being fixed on another branch, by target: a crash whose message
-# matches is still found and printed, but does not fail the run. Delete the entry when the fix lands.
-#   FuzzPodToAgentConfiguration: the webhook admits a skyferry.dev/gcp-audience with DEL or a C1 control
-#   (U+007F-U+009F), which the agent's YAML then refuses ("control characters are not allowed"); the
-#   corpus holds both as regression inputs, gcp-audience-del.bin and gcp-audience-u0080.bin.
-declare -A known_crashes=(
-    [FuzzPodToAgentConfiguration]='skyferry\.dev/gcp-audience="[^"]*\\u\{(7F|[89][0-9A-F])\}.* control characters are not allowed'
-)
-
 # shellcheck disable=SC2054 # "fuzzer,address" is one compiler argument
 flags=(--scratch-path .build-fuzz -c debug
        -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)
@@ -42,7 +33,6 @@ flags=(--scratch-path .build-fuzz -c debug
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p .build-fuzz/artifacts
-known_found=()
 
 for entry in "${targets[@]}"; do
     read -r product corpus leaks <<<"$entry"
@@ -60,20 +50,8 @@ for entry in "${targets[@]}"; do
     grep -E "^(Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)|Precondition failed|Fatal error" \
         "$work/$product.log" || true
     if compgen -G ".build-fuzz/artifacts/$product-*" >/dev/null; then
-        known="${known_crashes[$product]:-}"
-        if [[ -n $known ]] && grep -qE "$known" "$work/$product.log"; then
-            mkdir -p .build-fuzz/artifacts/known
-            mv .build-fuzz/artifacts/"$product"-* .build-fuzz/artifacts/known/
-            echo "fuzz: $product found a known crash (being fixed on another branch); input in .build-fuzz/artifacts/known/" >&2
-            known_found+=("$product")
-            continue
-        fi
         echo "fuzz: $product crashed; inputs in .build-fuzz/artifacts/" >&2
         exit 1
     fi
 done
-if [[ ${#known_found[@]} -gt 0 ]]; then
-    echo "fuzz: no new crashes (known crashes in: ${known_found[*]})"
-else
-    echo "fuzz: no crashes"
-fi
+echo "fuzz: no crashes"

@@ -8,7 +8,7 @@ let context = GCPError.Context(audience: "//iam.googleapis.com/x", serviceAccoun
                                endpoint: "https://iamcredentials", subject: nil, issuer: nil, tokenAudiences: [])
 
 /// Fuzz target for the credential documents peers answer with — IAM Credentials `generateIdToken`, the
-/// container-credentials / IMDS `security-credentials` JSON — and the timestamps in them (RFC 3339, HTTP
+/// container-credentials / IMDS `security-credentials` JSON, the `credential-process` cache file — and the timestamps in them (RFC 3339, HTTP
 /// dates). Each parser sees the whole input, so the corpus stays plain JSON and text. Any input must give a
 /// value or an error; a value must keep the parser's promises (checked with `precondition`).
 func fuzzOne(_ bytes: [UInt8]) {
@@ -24,6 +24,11 @@ func fuzzOne(_ bytes: [UInt8]) {
             precondition(!credentials.accessKeyID.isEmpty && !credentials.secretAccessKey.isEmpty,
                          "\(provider) credentials without a key")
         }
+    }
+    if let entry = CredentialCacheEntry.decode(bytes) {
+        precondition(entry.isWellFormed, "a credential-process cache entry that is not well formed was accepted")
+        let again = CredentialCacheEntry.decode(Array((try? JSONEncoder().encode(entry)) ?? Data()))
+        precondition(again == entry, "a credential-process cache entry does not survive writing and reading back")
     }
     let text = String(decoding: bytes, as: UTF8.self)
     checkISO8601(text)

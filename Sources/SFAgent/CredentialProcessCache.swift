@@ -13,27 +13,8 @@ import Glibc
 /// files are opened relative to that directory with `O_NOFOLLOW`, so a planted symlink is refused rather
 /// than followed. A refusal is a `CredentialCacheRefusal`; the caller exchanges without the cache.
 public struct CredentialProcessCache: Sendable {
-    /// What the cache file holds.
-    public struct Entry: Codable, Sendable, Equatable {
-        public var accessKeyID: String
-        public var secretAccessKey: String
-        public var sessionToken: String
-        public var expiration: Double
-        public var issuedAt: Double
-
-        public init(_ credentials: AWSCredentials, issuedAt: Date) {
-            accessKeyID = credentials.accessKeyID
-            secretAccessKey = credentials.secretAccessKey
-            sessionToken = credentials.sessionToken
-            expiration = credentials.expiration.timeIntervalSince1970
-            self.issuedAt = issuedAt.timeIntervalSince1970
-        }
-
-        public var credentials: AWSCredentials {
-            AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, sessionToken: sessionToken,
-                           expiration: Date(timeIntervalSince1970: expiration))
-        }
-    }
+    /// What one cache file holds (decoded and checked in SFCore).
+    public typealias Entry = CredentialCacheEntry
 
     /// What reading the cache found.
     public enum Lookup: Sendable, Equatable {
@@ -45,7 +26,7 @@ public struct CredentialProcessCache: Sendable {
     }
 
     /// A cache entry is a few hundred bytes; anything much larger was not written by skyferry.
-    static let maxEntryBytes = 64 * 1024
+    static let maxEntryBytes = Entry.maxBytes
 
     public let directory: String
     public let fileName: String
@@ -119,7 +100,7 @@ public struct CredentialProcessCache: Sendable {
                 return .refused(error)
             }
             guard let bytes = Self.readAll(fd, limit: CredentialProcessCache.maxEntryBytes),
-                  let entry = try? JSONDecoder().decode(Entry.self, from: Data(bytes))
+                  let entry = Entry.decode(bytes)
             else { return .miss }
             return .hit(entry)
         }
