@@ -99,7 +99,6 @@ final class ConnectionWatch {
     private var id: ConnectionRegistry.ID?
     private var refused = false
     private var finished = false
-    private var expiry: ConnectionTimeline.Expiry?
     private var timer: Scheduled<Void>?
     private var timerAt: Duration?
 
@@ -127,6 +126,8 @@ final class ConnectionWatch {
         case .admittedEvicting(let id, let evict):
             self.id = id
             evict()
+            // Counted now: the victim's own close may wait for the TLS close_notify exchange.
+            limiter.observer.closed(.evicted)
         }
         limiter.observer.opened()
         schedule(channel, now: now)
@@ -168,26 +169,32 @@ final class ConnectionWatch {
         guard !finished, let timeline else { return }
         let now = Self.now()
         if let reason = timeline.expired(now: now) {
-            expiry = reason
+            // Reported (and the slot freed) now: under TLS the close itself may wait for close_notify.
+            report(ConnectionCloseReason(reason))
             channel.close(promise: nil)
         } else {
             schedule(channel, now: now)
         }
     }
 
-    /// The connection closed: forget it and report why.
+    /// The connection closed: forget it and report why, unless that was done when closing it.
     func finish() {
-        guard !finished else { return }
-        finished = true
         timer?.cancel()
         timer = nil
         if refused {
-            limiter.observer.closed(.refused)
+            if !finished { limiter.observer.closed(.refused) }
+            finished = true
             return
         }
+        report(.other)
+    }
+
+    /// Frees the connection's slot and counts its close, once; an evicted connection was counted by its evictor.
+    private func report(_ reason: ConnectionCloseReason) {
+        guard !finished else { return }
+        finished = true
         guard let id else { return }
-        let evicted = limiter.registry.remove(id)
-        limiter.observer.closed(evicted ? .evicted : expiry.map(ConnectionCloseReason.init) ?? .other)
+        if !limiter.registry.remove(id) { limiter.observer.closed(reason) }
     }
 }
 

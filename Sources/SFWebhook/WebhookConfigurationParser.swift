@@ -58,7 +58,7 @@ public struct WebhookConfigurationParser: Sendable {
             } else {
                 let found = node.scalar.map { "\"\($0)\"" } ?? node.shapeDescription
                 issues.append(.init(path: "server.\(key)", line: node.line, message:
-                    "\(found) is out of range (expected a whole number of \(unit) from \(range.lowerBound) to \(range.upperBound))"))
+                    "expected a whole number of \(unit) from \(range.lowerBound) to \(range.upperBound), found \(found)"))
             }
         }
         integer("handshakeTimeoutSeconds", ServerLimits.timeoutRange, "seconds", into: \.handshakeTimeoutSeconds)
