@@ -8,8 +8,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// The webhook: the API server connects over TLS and keeps a few keep-alive connections per instance.
     /// 10 s is ample for a handshake or a request of at most 3 MiB on a cluster network; 60 s of idleness
     /// is under the API server's own 90 s idle-connection timeout, so the server closes first, between
-    /// requests, which Go's client retries transparently. 1,000 connections cost about 30 MiB (measured in
-    /// the README) and are far above what API servers open.
+    /// requests, which Go's client retries transparently. 1,000 idle TLS connections cost about 34 MiB
+    /// (34 KiB each, `bench/webhook_latency.py --idle`), within the chart's 128 Mi limit, and are far above
+    /// what API servers open.
     public static let webhook = ServerLimits(handshakeTimeoutSeconds: 10, readTimeoutSeconds: 10,
                                              idleTimeoutSeconds: 60, maximumConnections: 1000)
     /// The agent's loopback endpoints (plain HTTP): one pod's SDKs ask for credentials a few times an hour,
@@ -31,7 +32,8 @@ public struct ServerLimits: Sendable, Equatable {
     /// request is being read or answered; when none is idle the new connection is closed at once.
     public var maximumConnections: Int
 
-    public init(handshakeTimeoutSeconds: Int, readTimeoutSeconds: Int, idleTimeoutSeconds: Int, maximumConnections: Int) {
+    public init(handshakeTimeoutSeconds: Int, readTimeoutSeconds: Int, idleTimeoutSeconds: Int,
+                maximumConnections: Int) {
         self.handshakeTimeoutSeconds = handshakeTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds

@@ -19,7 +19,8 @@ public struct WebhookConfigurationParser: Sendable {
     }
 
     private func read(_ root: YAMLNode, _ issues: inout [ConfigurationIssue]) -> WebhookConfiguration? {
-        guard let top = mapping(root, at: "", allowed: ["listen", "tls", "agent", "nativeSidecars", "server"], &issues) else { return nil }
+        let keys = ["listen", "tls", "agent", "nativeSidecars", "server"]
+        guard let top = mapping(root, at: "", allowed: keys, &issues) else { return nil }
         var listen = WebhookConfiguration.defaultListen
         if let node = top["listen"] {
             if let text = string(node, at: "listen", &issues) {
@@ -42,7 +43,8 @@ public struct WebhookConfigurationParser: Sendable {
         }
         let server = top["server"].map { readServer($0, &issues) } ?? .webhook
         guard let tls, let agent, let server else { return nil }
-        return WebhookConfiguration(listen: listen, tls: tls, agent: agent, nativeSidecars: nativeSidecars, server: server)
+        return WebhookConfiguration(listen: listen, tls: tls, agent: agent, nativeSidecars: nativeSidecars,
+                                    server: server)
     }
 
     /// `server`: each key optional, defaults from `ServerLimits.webhook`.
@@ -51,14 +53,15 @@ public struct WebhookConfigurationParser: Sendable {
         guard let entries = mapping(node, at: "server", allowed: keys, &issues) else { return nil }
         var limits = ServerLimits.webhook
         let count = issues.count
-        func integer(_ key: String, _ range: ClosedRange<Int>, _ unit: String, into field: WritableKeyPath<ServerLimits, Int>) {
+        func integer(_ key: String, _ range: ClosedRange<Int>, _ unit: String,
+                     into field: WritableKeyPath<ServerLimits, Int>) {
             guard let node = entries[key] else { return }
             if let text = node.scalar, let value = Int(text), range.contains(value) {
                 limits[keyPath: field] = value
             } else {
                 let found = node.scalar.map { "\"\($0)\"" } ?? node.shapeDescription
-                issues.append(.init(path: "server.\(key)", line: node.line, message:
-                    "expected a whole number of \(unit) from \(range.lowerBound) to \(range.upperBound), found \(found)"))
+                let expected = "expected a whole number of \(unit) from \(range.lowerBound) to \(range.upperBound)"
+                issues.append(.init(path: "server.\(key)", line: node.line, message: "\(expected), found \(found)"))
             }
         }
         integer("handshakeTimeoutSeconds", ServerLimits.timeoutRange, "seconds", into: \.handshakeTimeoutSeconds)

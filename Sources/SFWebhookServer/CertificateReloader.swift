@@ -75,7 +75,8 @@ public final class CertificateReloader: Service, Sendable {
             lastFailure.withLock { $0 = identity }
             onReloadFailure()
             logger.error("serving certificate reload failed; still serving the previous certificate", metadata: [
-                "file.path": "\(configuration.certFile)", "tls.keyFile": "\(configuration.keyFile)", "error": "\(error)",
+                "file.path": "\(configuration.certFile)", "tls.keyFile": "\(configuration.keyFile)",
+                "error": "\(error)",
             ])
             return false
         }
@@ -104,8 +105,9 @@ public final class CertificateReloader: Service, Sendable {
         // A key that does not belong to the leaf certificate fails every handshake: refuse the pair here instead
         // (BoringSSL checks the key against the certificate when both go into a context).
         do {
-            _ = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
-                                                                          privateKey: .privateKey(key)))
+            let pair = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                                privateKey: .privateKey(key))
+            _ = try NIOSSLContext(configuration: pair)
         } catch {
             throw .mismatched(certFile: configuration.certFile, keyFile: configuration.keyFile, underlying: error)
         }

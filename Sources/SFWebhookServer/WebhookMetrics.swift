@@ -27,21 +27,24 @@ public final class WebhookMetrics: Sendable {
             buckets: [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
                       .milliseconds(10), .milliseconds(25), .milliseconds(100)])
         connectionsOpen = registry.makeGauge(
-            descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook", metricName: "connections_open",
+            descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook",
+                                             metricName: "connections_open",
                                              helpText: "Client connections open now (at most server.maxConnections)."))
         var closed: [ConnectionCloseReason: Counter] = [:]
         for reason in ConnectionCloseReason.allCases {
             closed[reason] = registry.makeCounter(
-                descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook", metricName: "connections_closed",
-                                                 unitName: "total",
-                                                 helpText: "Client connections closed, by reason (timeouts, evicted or refused at the cap, other)."),
+                descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook",
+                                                 metricName: "connections_closed", unitName: "total",
+                                                 helpText: "Client connections closed, by reason "
+                                                     + "(timeouts, evicted or refused at the cap, other)."),
                 labels: [("reason", reason.rawValue)])
         }
         connectionsClosed = closed
         reloadFailures = registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook", metricName: "certificate_reload_failures",
-                                             unitName: "total",
-                                             helpText: "Rotated TLS files that could not be loaded; the previous certificate kept serving."))
+            descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook",
+                                             metricName: "certificate_reload_failures", unitName: "total",
+                                             helpText: "Rotated TLS files that could not be loaded; "
+                                                 + "the previous certificate kept serving."))
     }
 
     /// Counts connections for `WebhookServer`'s connection limiter.

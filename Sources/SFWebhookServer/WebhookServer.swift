@@ -27,8 +27,9 @@ public struct WebhookServer: Service, CustomStringConvertible {
     let logger: Logger
     let onListening: @Sendable (Int) -> Void
 
-    public init(address: ListenAddress, handler: AdmissionHandler, certificates: CertificateReloader, metrics: WebhookMetrics,
-                limits: ServerLimits = .webhook, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(address: ListenAddress, handler: AdmissionHandler, certificates: CertificateReloader,
+                metrics: WebhookMetrics, limits: ServerLimits = .webhook, logger: Logger,
+                onListening: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.address = address
         self.limits = limits
         self.handler = handler
@@ -138,8 +139,10 @@ public struct WebhookServer: Service, CustomStringConvertible {
             try await responseWriter.write(response: response.head, body: response.body)
         } onServerRunning: { channel in
             let port = channel.localAddress?.port ?? address.port
-            logger.info("webhook listening", metadata: ["listen.address": "\(channel.localAddress?.description ?? "\(address)")", "tls.minimumVersion": "1.2",
-                                                       "connections.maximum": "\(limits.maximumConnections)"])
+            logger.info("webhook listening", metadata: [
+                "listen.address": "\(channel.localAddress?.description ?? "\(address)")", "tls.minimumVersion": "1.2",
+                "connections.maximum": "\(limits.maximumConnections)",
+            ])
             onListening(port)
         }
         // Connection tasks are children of this scope and inherit the preference.

@@ -24,7 +24,8 @@ struct ConnectionRegistryTests {
         #expect(registry.update(ids[0], evictableSince: nil))
         #expect(registry.update(ids[1], evictableSince: .seconds(5)))
         #expect(registry.update(ids[2], evictableSince: .seconds(4)))
-        guard case .admittedEvicting(let fourth, let evict) = registry.admit(now: .seconds(6), close: closed.closer(3)) else {
+        let admission = registry.admit(now: .seconds(6), close: closed.closer(3))
+        guard case .admittedEvicting(let fourth, let evict) = admission else {
             Issue.record("the fourth connection should evict an idle one")
             return
         }

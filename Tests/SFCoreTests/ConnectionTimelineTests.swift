@@ -2,7 +2,8 @@ import SFCore
 import Testing
 
 struct ConnectionTimelineTests {
-    let limits = ServerLimits(handshakeTimeoutSeconds: 10, readTimeoutSeconds: 5, idleTimeoutSeconds: 60, maximumConnections: 8)
+    let limits = ServerLimits(handshakeTimeoutSeconds: 10, readTimeoutSeconds: 5, idleTimeoutSeconds: 60,
+                              maximumConnections: 8)
 
     @Test("a TLS connection that never finishes its handshake expires at accept + handshake timeout")
     func handshake() {
@@ -37,7 +38,7 @@ struct ConnectionTimelineTests {
         #expect(timeline.expired(now: .seconds(35)) == .readTimeout)
     }
 
-    @Test("a request read in full is owed its answer: no deadline, not evictable, even with a pipelined request arriving")
+    @Test("a request read in full is owed its answer: no deadline, not evictable, even while a pipelined one arrives")
     func responding() {
         var timeline = ConnectionTimeline(limits: limits, tls: false, now: .seconds(0))
         timeline.bytesReceived(now: .seconds(1))
