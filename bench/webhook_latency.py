@@ -9,7 +9,12 @@ Every request is the `several-containers` golden fixture (three containers, both
 largest patch), and every answer is checked (200, uid echoed, a patch present).
 Client processes (Python) share the 2 cores with the server, so the numbers include their cost.
 
-Usage: python bench/webhook_latency.py [--skyferry PATH] [--rate 500] [--seconds 20] [--clients 4]
+With --idle N it then opens N idle TLS connections (handshake done, no request: what a misbehaving or
+hostile client holds), measures the open loop again while they are held, and reports the server's
+memory (VmRSS from /proc/PID/status, anonymous memory from /proc/PID/smaps_rollup) without and with
+them. The server's connection cap is raised above N for that run so that all N are held.
+
+Usage: python bench/webhook_latency.py [--skyferry PATH] [--rate 500] [--seconds 20] [--clients 4] [--idle 2000]
   --skyferry  default: $SKYFERRY_BIN, else <repo>/.build/release/skyferry
 """
 
@@ -22,6 +27,7 @@ import ipaddress
 import json
 import multiprocessing
 import os
+import resource
 import socket
 import ssl
 import statistics
@@ -136,6 +142,31 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def memory_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, anonymous) of a process in KiB (Linux /proc)."""
+    rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+               if line.startswith("VmRSS:"))
+    anonymous = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+                     if line.startswith("Anonymous:"))
+    return rss, anonymous
+
+
+def open_idle(port: int, ca: str, count: int) -> list[ssl.SSLSocket]:
+    """`count` TLS connections with the handshake done and no request sent."""
+    context = ssl.create_default_context(cafile=ca)
+    held = []
+    for _ in range(count):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+        held.append(context.wrap_socket(raw, server_hostname="127.0.0.1"))
+    return held
+
+
+def open_loop_row(label: str, latencies: list[float], errors: int, elapsed: float, rate: float) -> str:
+    ms = [1000 * v for v in latencies]
+    return (f"| {label} | {rate:.0f}/s ({len(ms) / elapsed:.0f}/s achieved) | {statistics.median(ms):.2f} ms | "
+            f"{percentile(ms, 0.99):.2f} ms | {max(ms):.2f} ms | {errors} |")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -147,7 +178,13 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--idle", type=int, default=0, help="idle TLS connections to hold for a second open-loop run")
     args = parser.parse_args()
+    if args.idle:
+        # Each held connection is one descriptor here and one in the server (which inherits this limit).
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = min(hard, max(soft, 2 * args.idle + 1024))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
@@ -155,7 +192,8 @@ def main() -> int:
         port = free_port()
         config = directory / "webhook.yaml"
         config.write_text(f'listen: "127.0.0.1:{port}"\ntls: {{certFile: {directory}/tls.crt, keyFile: {directory}/tls.key}}\n'
-                          "agent: {image: ghcr.io/example/skyferry:0.1.0}\n")
+                          "agent: {image: ghcr.io/example/skyferry:0.1.0}\n"
+                          + (f"server: {{maxConnections: {args.idle + 256}}}\n" if args.idle else ""))
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
         server = subprocess.Popen([args.skyferry, "webhook", "--config", str(config), "--log-level", "warning"],
                                   env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -186,6 +224,26 @@ def main() -> int:
             latencies, errors, elapsed = run_phase(port, ca, args.clients, 0, min(args.seconds, 10))
             print(f"closed loop: {len(latencies) / elapsed:.0f} requests/s with {args.clients} connections "
                   f"(p50 {1000 * statistics.median(latencies):.2f} ms), {errors} errors")
+            if args.idle:
+                rows = ["| idle connections held | rate | p50 | p99 | max | errors |", "|---|---:|---:|---:|---:|---:|"]
+                memory = [("0", memory_kib(server.pid))]
+                latencies, errors, elapsed = run_phase(port, ca, args.clients, args.rate, args.seconds)
+                rows.append(open_loop_row("0", latencies, errors, elapsed, args.rate))
+                held = open_idle(port, ca, args.idle)
+                time.sleep(1)
+                memory.append((str(args.idle), memory_kib(server.pid)))
+                latencies, errors, elapsed = run_phase(port, ca, args.clients, args.rate, args.seconds)
+                rows.append(open_loop_row(str(args.idle), latencies, errors, elapsed, args.rate))
+                still_open = sum(1 for tls in held if tls.fileno() >= 0)
+                for tls in held:
+                    tls.close()
+                print("\n".join(rows))
+                print("| idle connections held | VmRSS | anonymous |\n|---|---:|---:|")
+                for label, (rss, anonymous) in memory:
+                    print(f"| {label} | {rss / 1024:.1f} MiB | {anonymous / 1024:.1f} MiB |")
+                (rss0, anon0), (rss1, anon1) = memory[0][1], memory[1][1]
+                print(f"per idle connection: {(rss1 - rss0) / args.idle:.1f} KiB RSS, {(anon1 - anon0) / args.idle:.1f} KiB "
+                      f"anonymous ({still_open} sockets still open client-side)")
         finally:
             server.terminate()
             server.wait(timeout=10)

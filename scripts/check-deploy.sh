@@ -35,6 +35,7 @@ log "hadolint Dockerfile"
 declare -A variants=(
     [default]='{}'
     [helm-tls]='{"tls": {"source": "helm"}, "agent": {"nativeSidecars": false}}'
+    [network-policy]='{"networkPolicy": {"enabled": true, "from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]}, "webhook": {"server": {"idleTimeoutSeconds": 30, "maxConnections": 500}}}'
     [cluster-issuer]='{"tls": {"certManager": {"issuerRef": {"name": "internal-ca", "kind": "ClusterIssuer", "group": "cert-manager.io"}}}, "webhook": {"replicas": 1, "excludeNamespaces": ["kube-system", "kube-public"], "nodeSelector": {"kubernetes.io/os": "linux"}, "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "infra", "effect": "NoSchedule"}]}, "imagePullSecrets": [{"name": "ghcr"}], "image": {"tag": "0.1.0-rc.1"}}'
 )
 log "helm lint --strict and render (${!variants[*]})"
@@ -47,6 +48,25 @@ done
 if "$venv/bin/python" scripts/render_chart.py "$chart" --values-json '{"webhook": {"replicas": "two"}}' >/dev/null 2>&1; then
     fail "values.schema.json accepted webhook.replicas: \"two\""
 fi
+
+if "$venv/bin/python" scripts/render_chart.py "$chart" --values-json '{"networkPolicy": {"enabled": "yes"}}' >/dev/null 2>&1; then
+    fail "values.schema.json accepted networkPolicy.enabled: \"yes\""
+fi
+# The NetworkPolicy: absent by default, and when enabled it admits the webhook port only, from the given peers.
+grep -q '^kind: NetworkPolicy$' "$out/default.yaml" && fail "the default render has a NetworkPolicy (networkPolicy.enabled defaults to false)"
+"$venv/bin/python" - "$out/network-policy.yaml" <<'PY' || fail "the NetworkPolicy render is not the expected one"
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+policy = next(d for d in docs if d["kind"] == "NetworkPolicy")
+deployment = next(d for d in docs if d["kind"] == "Deployment")
+assert policy["spec"]["podSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"], policy
+assert policy["spec"]["policyTypes"] == ["Ingress"], policy
+assert policy["spec"]["ingress"] == [{"ports": [{"port": "https", "protocol": "TCP"}], "from": [
+    {"ipBlock": {"cidr": "10.0.0.0/8"}},
+    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]}], policy
+config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]["webhook.yaml"]
+assert yaml.safe_load(config)["server"] == {"idleTimeoutSeconds": 30, "maxConnections": 500}, config
+PY
 
 log "manifests/skyferry.yaml is the chart's render"
 scripts/render-manifests.sh "$out/plain-install.yaml"

@@ -21,6 +21,8 @@ public struct LocalHTTPServer: Service, CustomStringConvertible {
     let handler: Handler
     let address: ListenAddress
     let logger: Logger
+    /// Timeouts and connection cap (the agent's `servers` configuration; the handshake timeout is unused).
+    public var limits: ServerLimits = .loopback
 
     public init(router: Router<BasicRequestContext>, address: ListenAddress, logger: Logger) {
         let responder = router.buildResponder()
@@ -58,7 +60,10 @@ public struct LocalHTTPServer: Service, CustomStringConvertible {
     public func run() async throws {
         let handler = self.handler
         let logger = self.logger
-        let server = try HTTPServerBuilder.http1().buildServer(
+        let limiter = ServerConnectionLimiter(limits: limits)
+        // Idle, half-open and slow clients are closed by the limiter; at the cap the longest-idle one goes first.
+        let builder = HTTPServerBuilder { responder in limiter.wrap(HTTP1Channel(responder: responder)) }
+        let server = try builder.buildServer(
             configuration: .init(address: .hostname(address.host, port: address.port)),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger

@@ -11,9 +11,13 @@ public struct WebhookConfiguration: Sendable, Equatable {
     /// Inject the agent as a native sidecar (`restartPolicy: Always` init container, Kubernetes ≥ 1.29);
     /// false: a `--once` init container plus a regular sidecar container.
     public var nativeSidecars: Bool
+    /// `server`: TLS handshake, request read and keep-alive idle timeouts, and the connection cap.
+    public var server: ServerLimits
 
-    public init(listen: ListenAddress = Self.defaultListen, tls: TLSFilesConfiguration, agent: AgentContainerConfiguration, nativeSidecars: Bool = true) {
+    public init(listen: ListenAddress = Self.defaultListen, tls: TLSFilesConfiguration,
+                agent: AgentContainerConfiguration, nativeSidecars: Bool = true, server: ServerLimits = .webhook) {
         self.listen = listen
+        self.server = server
         self.tls = tls
         self.agent = agent
         self.nativeSidecars = nativeSidecars

@@ -19,7 +19,8 @@ public struct WebhookConfigurationParser: Sendable {
     }
 
     private func read(_ root: YAMLNode, _ issues: inout [ConfigurationIssue]) -> WebhookConfiguration? {
-        guard let top = mapping(root, at: "", allowed: ["listen", "tls", "agent", "nativeSidecars"], &issues) else { return nil }
+        let keys = ["listen", "tls", "agent", "nativeSidecars", "server"]
+        guard let top = mapping(root, at: "", allowed: keys, &issues) else { return nil }
         var listen = WebhookConfiguration.defaultListen
         if let node = top["listen"] {
             if let text = string(node, at: "listen", &issues) {
@@ -40,8 +41,34 @@ public struct WebhookConfigurationParser: Sendable {
             default: issues.append(.init(path: "nativeSidecars", line: node.line, message: "expected true or false (false for clusters before Kubernetes 1.29)"))
             }
         }
-        guard let tls, let agent else { return nil }
-        return WebhookConfiguration(listen: listen, tls: tls, agent: agent, nativeSidecars: nativeSidecars)
+        let server = top["server"].map { readServer($0, &issues) } ?? .webhook
+        guard let tls, let agent, let server else { return nil }
+        return WebhookConfiguration(listen: listen, tls: tls, agent: agent, nativeSidecars: nativeSidecars,
+                                    server: server)
+    }
+
+    /// `server`: each key optional, defaults from `ServerLimits.webhook`.
+    private func readServer(_ node: YAMLNode, _ issues: inout [ConfigurationIssue]) -> ServerLimits? {
+        let keys = ["handshakeTimeoutSeconds", "readTimeoutSeconds", "idleTimeoutSeconds", "maxConnections"]
+        guard let entries = mapping(node, at: "server", allowed: keys, &issues) else { return nil }
+        var limits = ServerLimits.webhook
+        let count = issues.count
+        func integer(_ key: String, _ range: ClosedRange<Int>, _ unit: String,
+                     into field: WritableKeyPath<ServerLimits, Int>) {
+            guard let node = entries[key] else { return }
+            if let text = node.scalar, let value = Int(text), range.contains(value) {
+                limits[keyPath: field] = value
+            } else {
+                let found = node.scalar.map { "\"\($0)\"" } ?? node.shapeDescription
+                let expected = "expected a whole number of \(unit) from \(range.lowerBound) to \(range.upperBound)"
+                issues.append(.init(path: "server.\(key)", line: node.line, message: "\(expected), found \(found)"))
+            }
+        }
+        integer("handshakeTimeoutSeconds", ServerLimits.timeoutRange, "seconds", into: \.handshakeTimeoutSeconds)
+        integer("readTimeoutSeconds", ServerLimits.timeoutRange, "seconds", into: \.readTimeoutSeconds)
+        integer("idleTimeoutSeconds", ServerLimits.timeoutRange, "seconds", into: \.idleTimeoutSeconds)
+        integer("maxConnections", ServerLimits.connectionsRange, "connections", into: \.maximumConnections)
+        return issues.count == count ? limits : nil
     }
 
     private func readTLS(_ node: YAMLNode, _ issues: inout [ConfigurationIssue]) -> TLSFilesConfiguration? {

@@ -24,10 +24,14 @@ public final class CertificateReloader: Service, Sendable {
     private let current: Mutex<Loaded>
     /// The file identity of the last failed reload, so that one bad rotation logs once, not every interval.
     private let lastFailure = Mutex<FileIdentity?>(nil)
+    private let onReloadFailure: @Sendable () -> Void
 
-    public init(configuration: TLSFilesConfiguration, logger: Logger) throws(CertificateError) {
+    /// `onReloadFailure`: called once per rotated pair that cannot be served (for a metric).
+    public init(configuration: TLSFilesConfiguration, logger: Logger,
+                onReloadFailure: @escaping @Sendable () -> Void = {}) throws(CertificateError) {
         self.configuration = configuration
         self.logger = logger
+        self.onReloadFailure = onReloadFailure
         self.current = Mutex(try Self.load(configuration))
     }
 
@@ -69,8 +73,10 @@ public final class CertificateReloader: Service, Sendable {
             return true
         } catch {
             lastFailure.withLock { $0 = identity }
+            onReloadFailure()
             logger.error("serving certificate reload failed; still serving the previous certificate", metadata: [
-                "file.path": "\(configuration.certFile)", "error": "\(error)",
+                "file.path": "\(configuration.certFile)", "tls.keyFile": "\(configuration.keyFile)",
+                "error": "\(error)",
             ])
             return false
         }
@@ -95,6 +101,15 @@ public final class CertificateReloader: Service, Sendable {
             key = try NIOSSLPrivateKey(bytes: keyBytes, format: .pem)
         } catch {
             throw .invalid(path: configuration.keyFile, what: "a PEM private key", underlying: error)
+        }
+        // A key that does not belong to the leaf certificate fails every handshake: refuse the pair here instead
+        // (BoringSSL checks the key against the certificate when both go into a context).
+        do {
+            let pair = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                                privateKey: .privateKey(key))
+            _ = try NIOSSLContext(configuration: pair)
+        } catch {
+            throw .mismatched(certFile: configuration.certFile, keyFile: configuration.keyFile, underlying: error)
         }
         return Loaded(chain: chain, key: key, identity: identity)
     }
@@ -137,6 +152,7 @@ struct FileIdentity: Sendable, Equatable {
 public enum CertificateError: Error, Sendable, CustomStringConvertible {
     case unreadable(path: String, errno: Int32)
     case invalid(path: String, what: String, underlying: (any Error)?)
+    case mismatched(certFile: String, keyFile: String, underlying: any Error)
 
     public var description: String {
         switch self {
@@ -145,6 +161,9 @@ public enum CertificateError: Error, Sendable, CustomStringConvertible {
         case .invalid(let path, let what, let underlying):
             let cause = underlying.map { ": \($0)" } ?? ""
             return "\(path) does not hold \(what)\(cause). Check the TLS secret (cert-manager Certificate status)."
+        case .mismatched(let certFile, let keyFile, let underlying):
+            return "the private key in \(keyFile) does not match the certificate in \(certFile) (\(underlying)). "
+                + "Both must come from the same TLS secret; check that the secret was not half-updated."
         }
     }
 }

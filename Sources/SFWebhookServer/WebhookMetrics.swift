@@ -1,11 +1,15 @@
 import Prometheus
+import SFAgent
 import SFWebhook
 
-/// The webhook's Prometheus metrics; the only label is the bounded `result`.
+/// The webhook's Prometheus metrics; labels are bounded (`result`, `reason`).
 public final class WebhookMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let counters: [AdmissionHandler.Result: Counter]
     private let duration: DurationHistogram
+    private let connectionsOpen: Gauge
+    private let connectionsClosed: [ConnectionCloseReason: Counter]
+    private let reloadFailures: Counter
 
     public init() {
         var counters: [AdmissionHandler.Result: Counter] = [:]
@@ -22,6 +26,39 @@ public final class WebhookMetrics: Sendable {
                                              helpText: "Time from a request's arrival to its answer being ready (body read, decision, patch)."),
             buckets: [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
                       .milliseconds(10), .milliseconds(25), .milliseconds(100)])
+        connectionsOpen = registry.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook",
+                                             metricName: "connections_open",
+                                             helpText: "Client connections open now (at most server.maxConnections)."))
+        var closed: [ConnectionCloseReason: Counter] = [:]
+        for reason in ConnectionCloseReason.allCases {
+            closed[reason] = registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook",
+                                                 metricName: "connections_closed", unitName: "total",
+                                                 helpText: "Client connections closed, by reason "
+                                                     + "(timeouts, evicted or refused at the cap, other)."),
+                labels: [("reason", reason.rawValue)])
+        }
+        connectionsClosed = closed
+        reloadFailures = registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook",
+                                             metricName: "certificate_reload_failures", unitName: "total",
+                                             helpText: "Rotated TLS files that could not be loaded; "
+                                                 + "the previous certificate kept serving."))
+    }
+
+    /// Counts connections for `WebhookServer`'s connection limiter.
+    public var connectionObserver: ConnectionObserver {
+        let open = connectionsOpen
+        let closed = connectionsClosed
+        return ConnectionObserver(opened: { open.increment() }, closed: { reason in
+            if reason != .refused { open.decrement() }
+            closed[reason]?.increment()
+        })
+    }
+
+    public func recordCertificateReloadFailure() {
+        reloadFailures.increment()
     }
 
     public func record(_ result: AdmissionHandler.Result, duration elapsed: Duration) {

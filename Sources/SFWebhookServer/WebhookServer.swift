@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import SFAgent
 import SFCore
 import SFWebhook
@@ -22,12 +23,15 @@ public struct WebhookServer: Service, CustomStringConvertible {
     let handler: AdmissionHandler
     let certificates: CertificateReloader
     let metrics: WebhookMetrics
+    let limits: ServerLimits
     let logger: Logger
     let onListening: @Sendable (Int) -> Void
 
-    public init(address: ListenAddress, handler: AdmissionHandler, certificates: CertificateReloader, metrics: WebhookMetrics, logger: Logger,
+    public init(address: ListenAddress, handler: AdmissionHandler, certificates: CertificateReloader,
+                metrics: WebhookMetrics, limits: ServerLimits = .webhook, logger: Logger,
                 onListening: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.address = address
+        self.limits = limits
         self.handler = handler
         self.certificates = certificates
         self.metrics = metrics
@@ -76,6 +80,20 @@ public struct WebhookServer: Service, CustomStringConvertible {
         return router
     }
 
+    /// TLS 1.2 suites offered: forward-secret (ECDHE) key exchange with AEAD ciphers only, as Mozilla's
+    /// "intermediate" profile; no CBC, no SHA-1 MAC, no static-RSA key exchange. TLS 1.3 suites are
+    /// BoringSSL's fixed set (all AEAD) and are not affected.
+    static let tls12CipherSuites: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
+
+    @Sendable static func isHandshakeCompleted(_ event: Any) -> Bool {
+        if case .handshakeCompleted = event as? TLSUserEvent { return true }
+        return false
+    }
+
     static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message)))
     }
@@ -86,15 +104,24 @@ public struct WebhookServer: Service, CustomStringConvertible {
         let address = self.address
         let onListening = self.onListening
         let certificates = self.certificates
+        let limits = self.limits
         let initial = certificates.initial
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: initial.chain.map { .certificate($0) },
                                                            privateKey: .privateKey(initial.key))
         tls.minimumTLSVersion = .tlsv12
+        tls.cipherSuiteValues = Self.tls12CipherSuites
         tls.sslContextCallback = { _, promise in
             promise.succeed(certificates.override)
         }
         let group = MultiThreadedEventLoopGroup.singleton
-        let server = try HTTPServerBuilder.tls(.http1(), tlsConfiguration: tls).buildServer(
+        let limiter = ServerConnectionLimiter(limits: limits, observer: metrics.connectionObserver)
+        let tlsConfiguration = tls
+        let builder = HTTPServerBuilder { responder in
+            // The limiter sits outside TLS: a client that never finishes its handshake is timed out too.
+            limiter.wrap(try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: tlsConfiguration),
+                         handshakeCompleted: Self.isHandshakeCompleted)
+        }
+        let server = try builder.buildServer(
             configuration: .init(address: .hostname(address.host, port: address.port)),
             eventLoopGroup: group,
             logger: logger
@@ -112,7 +139,10 @@ public struct WebhookServer: Service, CustomStringConvertible {
             try await responseWriter.write(response: response.head, body: response.body)
         } onServerRunning: { channel in
             let port = channel.localAddress?.port ?? address.port
-            logger.info("webhook listening", metadata: ["listen.address": "\(channel.localAddress?.description ?? "\(address)")", "tls.minimumVersion": "1.2"])
+            logger.info("webhook listening", metadata: [
+                "listen.address": "\(channel.localAddress?.description ?? "\(address)")", "tls.minimumVersion": "1.2",
+                "connections.maximum": "\(limits.maximumConnections)",
+            ])
             onListening(port)
         }
         // Connection tasks are children of this scope and inherit the preference.

@@ -25,19 +25,21 @@ struct WebhookCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger(global)
         let configuration = loadWebhookConfiguration(config)
+        let metrics = WebhookMetrics()
         let certificates: CertificateReloader
         do {
-            certificates = try CertificateReloader(configuration: configuration.tls, logger: logger)
+            certificates = try CertificateReloader(configuration: configuration.tls, logger: logger,
+                                                   onReloadFailure: { metrics.recordCertificateReloadFailure() })
         } catch {
             Composition.fail("cannot start the webhook: \(error)", code: 7)
         }
-        let metrics = WebhookMetrics()
         let handler = AdmissionHandler(mutator: PodMutator(agent: configuration.agent, nativeSidecars: configuration.nativeSidecars))
         logger.info("skyferry webhook starting", metadata: [
             "version": "\(Skyferry.version)", "agent.image": "\(configuration.agent.image)",
             "nativeSidecars": "\(configuration.nativeSidecars)",
         ])
-        let server = WebhookServer(address: configuration.listen, handler: handler, certificates: certificates, metrics: metrics, logger: logger)
+        let server = WebhookServer(address: configuration.listen, handler: handler, certificates: certificates,
+                                   metrics: metrics, limits: configuration.server, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: server), .init(service: certificates)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -39,4 +39,25 @@ struct WebhookConfigurationParserTests {
                 """, origin: "webhook.yaml")
         }
     }
+
+    @Test("server limits: defaults from ServerLimits.webhook, each key overridable, out-of-range values named")
+    func serverLimits() throws {
+        let base = "tls: {certFile: /tls/tls.crt, keyFile: /tls/tls.key}\n"
+            + "agent: {image: ghcr.io/example/skyferry:0.1.0}\n"
+        #expect(try WebhookConfigurationParser().parse(base, origin: "webhook.yaml").server == ServerLimits(
+            handshakeTimeoutSeconds: 10, readTimeoutSeconds: 10, idleTimeoutSeconds: 60, maximumConnections: 1000))
+        let custom = try WebhookConfigurationParser().parse(
+            base + "server: {idleTimeoutSeconds: 5, maxConnections: 64}\n", origin: "webhook.yaml")
+        #expect(custom.server == ServerLimits(handshakeTimeoutSeconds: 10, readTimeoutSeconds: 10,
+                                              idleTimeoutSeconds: 5, maximumConnections: 64))
+        #expect(throws: ConfigurationError.invalid(path: "webhook.yaml", issues: [
+            ConfigurationIssue(path: "server.readTimeoutSeconds", line: 3,
+                               message: "expected a whole number of seconds from 1 to 3600, found \"0\""),
+            ConfigurationIssue(path: "server.maxConnections", line: 3,
+                               message: "expected a whole number of connections from 1 to 100000, found \"100001\""),
+        ])) {
+            try WebhookConfigurationParser().parse(base + "server: {readTimeoutSeconds: 0, maxConnections: 100001}\n",
+                                                   origin: "webhook.yaml")
+        }
+    }
 }

@@ -153,7 +153,7 @@ class Webhook:
                 return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
 
 
-def start_webhook(tmp: Path, native_sidecars: bool = True) -> Webhook:
+def start_webhook(tmp: Path, native_sidecars: bool = True, server: str = "") -> Webhook:
     tmp.mkdir(parents=True, exist_ok=True)
     ca = make_ca("skyferry-test-ca")
     cert_path, key_path = tmp / "tls.crt", tmp / "tls.key"
@@ -164,7 +164,8 @@ def start_webhook(tmp: Path, native_sidecars: bool = True) -> Webhook:
         f'listen: "127.0.0.1:{port}"\n'
         f"tls:\n  certFile: {cert_path}\n  keyFile: {key_path}\n  reloadIntervalSeconds: 1\n"
         f"agent:\n  image: {IMAGE}\n"
-        f"nativeSidecars: {'true' if native_sidecars else 'false'}\n")
+        f"nativeSidecars: {'true' if native_sidecars else 'false'}\n"
+        + (f"server: {server}\n" if server else ""))
     binary = Path(os.environ.get("SKYFERRY_BIN", REPO_ROOT / ".build" / "debug" / "skyferry"))
     process = AgentProcess([str(binary), "webhook", "--config", str(config)], isolated_env(tmp / "home"), tmp / "logs")
     webhook = Webhook(process, port, ca, cert_path, key_path)
@@ -359,3 +360,272 @@ def test_invalid_configuration_names_the_key(tmp_path: Path, skyferry_bin: Path)
         process.stop()
     assert code == 2
     assert "agent.imag" in process.stderr and "agent.image" in process.stderr
+
+
+# --- slow and idle clients, the connection cap, the TLS policy ----------------------------------
+
+
+def closed_by_server(sock: socket.socket, within: float) -> bool:
+    """True when the server closes `sock` (EOF or reset) within `within` seconds; never sends anything."""
+    sock.settimeout(0.2)
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if sock.recv(4096) == b"":
+                return True
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, ssl.SSLError, ssl.SSLEOFError, OSError):
+            return True
+    return False
+
+
+def tls_connect(webhook: Webhook) -> ssl.SSLSocket:
+    raw = socket.create_connection(("127.0.0.1", webhook.port), timeout=5)
+    return webhook.context().wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def keepalive_request(tls: ssl.SSLSocket, path: str = "/healthz") -> bytes:
+    tls.settimeout(5)
+    tls.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    answer = b""
+    while b"\r\n\r\n" not in answer or not answer.endswith(b"ok\n"):
+        chunk = tls.recv(4096)
+        assert chunk, f"connection closed mid-answer: {answer!r}"
+        answer += chunk
+    return answer
+
+
+def connection_metrics(webhook: Webhook) -> dict:
+    return parse_metrics(webhook.request("GET", "/metrics")[1].decode())
+
+
+def test_connections_without_handshake_are_closed_after_the_handshake_timeout(tmp_path: Path, skyferry_bin: Path) -> None:
+    webhook = start_webhook(tmp_path, server="{handshakeTimeoutSeconds: 1, idleTimeoutSeconds: 30}")
+    try:
+        idle = [socket.create_connection(("127.0.0.1", webhook.port), timeout=5) for _ in range(20)]
+        start = time.monotonic()
+        for sock in idle:
+            assert closed_by_server(sock, within=max(0.5, 8 - (time.monotonic() - start))), "no TLS handshake: must close"
+            sock.close()
+        assert webhook.process.alive()
+        samples = connection_metrics(webhook)
+        assert (metric(samples, "skyferry_webhook_connections_closed_total", reason="handshake_timeout") or 0) >= 20
+        assert metric(samples, "skyferry_webhook_connections_open") is not None
+    finally:
+        webhook.process.stop()
+
+
+def test_idle_keepalive_connections_are_closed_after_the_idle_timeout(tmp_path: Path, skyferry_bin: Path) -> None:
+    webhook = start_webhook(tmp_path, server="{idleTimeoutSeconds: 2}")
+    try:
+        connections = [tls_connect(webhook) for _ in range(5)]
+        for tls in connections:
+            assert b"200 OK" in keepalive_request(tls)
+        time.sleep(0.5)
+        # Still open well before the timeout: a keep-alive connection is reused.
+        assert b"200 OK" in keepalive_request(connections[0])
+        for tls in connections:
+            assert closed_by_server(tls, within=10), "an idle keep-alive connection must be closed after idleTimeoutSeconds"
+            tls.close()
+        samples = connection_metrics(webhook)
+        assert (metric(samples, "skyferry_webhook_connections_closed_total", reason="idle_timeout") or 0) >= 5
+    finally:
+        webhook.process.stop()
+
+
+def test_slowloris_request_is_closed_after_the_read_timeout(tmp_path: Path, skyferry_bin: Path) -> None:
+    webhook = start_webhook(tmp_path, server="{readTimeoutSeconds: 2, idleTimeoutSeconds: 60}")
+    try:
+        tls = tls_connect(webhook)
+        request = b"POST /mutate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Pad: " + b"a" * 200
+        start = time.monotonic()
+        closed_after = None
+        for byte in request:  # one byte every 50 ms: each resets no timer
+            try:
+                tls.sendall(bytes([byte]))
+            except (OSError, ssl.SSLError):
+                closed_after = time.monotonic() - start
+                break
+            if closed_by_server(tls, within=0.05):
+                closed_after = time.monotonic() - start
+                break
+        assert closed_after is not None, "a request trickling in byte by byte must be closed"
+        assert closed_after < 8, f"closed after {closed_after:.1f} s; the read timeout is 2 s (idle timeout 60 s)"
+        samples = connection_metrics(webhook)
+        assert (metric(samples, "skyferry_webhook_connections_closed_total", reason="read_timeout") or 0) >= 1
+    finally:
+        webhook.process.stop()
+
+
+def test_over_the_cap_idle_connections_are_closed_first_and_admissions_succeed(tmp_path: Path, skyferry_bin: Path) -> None:
+    webhook = start_webhook(tmp_path, server="{maxConnections: 10, idleTimeoutSeconds: 300, handshakeTimeoutSeconds: 300}")
+    pod = json.loads((FIXTURES / "aws-only.pod.json").read_text())
+    try:
+        idle = [socket.create_connection(("127.0.0.1", webhook.port), timeout=5) for _ in range(10)]
+        time.sleep(0.3)
+        # The cap is full of idle clients. New idle clients and admissions keep arriving: each one that finds
+        # the server full closes the longest-idle connection, and every admission succeeds.
+        newer = []
+        for _ in range(10):
+            newer.append(socket.create_connection(("127.0.0.1", webhook.port), timeout=5))
+            time.sleep(0.05)
+            assert webhook.review(pod)["allowed"] is True
+        for sock in idle:
+            assert closed_by_server(sock, within=5), "the longest-idle connections are evicted first at the cap"
+            sock.close()
+        assert not closed_by_server(newer[-1], within=0.05), "the newest idle connection is not the one evicted"
+        for sock in newer:
+            sock.close()
+        samples = connection_metrics(webhook)
+        assert (metric(samples, "skyferry_webhook_connections_closed_total", reason="evicted") or 0) >= 10
+        assert (metric(samples, "skyferry_webhook_connections_closed_total", reason="refused") or 0) == 0
+
+        # All slots busy reading requests (not idle): a new connection is closed at once, the busy ones kept.
+        busy = [tls_connect(webhook) for _ in range(10)]
+        for tls in busy:
+            tls.sendall(b"POST /mutate HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        time.sleep(0.3)
+        extra = socket.create_connection(("127.0.0.1", webhook.port), timeout=5)
+        assert closed_by_server(extra, within=5), "at the cap with nothing idle, a new connection is refused"
+        extra.close()
+        for tls in busy:
+            assert not closed_by_server(tls, within=0.05), "a request being read is never evicted"
+        for tls in busy:
+            tls.close()
+        samples = webhook.process.wait_for(lambda: _metrics_or_none(webhook), timeout=5, what="/metrics after the busy clients left")
+        assert (metric(samples, "skyferry_webhook_connections_closed_total", reason="refused") or 0) >= 1
+    finally:
+        webhook.process.stop()
+
+
+def test_tls12_offers_only_ecdhe_aead_ciphers(webhooks: dict[bool, Webhook]) -> None:
+    webhook = webhooks[True]
+
+    def handshake(ciphers: str) -> str:
+        context = webhook.context()
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+        context.set_ciphers(ciphers)
+        with socket.create_connection(("127.0.0.1", webhook.port), timeout=5) as raw:
+            with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                return tls.cipher()[0]
+
+    with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+        handshake("ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-ECDSA-AES128-SHA256:AES128-SHA:AES256-SHA")
+    # The test certificate is ECDSA: the server picks the ECDSA form of the AEAD suites.
+    assert handshake("ECDHE-ECDSA-AES128-GCM-SHA256") == "ECDHE-ECDSA-AES128-GCM-SHA256"
+    assert handshake("ECDHE-ECDSA-CHACHA20-POLY1305") == "ECDHE-ECDSA-CHACHA20-POLY1305"
+
+
+def test_tls12_rsa_certificate_negotiates_ecdhe_rsa_gcm(tmp_path: Path, skyferry_bin: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    webhook = start_webhook(tmp_path)
+    try:
+        ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        now = dt.datetime.now(dt.timezone.utc)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rsa-test")])
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(ca_key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+                .not_valid_after(now + dt.timedelta(hours=1))
+                .add_extension(x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
+                               critical=False)
+                .sign(ca_key, hashes.SHA256()))
+        key_pem = ca_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        for path, data in ((webhook.key_path, key_pem), (webhook.cert_path, cert.public_bytes(serialization.Encoding.PEM))):
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+
+        def handshake(ciphers: str) -> str:
+            context = ssl.create_default_context(cadata=pem)
+            context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_2
+            context.set_ciphers(ciphers)
+            with socket.create_connection(("127.0.0.1", webhook.port), timeout=5) as raw:
+                with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                    return tls.cipher()[0]
+
+        webhook.process.wait_for(lambda: _handshakes(handshake, "ECDHE-RSA-AES128-GCM-SHA256"), timeout=10,
+                                 what="the RSA certificate to be served")
+        assert handshake("ECDHE-RSA-AES128-GCM-SHA256") == "ECDHE-RSA-AES128-GCM-SHA256"
+        for cbc_only in ("AES128-SHA:AES256-SHA:AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA"):
+            with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+                handshake(cbc_only)
+    finally:
+        webhook.process.stop()
+
+
+def _metrics_or_none(webhook: Webhook) -> dict | None:
+    try:
+        return connection_metrics(webhook)
+    except (OSError, ssl.SSLError, urllib.error.URLError):
+        return None
+
+
+def _handshakes(handshake, ciphers: str) -> bool:
+    try:
+        return handshake(ciphers) == ciphers
+    except (ssl.SSLError, OSError):
+        return False
+
+
+def write_mismatched_pair(ca: CA, cert_path: Path, key_path: Path) -> x509.Certificate:
+    """A fresh certificate with somebody else's key: a half-updated secret."""
+    cert = write_leaf(ca, cert_path, key_path)
+    other = ec.generate_private_key(ec.SECP256R1())
+    tmp = key_path.with_suffix(".tmp")
+    tmp.write_bytes(other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()))
+    os.replace(tmp, key_path)
+    return cert
+
+
+def test_mismatched_key_on_reload_keeps_the_previous_pair(tmp_path: Path, skyferry_bin: Path) -> None:
+    webhook = start_webhook(tmp_path)
+    try:
+        first = webhook.served_certificate()
+        write_mismatched_pair(webhook.ca, webhook.cert_path, webhook.key_path)
+        webhook.process.wait_for_log("serving certificate reload failed", timeout=10)
+        assert f"does not match the certificate in {webhook.cert_path}" in webhook.process.stderr
+        assert str(webhook.key_path) in webhook.process.stderr
+        assert webhook.served_certificate().serial_number == first.serial_number
+        samples = connection_metrics(webhook)
+        assert metric(samples, "skyferry_webhook_certificate_reload_failures_total") == 1
+
+        good = write_leaf(webhook.ca, webhook.cert_path, webhook.key_path)
+        webhook.process.wait_for(lambda: webhook.served_certificate().serial_number == good.serial_number, timeout=10,
+                                 what="the next good pair to be served")
+    finally:
+        webhook.process.stop()
+
+
+def test_mismatched_key_at_start_is_a_startup_error(tmp_path: Path, skyferry_bin: Path) -> None:
+    ca = make_ca("skyferry-test-ca")
+    write_mismatched_pair(ca, tmp_path / "tls.crt", tmp_path / "tls.key")
+    config = tmp_path / "webhook.yaml"
+    config.write_text(f"listen: 127.0.0.1:{free_port()}\ntls:\n  certFile: {tmp_path}/tls.crt\n  keyFile: {tmp_path}/tls.key\n"
+                      f"agent:\n  image: {IMAGE}\n")
+    process = AgentProcess([str(skyferry_bin), "webhook", "--config", str(config)], isolated_env(tmp_path / "home"), tmp_path / "logs")
+    try:
+        code = process.process.wait(timeout=20)
+    finally:
+        process.stop()
+    assert code == 7
+    assert f"the private key in {tmp_path}/tls.key does not match the certificate in {tmp_path}/tls.crt" in process.stderr
+
+
+@pytest.mark.parametrize("server, fragment", [
+    ("{readTimeoutSeconds: 0}", 'server.readTimeoutSeconds (line 6): expected a whole number of seconds from 1 to 3600, found "0"'),
+    ("{maxConnections: many}", 'server.maxConnections (line 6): expected a whole number of connections from 1 to 100000, found "many"'),
+    ("{idleTimeout: 5}", "server.idleTimeout"),
+])
+def test_invalid_server_limits_name_the_key(tmp_path: Path, skyferry_bin: Path, server: str, fragment: str) -> None:
+    config = tmp_path / "webhook.yaml"
+    config.write_text(f"tls:\n  certFile: /tls/tls.crt\n  keyFile: /tls/tls.key\nagent:\n  image: {IMAGE}\nserver: {server}\n")
+    process = AgentProcess([str(skyferry_bin), "webhook", "--config", str(config)], isolated_env(tmp_path / "home"), tmp_path / "logs")
+    try:
+        code = process.process.wait(timeout=20)
+    finally:
+        process.stop()
+    assert code == 2
+    assert fragment in process.stderr, process.stderr
