@@ -45,7 +45,7 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
             do {
                 endpoint = try Endpoint(parsing: full, allowMetadataHosts: true)
             } catch {
-                throw .invalidEnvironment(variable: "AWS_CONTAINER_CREDENTIALS_FULL_URI", reason: error.description)
+                throw .invalidEndpoint(variable: "AWS_CONTAINER_CREDENTIALS_FULL_URI", underlying: error)
             }
             return .container(url: endpoint, authorizationToken: try headerValue("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
                               authorizationTokenFile: value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
@@ -74,7 +74,7 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
         do {
             return try Endpoint(parsing: text, allowMetadataHosts: true)
         } catch {
-            throw .invalidEnvironment(variable: "AWS_EC2_METADATA_SERVICE_ENDPOINT", reason: error.description)
+            throw .invalidEndpoint(variable: "AWS_EC2_METADATA_SERVICE_ENDPOINT", underlying: error)
         }
     }
 
@@ -130,11 +130,13 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
         for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
             if let region = environment[name], !region.isEmpty { return region }
         }
-        guard (environment["AWS_EC2_METADATA_DISABLED"] ?? "").lowercased() != "true" else { throw AWSCredentialChainError.noRegion }
+        guard (environment["AWS_EC2_METADATA_DISABLED"] ?? "").lowercased() != "true" else {
+            throw AWSCredentialChainError.noRegion(underlying: nil)
+        }
         do {
             return try await imds.region()
         } catch {
-            throw AWSCredentialChainError.noRegion
+            throw AWSCredentialChainError.noRegion(underlying: error)
         }
     }
 
@@ -143,7 +145,7 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
         do {
             bytes = try readFile(tokenFile)
         } catch {
-            throw AWSCredentialChainError.unreadable(variable: "AWS_WEB_IDENTITY_TOKEN_FILE", path: tokenFile, reason: "\(error)")
+            throw AWSCredentialChainError.unreadable(variable: "AWS_WEB_IDENTITY_TOKEN_FILE", path: tokenFile, underlying: error)
         }
         let token = try IdentityToken(decoding: String(decoding: bytes, as: UTF8.self), origin: "AWS_WEB_IDENTITY_TOKEN_FILE \(tokenFile)")
         // AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, as the SDKs honour them (tests point these at local peers).
@@ -151,7 +153,7 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
         for name in ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"] {
             if let text = environment[name], !text.isEmpty {
                 do { override = try Endpoint(parsing: text) } catch {
-                    throw AWSCredentialChainError.invalidEnvironment(variable: name, reason: error.description)
+                    throw AWSCredentialChainError.invalidEndpoint(variable: name, underlying: error)
                 }
                 break
             }
@@ -178,7 +180,7 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
             do {
                 bytes = try readFile(tokenFile)
             } catch {
-                throw AWSCredentialChainError.unreadable(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path: tokenFile, reason: "\(error)")
+                throw AWSCredentialChainError.unreadable(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path: tokenFile, underlying: error)
             }
             // Surrounding whitespace (the usual trailing newline) is trimmed; anything inside is refused.
             let value = String(decoding: bytes, as: UTF8.self).trimmingASCIIWhitespace()
@@ -205,8 +207,13 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
     /// both answer with (`AccessKeyId`, `SecretAccessKey`, `Token`, `Expiration`); public for the fuzz target.
     public static func decodeCredentials(_ body: [UInt8], provider: String) throws(AWSCredentialChainError)
         -> AWSCredentials {
-        guard let parsed = try? JSONDecoder().decode(ContainerResponse.self, from: Data(body)),
-              let key = parsed.AccessKeyId, let secret = parsed.SecretAccessKey, !key.isEmpty, !secret.isEmpty,
+        let parsed: ContainerResponse
+        do {
+            parsed = try JSONDecoder().decode(ContainerResponse.self, from: Data(body))
+        } catch {
+            throw .undecodable(provider: provider, underlying: error)
+        }
+        guard let key = parsed.AccessKeyId, let secret = parsed.SecretAccessKey, !key.isEmpty, !secret.isEmpty,
               let expirationText = parsed.Expiration, let expiration = Timestamp.parseISO8601(expirationText)
         else {
             throw .providerFailed(provider: provider, detail: "the response lacks AccessKeyId, SecretAccessKey or a valid Expiration")
@@ -262,12 +269,18 @@ struct IMDSClient: Sendable {
 /// Why the AWS credential chain produced nothing.
 public enum AWSCredentialChainError: Error, Sendable, Equatable, CustomStringConvertible, ClassifiedFailure {
     case noCredentials
-    case noRegion
+    /// No region is configured, and EC2 instance metadata gave none: `underlying` is why (nil when
+    /// `AWS_EC2_METADATA_DISABLED` kept it from being asked).
+    case noRegion(underlying: (any Error)?)
     case invalidEnvironment(variable: String, reason: String)
-    case unreadable(variable: String, path: String, reason: String)
+    /// A variable that names an endpoint does not hold a usable URL (`underlying` is the `EndpointError`).
+    case invalidEndpoint(variable: String, underlying: any Error)
+    case unreadable(variable: String, path: String, underlying: any Error)
     /// The file was read but its content cannot be used.
     case invalidFile(variable: String, path: String, reason: String)
     case providerFailed(provider: String, detail: String)
+    /// The provider's credentials document is not JSON of the expected shape (`underlying` is the `DecodingError`).
+    case undecodable(provider: String, underlying: any Error)
 
     public var kind: FailureKind { .source }
 
@@ -275,16 +288,41 @@ public enum AWSCredentialChainError: Error, Sendable, Equatable, CustomStringCon
         switch self {
         case .noCredentials:
             return "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE (IRSA), AWS_CONTAINER_CREDENTIALS_FULL_URI (EKS Pod Identity), or run on EC2 with a role (AWS_EC2_METADATA_DISABLED is true)"
-        case .noRegion:
-            return "no AWS region to sign GetCallerIdentity for: set source.aws.region, AWS_REGION or AWS_DEFAULT_REGION"
+        case .noRegion(nil):
+            return "no AWS region to sign GetCallerIdentity for: source.aws.region, AWS_REGION and AWS_DEFAULT_REGION are unset, "
+                + "and EC2 instance metadata is not asked (AWS_EC2_METADATA_DISABLED is true). Set one of them"
+        case .noRegion(let underlying?):
+            return "no AWS region to sign GetCallerIdentity for: source.aws.region, AWS_REGION and AWS_DEFAULT_REGION are unset, "
+                + "and EC2 instance metadata did not give one: \(underlying). Set one of them, or check that instance metadata "
+                + "answers (AWS_EC2_METADATA_SERVICE_ENDPOINT)"
         case .invalidEnvironment(let variable, let reason):
             return "\(variable) is not usable: \(reason)"
-        case .unreadable(let variable, let path, let reason):
-            return "cannot read \(path) (\(variable)): \(reason)"
+        case .invalidEndpoint(let variable, let underlying):
+            return "\(variable) is not usable: \(underlying)"
+        case .unreadable(let variable, let path, let underlying):
+            return "cannot read \(path) (\(variable)): \(underlying)"
         case .invalidFile(let variable, let path, let reason):
             return "the file \(path) (\(variable)) is not usable: \(reason)"
         case .providerFailed(let provider, let detail):
             return "the AWS credential provider \(provider) failed: \(detail)"
+        case .undecodable(let provider, let underlying):
+            return "the AWS credential provider \(provider) failed: the response is not a credentials document "
+                + "(AccessKeyId, SecretAccessKey, Token, Expiration): \(DecodingFailure.describe(underlying))"
+        }
+    }
+
+    /// Causes compare by type and description (`any Error` is not `Equatable`).
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.noCredentials, .noCredentials): return true
+        case (.noRegion(let a), .noRegion(let b)): return sameFailure(a, b)
+        case (.invalidEnvironment(let v1, let r1), .invalidEnvironment(let v2, let r2)): return v1 == v2 && r1 == r2
+        case (.invalidEndpoint(let v1, let e1), .invalidEndpoint(let v2, let e2)): return v1 == v2 && sameFailure(e1, e2)
+        case (.unreadable(let v1, let p1, let e1), .unreadable(let v2, let p2, let e2)): return v1 == v2 && p1 == p2 && sameFailure(e1, e2)
+        case (.invalidFile(let v1, let p1, let r1), .invalidFile(let v2, let p2, let r2)): return v1 == v2 && p1 == p2 && r1 == r2
+        case (.providerFailed(let p1, let d1), .providerFailed(let p2, let d2)): return p1 == p2 && d1 == d2
+        case (.undecodable(let p1, let e1), .undecodable(let p2, let e2)): return p1 == p2 && sameFailure(e1, e2)
+        default: return false
         }
     }
 }

@@ -34,3 +34,13 @@ extension HTTPTransportError: ClassifiedFailure {
 public func failureKind(of error: any Error) -> FailureKind {
     (error as? any ClassifiedFailure)?.kind ?? .unavailable
 }
+
+/// Whether two causes are the same failure: the same type and the same description. For the `Equatable`
+/// conformance of errors that keep an `underlying: any Error` (which is not `Equatable` itself).
+public func sameFailure(_ lhs: (any Error)?, _ rhs: (any Error)?) -> Bool {
+    switch (lhs, rhs) {
+    case (nil, nil): return true
+    case (let a?, let b?): return ObjectIdentifier(type(of: a)) == ObjectIdentifier(type(of: b)) && String(describing: a) == String(describing: b)
+    default: return false
+    }
+}

@@ -88,7 +88,7 @@ public struct JWTClaims: Sendable, Equatable, CustomStringConvertible {
         do {
             _ = try JSONDecoder().decode(HeaderShape.self, from: Data(header))
         } catch {
-            throw .malformed(origin: origin, reason: "the header is not a JSON object with \"alg\"")
+            throw .malformed(origin: origin, reason: "the header is not a JSON object with \"alg\" (\(DecodingFailure.describe(error)))")
         }
         let shape: PayloadShape
         do {

@@ -29,7 +29,9 @@ public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, Class
     case sts(Context, status: Int, error: String, description: String)
     /// IAM Credentials refused impersonation.
     case iam(Context, status: Int, message: String, reason: String)
-    case malformedResponse(Context, service: String, status: Int, reason: String)
+    /// An answer that is not the service's: `reason` says what was expected, `underlying` why it did not
+    /// decode (a `DecodingError`, rendered by `DecodingFailure`, never quoting the body), when it did not.
+    case malformedResponse(Context, service: String, status: Int, reason: String, underlying: (any Error)? = nil)
     case transport(Context, service: String, underlying: HTTPTransportError)
 
     public var kind: FailureKind {
@@ -49,8 +51,9 @@ public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, Class
         switch self {
         case .transport(let c, let service, let underlying):
             return "\(service) at \(c.endpoint) could not be reached: \(underlying). Check network access and HTTPS_PROXY/NO_PROXY."
-        case .malformedResponse(let c, let service, let status, let reason):
-            return "\(service) at \(c.endpoint) gave an unusable answer (HTTP \(status)): \(reason)."
+        case .malformedResponse(let c, let service, let status, let reason, let underlying):
+            let why = underlying.map { ": " + DecodingFailure.describe($0) } ?? ""
+            return "\(service) at \(c.endpoint) gave an unusable answer (HTTP \(status)): \(reason)\(why)."
         case .sts(let c, let status, let error, let description):
             var text = "GCP STS rejected the token exchange for \(c.audience) (\(error), HTTP \(status)): \(sentence(description.isEmpty ? "no description" : description))"
             if let hint = stsHint(error: error, description: description, c) { text += " " + hint }
@@ -66,7 +69,7 @@ public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, Class
     public var remedy: String? {
         switch self {
         case .transport: return "Check network access and HTTPS_PROXY/NO_PROXY."
-        case .malformedResponse(let c, _, _, _): return "Check that the endpoint \(c.endpoint) is Google's (gcp.stsEndpoint, gcp.iamEndpoint)."
+        case .malformedResponse(let c, _, _, _, _): return "Check that the endpoint \(c.endpoint) is Google's (gcp.stsEndpoint, gcp.iamEndpoint)."
         case .sts(let c, _, let error, let description): return stsHint(error: error, description: description, c)
         case .iam(let c, let status, _, _):
             switch status {
@@ -86,7 +89,7 @@ public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, Class
     public var cause: String? {
         switch self {
         case .transport(_, let service, _): return "\(service) could not be reached"
-        case .malformedResponse(_, let service, _, _): return "the endpoint did not answer like \(service)"
+        case .malformedResponse(_, let service, _, _, _): return "the endpoint did not answer like \(service)"
         case .iam(_, let status, _, _):
             switch status {
             case 403: return "the federated principal may not impersonate the service account (no roles/iam.workloadIdentityUser binding)"
@@ -108,6 +111,22 @@ public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, Class
             case "invalid_grant": return "the provider did not accept the subject token"
             default: return kind == .unavailable ? "GCP STS is temporarily unavailable" : nil
             }
+        }
+    }
+
+    /// Causes compare by type and description (`any Error` is not `Equatable`).
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.sts(let c1, let s1, let e1, let d1), .sts(let c2, let s2, let e2, let d2)):
+            return c1 == c2 && s1 == s2 && e1 == e2 && d1 == d2
+        case (.iam(let c1, let s1, let m1, let r1), .iam(let c2, let s2, let m2, let r2)):
+            return c1 == c2 && s1 == s2 && m1 == m2 && r1 == r2
+        case (.malformedResponse(let c1, let v1, let s1, let r1, let u1), .malformedResponse(let c2, let v2, let s2, let r2, let u2)):
+            return c1 == c2 && v1 == v2 && s1 == s2 && r1 == r2 && sameFailure(u1, u2)
+        case (.transport(let c1, let v1, let u1), .transport(let c2, let v2, let u2)):
+            return c1 == c2 && v1 == v2 && u1 == u2
+        default:
+            return false
         }
     }
 

@@ -33,14 +33,23 @@ public enum GCPSecurityTokenService {
     /// An access token and its expiry, computed from the local time before the request (as google-auth does).
     public static func parseExchange(status: Int, body: [UInt8], requestStart: Date, context: GCPError.Context) throws(GCPError) -> (token: String, expiration: Date) {
         guard (200..<300).contains(status) else {
-            if let error = try? JSONDecoder().decode(OAuthError.self, from: Data(body)) {
-                throw .sts(context, status: status, error: error.error, description: error.error_description ?? "")
+            let error: OAuthError
+            do {
+                error = try JSONDecoder().decode(OAuthError.self, from: Data(body))
+            } catch {
+                throw .malformedResponse(context, service: "GCP STS", status: status, reason: "HTTP \(status) without an OAuth error body",
+                                         underlying: error)
             }
-            throw .malformedResponse(context, service: "GCP STS", status: status, reason: "HTTP \(status) without an OAuth error body")
+            throw .sts(context, status: status, error: error.error, description: error.error_description ?? "")
         }
-        guard let response = try? JSONDecoder().decode(TokenResponse.self, from: Data(body)),
-              let token = response.access_token, !token.isEmpty
-        else {
+        let response: TokenResponse
+        do {
+            response = try JSONDecoder().decode(TokenResponse.self, from: Data(body))
+        } catch {
+            throw .malformedResponse(context, service: "GCP STS", status: status, reason: "the response is not a token exchange response",
+                                     underlying: error)
+        }
+        guard let token = response.access_token, !token.isEmpty else {
             throw .malformedResponse(context, service: "GCP STS", status: status, reason: "no access_token in the response")
         }
         guard let seconds = response.expires_in, seconds > 0 else {
@@ -77,15 +86,15 @@ public enum GCPSecurityTokenService {
 
     /// The ID token (a JWT) from a `generateIdToken` answer.
     public static func parseGenerateIdToken(status: Int, body: [UInt8], context: GCPError.Context) throws(GCPError) -> String {
-        guard (200..<300).contains(status) else {
-            if let error = try? JSONDecoder().decode(GoogleAPIError.self, from: Data(body)) {
-                throw .iam(context, status: status, message: error.error.message ?? "", reason: error.error.status ?? "")
-            }
-            throw .malformedResponse(context, service: "IAM Credentials", status: status, reason: "HTTP \(status) without a Google API error body")
+        guard (200..<300).contains(status) else { throw googleAPIError(status: status, body: body, context: context) }
+        let response: GenerateIdTokenResponse
+        do {
+            response = try JSONDecoder().decode(GenerateIdTokenResponse.self, from: Data(body))
+        } catch {
+            throw .malformedResponse(context, service: "IAM Credentials", status: status, reason: "the response is not a generateIdToken response",
+                                     underlying: error)
         }
-        guard let response = try? JSONDecoder().decode(GenerateIdTokenResponse.self, from: Data(body)), let token = response.token,
-              token.split(separator: ".", omittingEmptySubsequences: false).count == 3
-        else {
+        guard let token = response.token, token.split(separator: ".", omittingEmptySubsequences: false).count == 3 else {
             throw .malformedResponse(context, service: "IAM Credentials", status: status, reason: "no JWT in the \"token\" field of the response")
         }
         return token
@@ -105,16 +114,27 @@ public enum GCPSecurityTokenService {
         var error: Body
     }
 
-    public static func parseGenerateAccessToken(status: Int, body: [UInt8], context: GCPError.Context) throws(GCPError) -> (token: String, expiration: Date) {
-        guard (200..<300).contains(status) else {
-            if let error = try? JSONDecoder().decode(GoogleAPIError.self, from: Data(body)) {
-                throw .iam(context, status: status, message: error.error.message ?? "", reason: error.error.status ?? "")
-            }
-            throw .malformedResponse(context, service: "IAM Credentials", status: status, reason: "HTTP \(status) without a Google API error body")
+    /// The `.iam` error a non-2xx IAM Credentials answer carries, or why its body is not a Google API error.
+    static func googleAPIError(status: Int, body: [UInt8], context: GCPError.Context) -> GCPError {
+        do {
+            let error = try JSONDecoder().decode(GoogleAPIError.self, from: Data(body))
+            return .iam(context, status: status, message: error.error.message ?? "", reason: error.error.status ?? "")
+        } catch {
+            return .malformedResponse(context, service: "IAM Credentials", status: status,
+                                      reason: "HTTP \(status) without a Google API error body", underlying: error)
         }
-        guard let response = try? JSONDecoder().decode(GenerateAccessTokenResponse.self, from: Data(body)),
-              let token = response.accessToken, !token.isEmpty, let expireText = response.expireTime
-        else {
+    }
+
+    public static func parseGenerateAccessToken(status: Int, body: [UInt8], context: GCPError.Context) throws(GCPError) -> (token: String, expiration: Date) {
+        guard (200..<300).contains(status) else { throw googleAPIError(status: status, body: body, context: context) }
+        let response: GenerateAccessTokenResponse
+        do {
+            response = try JSONDecoder().decode(GenerateAccessTokenResponse.self, from: Data(body))
+        } catch {
+            throw .malformedResponse(context, service: "IAM Credentials", status: status,
+                                     reason: "the response is not a generateAccessToken response", underlying: error)
+        }
+        guard let token = response.accessToken, !token.isEmpty, let expireText = response.expireTime else {
             throw .malformedResponse(context, service: "IAM Credentials", status: status, reason: "no accessToken/expireTime in the response")
         }
         guard let expiration = Timestamp.parseISO8601(expireText) else {

@@ -43,7 +43,8 @@ struct IdentityTokenTests {
         ("a.b!.c", "a part is not base64url"),
         ("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzIn0.", "the signature part is empty (unsigned tokens are not accepted by any STS)"),
         ("eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln", "the payload is not a JSON object of JWT claims (not valid JSON)"),
-        ("eyJ4IjoxfQ.eyJzdWIiOiJzIn0.c2ln", "the header is not a JSON object with \"alg\""),
+        ("eyJ4IjoxfQ.eyJzdWIiOiJzIn0.c2ln", "the header is not a JSON object with \"alg\" (missing key \"alg\")"),
+        ("eyJhbGciOjF9.eyJzdWIiOiJzIn0.c2ln", "the header is not a JSON object with \"alg\" (expected a string at \"alg\", found a number)"),
         ("eyJhbGciOiJSUzI1NiJ9.eyJleHAiOiJzb29uIn0.c2ln", "the payload is not a JSON object of JWT claims (claim \"exp\" has the wrong type)"),
     ])
     func malformed(token: String, reason: String) {
