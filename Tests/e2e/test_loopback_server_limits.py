@@ -7,6 +7,8 @@ from __future__ import annotations
 import socket
 import time
 
+import pytest
+
 from e2e_support import agent_config, to_yaml
 from test_aws_container_endpoint import Endpoint
 
@@ -57,6 +59,19 @@ def test_idle_half_open_and_slow_clients_are_closed(ws, moto):
     slow.close()
     # The endpoint still serves.
     assert endpoint.get()[0] == 200
+
+
+@pytest.mark.xfail(strict=True, reason="LocalHTTPServer takes no ConnectionObserver yet, so the agent's "
+                   "connection metrics are not fed (see AgentMetrics.connectionObserver)")
+def test_an_idle_close_is_counted(ws, moto):
+    endpoint = Endpoint(ws, moto.url, server=SERVER)
+    host, port = endpoint.listen.rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=5)
+    assert closed_by(sock, time.monotonic() + IDLE_TIMEOUT + SLACK) is not None
+    sock.close()
+    key = ("skyferry_connections_closed_total",
+           frozenset({("server", "awsContainerEndpoint"), ("reason", "idle_timeout")}))
+    assert endpoint.agent.metrics().get(key, 0) >= 1
 
 
 def test_server_max_connections_0_exits_2_naming_the_key(ws, moto):
