@@ -2,7 +2,8 @@ import FoundationEssentials
 import Prometheus
 import SFCore
 
-/// The agent's Prometheus metrics. Labels are bounded: `target` (from the configuration) and `result`.
+/// The agent's Prometheus metrics. Labels are bounded: `target` (from the configuration), `result`, and for
+/// connections `server` (a loopback server's kind) and `reason` (`ConnectionCloseReason`).
 public final class AgentMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let targets: [String]
@@ -44,6 +45,30 @@ public final class AgentMetrics: Sendable {
 
     public func recordClockSkew(_ target: String, seconds: Double) {
         registry.makeGauge(descriptor: Self.name("clock_skew", "seconds", "STS Date header minus the local clock at the last response (positive: local clock behind)."), labels: [("target", target)]).set(seconds)
+    }
+
+    /// Counts one loopback server's connections for its connection limiter. `server` is the server's kind
+    /// (`awsContainerEndpoint`, `gcpMetadataServer`, `imds`, `health`): servers of one kind share their series.
+    /// Makes the series at zero, so they exist from the server's start.
+    public func connectionObserver(server: String) -> ConnectionObserver {
+        let open = registry.makeGauge(
+            descriptor: Self.name("connections_open", "", "Client connections open now, by loopback server "
+                + "(at most server.maxConnections each)."),
+            labels: [("server", server)])
+        var closed: [ConnectionCloseReason: Counter] = [:]
+        // Plain HTTP: no handshake, so no handshake_timeout series that could only ever read 0.
+        for reason in ConnectionCloseReason.allCases where reason != .handshakeTimeout {
+            closed[reason] = registry.makeCounter(
+                descriptor: Self.name("connections_closed", "total", "Client connections closed, by loopback server "
+                    + "and reason (timeouts, evicted or refused at the cap, other)."),
+                labels: [("server", server), ("reason", reason.rawValue)])
+        }
+        let counters = closed
+        return ConnectionObserver(opened: { open.increment() }, closed: { reason in
+            // A refused connection was never counted as open.
+            if reason != .refused { open.decrement() }
+            counters[reason]?.increment()
+        })
     }
 
     /// The metrics text, with time-dependent gauges computed from the store at scrape time.

@@ -30,18 +30,20 @@ public struct ConfigurationParser: Sendable {
     }
 
     private func read(_ root: YAMLNode, _ r: ConfigurationReader) -> AgentConfiguration? {
-        guard let top = r.mapping(root, at: "", allowed: ["source", "targets", "refresh", "health"]) else { return nil }
+        guard let top = r.mapping(root, at: "", allowed: ["source", "targets", "refresh", "health", "server"]) else { return nil }
         let source = r.required(top, "source", at: "", parent: root).flatMap { readSource($0, r) }
         let parsed = r.required(top, "targets", at: "", parent: root).flatMap { readTargets($0, source: source, r) }
         let refresh = top["refresh"].map { readRefresh($0, r) } ?? RefreshConfiguration()
         let health = top["health"].map { readHealth($0, r) }
+        let server = top["server"].map { readServer($0, r) } ?? ServerLimits.loopback
         if let parsed {
             checkOutputPaths(parsed.targets, r)
             checkListenAddresses(parsed.targets, health: health ?? nil, healthNode: top["health"], r)
         }
-        guard let source, let parsed, parsed.complete, let refresh, health != .some(nil) else { return nil }
+        guard let source, let parsed, parsed.complete, let refresh, health != .some(nil), let server else { return nil }
         let targets = parsed.targets.map(\.target)
-        return AgentConfiguration(source: source, targets: targets, refresh: refresh, health: health ?? nil)
+        return AgentConfiguration(source: source, targets: targets, refresh: refresh, health: health ?? nil,
+                                  server: server)
     }
 
     // MARK: source

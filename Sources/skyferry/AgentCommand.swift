@@ -91,7 +91,8 @@ struct AgentCommand: AsyncParsableCommand {
         services += Composition.endpointServices(configuration, store: store, transport: transport, now: now, logger: logger)
             .map { .init(service: $0) }
         if let health = LocalEndpoints.health(configuration, store: store, metrics: metrics) {
-            services.append(.init(service: Composition.serve(health, now: now, logger: logger)))
+            let server = Composition.serve(health, limits: configuration.server, now: now, logger: logger)
+            services.append(.init(service: server))
         }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(1500)

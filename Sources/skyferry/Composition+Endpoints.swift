@@ -38,16 +38,19 @@ extension Composition {
                 return idTokenIssuer(target: target.name, gcp: gcp, account: account, store: store,
                                      transport: transport, timeout: timeout, now: now)
             })
-        return servers.map { serve($0, now: now, logger: logger) }
+        return servers.map { serve($0, limits: configuration.server, now: now, logger: logger) }
     }
 
-    /// Serves a local endpoint with the real clock: the only impure part of its request handling.
-    static func serve(_ server: LocalEndpoints.Server, now: @escaping @Sendable () -> Date,
+    /// Serves a local endpoint with the real clock (the only impure part of its request handling), within the
+    /// configuration's `server` timeouts and connection cap.
+    static func serve(_ server: LocalEndpoints.Server, limits: ServerLimits, now: @escaping @Sendable () -> Date,
                       logger: Logger) -> LocalHTTPServer {
         let respond = server.respond
-        return LocalHTTPServer(address: server.address, logger: logger.with(["server": "\(server.kind)"])) { request in
+        var http = LocalHTTPServer(address: server.address, logger: logger.with(["server": "\(server.kind)"])) { request in
             await respond(request, now())
         }
+        http.limits = limits
+        return http
     }
 
     /// ID tokens for the impersonated service account, minted by IAM Credentials `generateIdToken`

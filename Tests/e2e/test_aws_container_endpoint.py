@@ -40,7 +40,7 @@ class Endpoint:
     """One agent with a container endpoint and a health listener."""
 
     def __init__(self, ws, sts_url: str, *, refresh: dict | None = None, token_mode: str | None = None,
-                 extra: tuple[str, ...] = (), via_env: bool = False) -> None:
+                 extra: tuple[str, ...] = (), via_env: bool = False, server: dict | None = None) -> None:
         self.ws = ws
         self.listen = f"127.0.0.1:{free_port()}"
         self.health = f"127.0.0.1:{free_port()}"
@@ -50,6 +50,8 @@ class Endpoint:
             output["authTokenFileMode"] = token_mode
         doc = agent_config(ws.token_file, ws.output, sts_url, outputs={"awsContainerEndpoint": output},
                            refresh=refresh, health_listen=self.health)
+        if server is not None:
+            doc["server"] = server
         self.config_text = to_yaml(doc) + "\n"
         if via_env:
             env = dict(ws.env, SKYFERRY_CONFIG_YAML=self.config_text)
