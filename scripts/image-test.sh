@@ -68,6 +68,7 @@ pod() { podman "${store[@]}" --runtime runc "$@"; }
 # A host name only the container's /etc/hosts maps (to 127.0.0.1): the webhook binds it (getaddrinfo).
 # The agent's STS endpoint stays 127.0.0.1: plain http:// is refused for any other name.
 name_host=webhook.image-test.invalid
+# shellcheck disable=SC2054 # NO_PROXY takes a comma-separated list: one argument
 run_opts=(--ulimit nofile=1024:1024 --ulimit nproc=4096:4096 --network host
     --add-host "$name_host:127.0.0.1"
     -e HTTPS_PROXY=http://127.0.0.1:9 -e HTTP_PROXY=http://127.0.0.1:9 -e NO_PROXY=127.0.0.1,localhost)
