@@ -10,28 +10,13 @@ from __future__ import annotations
 import argparse
 import configparser
 import io
-import os
 import sys
-import tempfile
 
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
 
-
-def write_atomically(path: str, text: str, mode: int) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".credentials-")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+from atomic_file import write_atomically  # bench/, next to this script
 
 
 def main() -> int:
@@ -69,7 +54,7 @@ def main() -> int:
     }
     buffer = io.StringIO()
     ini.write(buffer)
-    write_atomically(args.output, buffer.getvalue(), 0o600)
+    write_atomically(args.output, buffer.getvalue(), 0o600, prefix=".credentials-")
     return 0
 
 

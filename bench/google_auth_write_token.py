@@ -12,29 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 
 from google.auth import aws, identity_pool
 from google.auth.transport.requests import Request
 
+from atomic_file import write_atomically  # bench/, next to this script
+
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
-
-
-def write_atomically(path: str, text: str, mode: int) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".token-")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main() -> int:
@@ -49,7 +34,7 @@ def main() -> int:
     # project up at cloudresourcemanager.googleapis.com (shared/reference/peers.md §3).
     creds = kind.from_info(info).with_scopes([CLOUD_PLATFORM])
     creds.refresh(Request())
-    write_atomically(args.output, creds.token, 0o600)
+    write_atomically(args.output, creds.token, 0o600, prefix=".token-")
     return 0
 
 

@@ -11,20 +11,19 @@ Usage: python bench/idle_agent.py [--skyferry PATH] [--idle-seconds 60] [--refre
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "Tests" / "e2e"))
+import harness
+from harness import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "Tests" / "e2e"))
 from fakes.fake_sts import FakeSTS, success  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -38,33 +37,6 @@ def jwt() -> str:
                                                           "aud": "sts.amazonaws.com", "iat": now, "exp": now + 86400}) + ".c2ln"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def context_switches(pid: int) -> int:
-    total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for line in (task / "status").read_text().splitlines():
-            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                total += int(line.split()[1])
-    return total
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return -1
-
-
 def start_agent(binary: str, work: Path, sts: FakeSTS, health_port: int) -> subprocess.Popen:
     (work / "token").write_text(jwt())
     (work / "config.yaml").write_text(f"""
@@ -75,75 +47,71 @@ targets:
     outputs: {{awsCredentialsFile: {{path: {work / 'out' / 'credentials'}}}}}
 health: {{listen: "127.0.0.1:{health_port}"}}
 """)
-    env = dict(os.environ, HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="127.0.0.1,localhost")
-    process = subprocess.Popen([binary, "agent", "--config", str(work / "config.yaml"), "--log-level", "warning"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=open(work / "agent.log", "w"))
+    env = dict(os.environ, HTTPS_PROXY=harness.DEAD_PROXY, HTTP_PROXY=harness.DEAD_PROXY, NO_PROXY="127.0.0.1,localhost")
+    log = work / "agent.log"
+    process = harness.start_process([binary, "agent", "--config", work / "config.yaml", "--log-level", "warning"],
+                                    env=env, log=log)
     # Ready = the first credentials written; no HTTP request, so the idle figure is the agent's own.
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if (work / "out" / "credentials").exists():
-            return process
-        time.sleep(0.05)
-    process.kill()
-    raise SystemExit("agent did not write credentials:\n" + (work / "agent.log").read_text())
+    harness.wait_until((work / "out" / "credentials").exists, "agent (writing credentials)", timeout=15,
+                       interval=0.05, process=process, log=log)
+    return process
 
 
 def serve_requests(health_port: int, count: int = 10) -> None:
     for _ in range(count):
         for path in ("/readyz", "/metrics"):
-            with urllib.request.urlopen(f"http://127.0.0.1:{health_port}{path}", timeout=2) as r:
-                assert r.status == 200, (path, r.status)
+            status = harness.http_get(f"http://127.0.0.1:{health_port}{path}")[0]
+            assert status == 200, (path, status)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--skyferry", default=os.environ.get("SKYFERRY_BIN", str(REPO / ".build" / "release" / "skyferry")))
+    parser = harness.argument_parser(__doc__)
     parser.add_argument("--idle-seconds", type=int, default=60)
     parser.add_argument("--refresh-seconds", type=int, default=60)
-    args = parser.parse_args()
+    args = harness.parse_arguments(parser)
 
     with FakeSTS() as sts, tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         sts.script(success(duration_seconds=3600))
         (work / "idle").mkdir()
-        health_port = free_port()
+        health_port = harness.free_port()
         agent = start_agent(args.skyferry, work / "idle", sts, health_port)
         try:
             time.sleep(10)
-            rss = rss_kib(agent.pid)
+            rss = harness.vm_rss_kib(agent.pid)
             serve_requests(health_port)
             time.sleep(1)
-            rss_served = rss_kib(agent.pid)
+            rss_served = harness.vm_rss_kib(agent.pid)
             time.sleep(10)  # idle worker threads exit (their counts would leave the per-thread sum)
-            before, cpu_before = context_switches(agent.pid), cpu_seconds(agent.pid)
+            before, cpu_before = harness.context_switches(agent.pid), harness.cpu_seconds(agent.pid)
             time.sleep(args.idle_seconds)
-            wakeups = (context_switches(agent.pid) - before) * 60 / args.idle_seconds
-            idle_cpu = (cpu_seconds(agent.pid) - cpu_before) * 60 / args.idle_seconds
-            threads = len(list(Path(f"/proc/{agent.pid}/task").iterdir()))
+            wakeups = (harness.context_switches(agent.pid) - before) * 60 / args.idle_seconds
+            idle_cpu = (harness.cpu_seconds(agent.pid) - cpu_before) * 60 / args.idle_seconds
+            threads = harness.thread_count(agent.pid)
         finally:
-            agent.terminate()
-            agent.wait(5)
+            harness.stop_process(agent)
 
         sts.script(success(duration_seconds=20))
         (work / "refresh").mkdir()
-        agent = start_agent(args.skyferry, work / "refresh", sts, free_port())
+        agent = start_agent(args.skyferry, work / "refresh", sts, harness.free_port())
         try:
-            issued_before, cpu_before = len(sts.issued), cpu_seconds(agent.pid)
+            issued_before, cpu_before = len(sts.issued), harness.cpu_seconds(agent.pid)
             time.sleep(args.refresh_seconds)
             refreshes = len(sts.issued) - issued_before
-            cpu_per_refresh_ms = (cpu_seconds(agent.pid) - cpu_before) * 1000 / max(refreshes, 1)
+            cpu_per_refresh_ms = (harness.cpu_seconds(agent.pid) - cpu_before) * 1000 / max(refreshes, 1)
         finally:
-            agent.terminate()
-            agent.wait(5)
+            harness.stop_process(agent)
 
     print("### Long-running agent footprint (release build, health server on, fake STS on 127.0.0.1)\n")
-    print("| measure | value |\n|---|---:|")
-    print(f"| idle VmRSS 10 s after the first refresh (no request served yet) | {rss / 1024:.1f} MiB |")
-    print(f"| VmRSS once the health server has answered 20 requests | {rss_served / 1024:.1f} MiB |")
-    print(f"| threads | {threads} |")
-    print(f"| wake-ups (context switches, all threads) per idle minute | {wakeups:.0f} |")
-    print(f"| CPU per idle minute | {idle_cpu * 1000:.0f} ms |")
-    print(f"| CPU per refresh (20 s credentials, {refreshes} refreshes in {args.refresh_seconds} s) | {cpu_per_refresh_ms:.1f} ms |")
+    print(harness.markdown_table(["measure", "value"], [
+        ["idle VmRSS 10 s after the first refresh (no request served yet)", f"{rss / 1024:.1f} MiB"],
+        ["VmRSS once the health server has answered 20 requests", f"{rss_served / 1024:.1f} MiB"],
+        ["threads", threads],
+        ["wake-ups (context switches, all threads) per idle minute", f"{wakeups:.0f}"],
+        ["CPU per idle minute", f"{idle_cpu * 1000:.0f} ms"],
+        [f"CPU per refresh (20 s credentials, {refreshes} refreshes in {args.refresh_seconds} s)",
+         f"{cpu_per_refresh_ms:.1f} ms"],
+    ]))
     print(f"\nNote: clock ticks are {1000 // CLOCK_TICKS} ms, so CPU figures are coarse.")
     return 0
 

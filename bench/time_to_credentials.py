@@ -12,66 +12,43 @@ Usage: python bench/time_to_credentials.py [--runs 30] [--skyferry PATH] [--endp
 
 from __future__ import annotations
 
-import argparse
 import configparser
-import os
-import platform
+import contextlib
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from pathlib import Path
+from typing import Iterator
 
-import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
+import harness
+from harness import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 ROLE_ARN = "arn:aws:iam::123456789012:role/reader"
-RUN_TIMEOUT_SECONDS = 60
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_moto(workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+@contextlib.contextmanager
+def moto(workdir: Path, env: dict[str, str]) -> Iterator[str]:
+    """A moto_server on a free 127.0.0.1 port for the block; yields its URL."""
+    port = harness.free_port()
     url = f"http://127.0.0.1:{port}"
-    moto_server = Path(sys.executable).parent / "moto_server"
-    log = (workdir / "moto.log").open("wb")
-    process = subprocess.Popen(
-        [str(moto_server), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-    )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"moto_server exited: {(workdir / 'moto.log').read_text()}")
-        try:
-            opener.open(f"{url}/moto-api/", timeout=1).close()
-            return process, url
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    sys.exit("moto_server did not become ready")
+    log = workdir / "moto.log"
+    with harness.running([Path(sys.executable).parent / "moto_server", "-H", "127.0.0.1", "-p", port],
+                         env=env, log=log, stdout=subprocess.STDOUT) as process:
+        harness.wait_until(lambda: harness.http_ok(f"{url}/moto-api/"), "moto_server", timeout=30,
+                           process=process, log=log)
+        yield url
 
 
 def make_token(path: Path) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = int(time.time())
     claims = {
         "iss": "https://oidc.skyferry.bench", "sub": "system:serviceaccount:shop:api",
         "aud": ["sts.amazonaws.com"], "iat": now, "nbf": now, "exp": now + 7200, "jti": str(uuid.uuid4()),
     }
-    path.write_text(jwt.encode(claims, key, algorithm="RS256", headers={"kid": "bench"}))
+    path.write_text(harness.rsa_jwt(claims, "bench")[0])
 
 
 def check_output(path: Path) -> None:
@@ -85,22 +62,9 @@ def check_output(path: Path) -> None:
 
 def timed(args: list[str], env: dict[str, str], output: Path) -> float:
     output.unlink(missing_ok=True)
-    started = time.perf_counter()
-    proc = subprocess.run(
-        args, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL
-    )
-    elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"{args[0]} exited {proc.returncode}:\n{proc.stderr}")
+    elapsed = harness.time_process(args, env)
     check_output(output)
     return elapsed
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, int(-(-p * len(ordered) // 100)))
-    return ordered[rank - 1]
 
 
 def binary_sizes(binary: Path, workdir: Path) -> tuple[int, int | None]:
@@ -126,37 +90,14 @@ def dynamic_swift_libraries(binary: Path) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument(
-        "--skyferry", type=Path,
-        default=Path(os.environ.get("SKYFERRY_BIN", REPO_ROOT / ".build" / "release" / "skyferry")),
-    )
+    parser = harness.argument_parser(__doc__, runs=True)
     parser.add_argument("--endpoint", help="a running moto (default: start one)")
-    args = parser.parse_args()
-    if args.runs < 1:
-        parser.error("--runs must be positive")
-    if not os.access(args.skyferry, os.X_OK):
-        sys.exit(f"no skyferry binary at {args.skyferry}; run `swift build -c release` or pass --skyferry")
+    args = harness.parse_arguments(parser)
 
-    workdir = Path(tempfile.mkdtemp(prefix="skyferry-bench."))
-    home = workdir / "home"
-    home.mkdir()
-    (workdir / "aws-config").touch()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(home),
-        "AWS_CONFIG_FILE": str(workdir / "aws-config"), "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1,localhost",
-        "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9", "no_proxy": "127.0.0.1,localhost",
-    }
-    moto = None
-    try:
-        if args.endpoint:
-            endpoint = args.endpoint
-        else:
-            moto, endpoint = start_moto(workdir, env)
+    with tempfile.TemporaryDirectory(prefix="skyferry-bench.") as tmp, contextlib.ExitStack() as peers:
+        workdir = Path(tmp)
+        env = harness.isolated_env(workdir)
+        endpoint = args.endpoint or peers.enter_context(moto(workdir, env))
         token = workdir / "token.jwt"
         make_token(token)
         sky_out = workdir / "skyferry-credentials"
@@ -175,28 +116,20 @@ def main() -> int:
             "--token-file", str(token), "--role-arn", ROLE_ARN, "--session-name", "boto3-bench",
             "--endpoint", endpoint, "--output", str(py_out),
         ]
-        cases = {"skyferry agent --once": (sky_cmd, sky_out), "boto3 helper (python)": (py_cmd, py_out)}
-        samples: dict[str, list[float]] = {name: [] for name in cases}
-        for _ in range(args.warmup):
-            for cmd, out in cases.values():
-                timed(cmd, env, out)
-        names = list(cases)
-        for i in range(args.runs):
-            for name in names if i % 2 == 0 else reversed(names):
-                cmd, out = cases[name]
-                samples[name].append(timed(cmd, env, out))
+        cases = {
+            "skyferry agent --once": lambda: timed(sky_cmd, env, sky_out),
+            "boto3 helper (python)": lambda: timed(py_cmd, env, py_out),
+        }
+        samples = harness.interleaved(cases, args.runs, args.warmup)
+        stats = {name: harness.summary(values).scaled(1000) for name, values in samples.items()}
 
         print(f"\n### Time to credentials ({args.runs} interleaved runs each, fresh process per run, moto on 127.0.0.1)\n")
-        print("| command | median (ms) | p90 (ms) | min (ms) | max (ms) |")
-        print("|---|---:|---:|---:|---:|")
-        for name, values in samples.items():
-            ms = [v * 1000 for v in values]
-            print(
-                f"| {name} | {statistics.median(ms):.1f} | {percentile(ms, 90):.1f} | {min(ms):.1f} | {max(ms):.1f} |"
-            )
-        sky, py = samples[names[0]], samples[names[1]]
-        print(f"\nRatio of medians (boto3 / skyferry): {statistics.median(py) / statistics.median(sky):.1f}x")
-        print(f"Ratio of p90s (boto3 / skyferry): {percentile(py, 90) / percentile(sky, 90):.1f}x")
+        print(harness.markdown_table(["command", "median (ms)", "p90 (ms)", "min (ms)", "max (ms)"],
+                                     [[name, *s.cells()] for name, s in stats.items()]))
+        print(f"\n{harness.PERCENTILE_NOTE}")
+        sky, py = stats.values()
+        print(f"\nRatio of medians (boto3 / skyferry): {py.median / sky.median:.1f}x")
+        print(f"Ratio of p90s (boto3 / skyferry): {py.p90 / sky.p90:.1f}x")
 
         size, stripped = binary_sizes(args.skyferry, workdir)
         print(f"\nBinary {args.skyferry}: {size / 2**20:.1f} MiB", end="")
@@ -204,19 +137,7 @@ def main() -> int:
         linked = dynamic_swift_libraries(args.skyferry)
         if linked:
             print(f"Dynamically linked Swift/Foundation libraries (not in the size above): {', '.join(linked)}")
-        version = subprocess.run(
-            [str(args.skyferry), "version"], env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS
-        ).stdout.strip()
-        print(f"Machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}, "
-              f"`{args.skyferry.name} version`: {version or '?'}")
-    finally:
-        if moto is not None:
-            moto.terminate()
-            try:
-                moto.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                moto.kill()
-        shutil.rmtree(workdir, ignore_errors=True)
+        print(f"Machine: {harness.machine()}, `{args.skyferry.name} version`: {harness.skyferry_version(args.skyferry, env)}")
     return 0
 
 

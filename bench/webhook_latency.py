@@ -20,7 +20,6 @@ Usage: python bench/webhook_latency.py [--skyferry PATH] [--rate 500] [--seconds
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import http.client
 import ipaddress
@@ -30,8 +29,6 @@ import os
 import resource
 import socket
 import ssl
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,14 +40,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+import harness
+from harness import REPO_ROOT
+
 FIXTURE = REPO_ROOT / "Tests" / "SFWebhookTests" / "Fixtures" / "several-containers.pod.json"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_certificates(directory: Path) -> Path:
@@ -136,21 +129,6 @@ def run_phase(port: int, ca: str, clients: int, rate: float, seconds: float) -> 
     return latencies, sum(r[1] for r in results), max(r[2] for r in results)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def memory_kib(pid: int) -> tuple[int, int]:
-    """(VmRSS, anonymous) of a process in KiB (Linux /proc)."""
-    rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-               if line.startswith("VmRSS:"))
-    anonymous = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
-                     if line.startswith("Anonymous:"))
-    return rss, anonymous
-
-
 def open_idle(port: int, ca: str, count: int) -> list[ssl.SSLSocket]:
     """`count` TLS connections with the handshake done and no request sent."""
     context = ssl.create_default_context(cafile=ca)
@@ -161,25 +139,19 @@ def open_idle(port: int, ca: str, count: int) -> list[ssl.SSLSocket]:
     return held
 
 
-def open_loop_row(label: str, latencies: list[float], errors: int, elapsed: float, rate: float) -> str:
-    ms = [1000 * v for v in latencies]
-    return (f"| {label} | {rate:.0f}/s ({len(ms) / elapsed:.0f}/s achieved) | {statistics.median(ms):.2f} ms | "
-            f"{percentile(ms, 0.99):.2f} ms | {max(ms):.2f} ms | {errors} |")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+def open_loop_row(label: str, latencies: list[float], errors: int, elapsed: float, rate: float) -> list[str]:
+    st = harness.summary(latencies).scaled(1000)
+    return [label, f"{rate:.0f}/s ({st.n / elapsed:.0f}/s achieved)", *st.cells(("median", "p99", "max"), "{:.2f} ms"),
+            str(errors)]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--skyferry", default=os.environ.get("SKYFERRY_BIN", str(REPO_ROOT / ".build" / "release" / "skyferry")))
+    parser = harness.argument_parser(__doc__)
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--idle", type=int, default=0, help="idle TLS connections to hold for a second open-loop run")
-    args = parser.parse_args()
+    args = harness.parse_arguments(parser)
     if args.idle:
         # Each held connection is one descriptor here and one in the server (which inherits this limit).
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -189,64 +161,55 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         ca = str(make_certificates(directory))
-        port = free_port()
+        port = harness.free_port()
         config = directory / "webhook.yaml"
         config.write_text(f'listen: "127.0.0.1:{port}"\ntls: {{certFile: {directory}/tls.crt, keyFile: {directory}/tls.key}}\n'
                           "agent: {image: ghcr.io/example/skyferry:0.1.0}\n"
                           + (f"server: {{maxConnections: {args.idle + 256}}}\n" if args.idle else ""))
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
-        server = subprocess.Popen([args.skyferry, "webhook", "--config", str(config), "--log-level", "warning"],
-                                  env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            context = ssl.create_default_context(cafile=ca)
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=2)
-                    connection.request("GET", "/healthz")
-                    if connection.getresponse().status == 200:
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        print(server.stderr.read().decode() if server.stderr else "", file=sys.stderr)
-                        return 1
-                    time.sleep(0.1)
+        log = directory / "webhook.log"
+        with harness.running([args.skyferry, "webhook", "--config", config, "--log-level", "warning"], env=env,
+                             log=log) as server:
+            harness.wait_until(lambda: harness.http_ok(f"https://127.0.0.1:{port}/healthz",
+                                                       context=ssl.create_default_context(cafile=ca)),
+                               "webhook", process=server, log=log)
             run_phase(port, ca, args.clients, 100, 2)  # warm-up
-            cpu_before = cpu_seconds(server.pid)
+            cpu_before = harness.cpu_seconds(server.pid)
             latencies, errors, elapsed = run_phase(port, ca, args.clients, args.rate, args.seconds)
-            server_cpu = cpu_seconds(server.pid) - cpu_before
-            ms = [1000 * v for v in latencies]
-            print(f"open loop: {len(ms)} requests at {args.rate:.0f}/s target ({len(ms) / elapsed:.0f}/s achieved) over "
-                  f"{args.clients} keep-alive TLS connections, {errors} errors; server CPU {1000 * server_cpu / len(ms):.3f} ms per request "
+            server_cpu = harness.cpu_seconds(server.pid) - cpu_before
+            st = harness.summary(latencies).scaled(1000)
+            print(f"open loop: {st.n} requests at {args.rate:.0f}/s target ({st.n / elapsed:.0f}/s achieved) over "
+                  f"{args.clients} keep-alive TLS connections, {errors} errors; server CPU {1000 * server_cpu / st.n:.3f} ms per request "
                   f"({100 * server_cpu / elapsed:.0f}% of one core)")
-            print(f"| rate | p50 | p90 | p99 | max |\n|---:|---:|---:|---:|---:|\n| {args.rate:.0f}/s | "
-                  f"{statistics.median(ms):.2f} ms | {percentile(ms, 0.9):.2f} ms | {percentile(ms, 0.99):.2f} ms | {max(ms):.2f} ms |")
+            print(harness.markdown_table(["rate", "p50", "p90", "p99", "max"],
+                                         [[f"{args.rate:.0f}/s", *st.cells(("median", "p90", "p99", "max"), "{:.2f} ms")]],
+                                         align="rrrrr"))
+            print(harness.PERCENTILE_NOTE)
             latencies, errors, elapsed = run_phase(port, ca, args.clients, 0, min(args.seconds, 10))
             print(f"closed loop: {len(latencies) / elapsed:.0f} requests/s with {args.clients} connections "
-                  f"(p50 {1000 * statistics.median(latencies):.2f} ms), {errors} errors")
+                  f"(p50 {1000 * harness.summary(latencies).median:.2f} ms), {errors} errors")
             if args.idle:
-                rows = ["| idle connections held | rate | p50 | p99 | max | errors |", "|---|---:|---:|---:|---:|---:|"]
-                memory = [("0", memory_kib(server.pid))]
+                rows = []
+                memory = [("0", harness.memory_kib(server.pid))]
                 latencies, errors, elapsed = run_phase(port, ca, args.clients, args.rate, args.seconds)
                 rows.append(open_loop_row("0", latencies, errors, elapsed, args.rate))
                 held = open_idle(port, ca, args.idle)
                 time.sleep(1)
-                memory.append((str(args.idle), memory_kib(server.pid)))
+                memory.append((str(args.idle), harness.memory_kib(server.pid)))
                 latencies, errors, elapsed = run_phase(port, ca, args.clients, args.rate, args.seconds)
                 rows.append(open_loop_row(str(args.idle), latencies, errors, elapsed, args.rate))
                 still_open = sum(1 for tls in held if tls.fileno() >= 0)
                 for tls in held:
                     tls.close()
-                print("\n".join(rows))
-                print("| idle connections held | VmRSS | anonymous |\n|---|---:|---:|")
-                for label, (rss, anonymous) in memory:
-                    print(f"| {label} | {rss / 1024:.1f} MiB | {anonymous / 1024:.1f} MiB |")
-                (rss0, anon0), (rss1, anon1) = memory[0][1], memory[1][1]
-                print(f"per idle connection: {(rss1 - rss0) / args.idle:.1f} KiB RSS, {(anon1 - anon0) / args.idle:.1f} KiB "
+                print(harness.markdown_table(["idle connections held", "rate", "p50", "p99", "max", "errors"], rows))
+                print(harness.PERCENTILE_NOTE)
+                print(harness.markdown_table(["idle connections held", "VmRSS", "anonymous"],
+                                             [[label, f"{m.rss / 1024:.1f} MiB", f"{m.anonymous / 1024:.1f} MiB"]
+                                              for label, m in memory]))
+                m0, m1 = memory[0][1], memory[1][1]
+                print(f"per idle connection: {(m1.rss - m0.rss) / args.idle:.1f} KiB RSS, "
+                      f"{(m1.anonymous - m0.anonymous) / args.idle:.1f} KiB "
                       f"anonymous ({still_open} sockets still open client-side)")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     return 0
 
 
