@@ -53,6 +53,9 @@ else
     step "container image: skipped (SKYFERRY_IMAGE_TEST=0)"
 fi
 
+step "benchmark harness self-test"
+.venv/bin/python -m pytest bench/test_harness.py -p no:cacheprovider -q
+
 step "end-to-end tests"
 export SKYFERRY_BIN="${SKYFERRY_BIN:-$bin_path/skyferry}"
 export PYTHONDONTWRITEBYTECODE=1
