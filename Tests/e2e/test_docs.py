@@ -3,7 +3,8 @@
 - `skyferry setup …` lines are run (setup is pure: it prints a script and touches nothing) and must exit 0,
   and the script they print must be valid shell;
 - every other `skyferry …` line must name a subcommand and only flags that its `--help` lists;
-- `scripts/…` lines must name an executable script of the repository;
+- `scripts/…` lines must name an executable script of the repository; `python bench/…` lines a benchmark
+  whose `--help` lists every flag they use;
 - any other command (docker, helm, kubectl, systemctl, curl, …) must name only repository paths that exist.
 YAML blocks are checked by the Swift tests (Tests/SFWebhookTests/DocumentationExamplesTests.swift).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,10 +70,17 @@ def test_command_line(page: str, number: int, command: str, skyferry_bin: Path, 
             script.write_text(result.stdout)
             check = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
             assert check.returncode == 0, f"{where}: the printed script is not valid shell: {check.stderr}"
+    elif words[0].endswith("/python") and len(words) > 1 and words[1].startswith("bench/"):
+        script = REPO_ROOT / words[1]
+        assert script.is_file(), f"{where}: {words[1]} does not exist"
+        help_text = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60)
+        assert help_text.returncode == 0, f"{where}: `{words[1]} --help` failed: {help_text.stderr}"
+        for flag in (w.split("=", 1)[0] for w in words if w.startswith("--")):
+            assert flag in help_text.stdout, f"{where}: `{flag}` is not an option of {words[1]}"
     elif words[0].startswith("scripts/"):
         path = REPO_ROOT / words[0]
         assert path.is_file() and path.stat().st_mode & 0o111, f"{where}: {words[0]} is not an executable script"
     else:
         for word in words:
-            if re.match(r"^(charts|manifests|scripts|docs|Tests)/", word) or word in ("Dockerfile", "."):
+            if re.match(r"^(bench|charts|manifests|scripts|docs|Tests)/", word) or word in ("Dockerfile", "."):
                 assert (REPO_ROOT / word).exists(), f"{where}: {word} does not exist in the repository"
