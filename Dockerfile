@@ -34,7 +34,8 @@ RUN swift build -c release --static-swift-stdlib --product skyferry -Xswiftc -Os
 # later comes along by itself; one the loader cannot find fails the build here.
 # glibc >= 2.34 has the files and dns NSS modules built in, so nothing is dlopen'ed for getaddrinfo.
 RUN set -eu; \
-    ldd /out/skyferry | tee /tmp/ldd.txt; \
+    ldd /out/skyferry >/tmp/ldd.txt; \
+    cat /tmp/ldd.txt; \
     if grep -q 'not found' /tmp/ldd.txt; then echo "unresolved shared objects (above)" >&2; exit 1; fi; \
     awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' /tmp/ldd.txt >/tmp/closure.txt; \
     grep -q . /tmp/closure.txt; \
