@@ -65,37 +65,50 @@ let package = Package(
 
         // Edges: transport and the agent's I/O and lifecycle.
         .target(name: "SFHTTP", dependencies: ["SFCore", "CSFCurl"]),
-        .target(name: "SFAgent", dependencies: [
-            "SFCore", "SFOutputs",
+        // The pure side of the agent's loopback servers: requests, policy, endpoints, the credential store.
+        // No NIO, Hummingbird or Prometheus, so that FuzzLoopbackRequests builds without the server stack.
+        .target(name: "SFLocalEndpoints", dependencies: ["SFCore"]),
+        // The one HTTP/1 server loop (plain or TLS) with its connection limits, for the agent and the webhook.
+        // NIOSSL for the TLS child channel (already in the graph through HummingbirdTLS).
+        .target(name: "SFServer", dependencies: [
+            "SFCore",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            // The servers' connection limits watch HTTP/1 parts (both packages are already in the graph).
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
-
-        .target(name: "SFWebhookServer", dependencies: [
-            "SFWebhook", "SFCore", "SFAgent",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            // The connection limits watch HTTP/1 parts (both packages are already in the graph).
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
+        ]),
+        .target(name: "SFAgent", dependencies: [
+            "SFCore", "SFOutputs", "SFLocalEndpoints", "SFServer",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+
+        .target(name: "SFWebhookServer", dependencies: [
+            "SFWebhook", "SFCore", "SFServer",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         // The only composition root.
         .executableTarget(name: "skyferry", dependencies: [
-            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFAgent", "SFCrypto", "SFDiagnostics", "SFWebhook", "SFWebhookServer",
+            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent", "SFCrypto", "SFDiagnostics", "SFWebhook",
+            "SFWebhookServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -124,8 +137,13 @@ let package = Package(
         .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
         .testTarget(name: "SFDiagnosticsTests", dependencies: ["SFDiagnostics", "SFAWS", "SFGCP", "SFCore", "SFWebhook"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
+        .testTarget(name: "SFServerTests", dependencies: [
+            "SFServer", "SFCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SFAgentTests", dependencies: [
-            "SFAgent", "SFCore", "SFOutputs",
+            "SFAgent", "SFLocalEndpoints", "SFCore", "SFOutputs",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "SFWebhookTests", dependencies: ["SFWebhook", "SFCore"], resources: [.copy("Fixtures")]),
