@@ -128,6 +128,8 @@ let package = Package(
                           path: "Fuzz/FuzzWebhookConfiguration"),
         .executableTarget(name: "FuzzPodToAgentConfiguration", dependencies: ["SFWebhook", "SFCore", "FuzzSupport"],
                           path: "Fuzz/FuzzPodToAgentConfiguration"),
+        .executableTarget(name: "FuzzLoopbackRequests", dependencies: ["SFLocalEndpoints", "SFCore", "FuzzSupport"],
+                          path: "Fuzz/FuzzLoopbackRequests"),
 
         .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
         .testTarget(name: "SFCryptoTests", dependencies: ["SFCrypto"]),
