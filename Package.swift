@@ -3,9 +3,25 @@ import PackageDescription
 
 /// Skyferry: keyless cross-cloud credentials for workloads.
 ///
-/// Targets depend in one direction: SFCore (pure values, configuration, refresh math, protocols)
-/// ← providers (SFAWS) and renderers (SFOutputs) ← SFAgent (I/O, lifecycle) ← `skyferry`, the only
-/// composition root. C system libraries (libcurl, libcrypto, libyaml) sit behind thin Swift targets.
+/// Targets depend in one direction, each arrow pointing at what a target may import (never back):
+///
+///     SFYAML → CSFYAML                 SFCrypto → CSFCrypto             SFHTTP → SFCore, CSFCurl
+///     SFCore → SFYAML                  pure values, configuration + validation, refresh math, protocols
+///     SFAWS → SFCore, SFCrypto         SFGCP → SFCore, SFAWS            SFOutputs → SFCore
+///     SFDiagnostics → SFCore, SFAWS, SFGCP                              SFWebhook → SFCore, SFYAML
+///     SFLocalEndpoints → SFCore        the loopback servers' pure request handling (no NIO, Hummingbird)
+///     SFServer → SFCore                the one HTTP/1 server loop (plain or TLS) and its connection limits
+///     SFAgent → SFCore, SFOutputs, SFLocalEndpoints, SFServer            I/O, lifecycle, health, metrics
+///     SFWebhookServer → SFWebhook, SFCore, SFServer                      the webhook over HTTPS
+///     skyferry → all of the above      the executable, the only composition root
+///     FuzzSupport (no dependencies) ← Fuzz{Configuration, JWT, AdmissionReview, STSResponse, Validators,
+///         CredentialDocuments, WebhookConfiguration, PodToAgentConfiguration, LoopbackRequests} → the pure
+///         targets they exercise (never SFServer, SFAgent or SFWebhookServer)
+///     SF{YAML, Crypto, Core, AWS, GCP, Outputs, Diagnostics, HTTP, Server, Agent, Webhook, WebhookServer}Tests
+///         → the target they are named after and what it depends on
+///
+/// C system libraries (libcurl, libcrypto, libyaml) sit behind thin Swift targets. NIO and Hummingbird are
+/// linked only from SFServer, SFAgent and SFWebhookServer; Prometheus only from SFAgent and SFWebhookServer.
 let package = Package(
     name: "Skyferry",
     platforms: [.macOS(.v15)],
