@@ -121,7 +121,8 @@ func decode(_ bytes: [UInt8]) -> (openSession: Bool, request: LocalRequest) {
     // Built from pairs in input order: the first value of a repeated name wins, as LocalHTTPServer does.
     var fields: [String: String] = [:]
     for (name, value) in headers where fields[name.lowercased()] == nil { fields[name.lowercased()] = value }
-    return (options & 1 == 1, LocalRequest(method: method, path: path, query: query, authority: authority, headers: fields))
+    let request = LocalRequest(method: method, path: path, query: query, authority: authority, headers: fields)
+    return (options & 1 == 1, request)
 }
 
 /// Whether the policy must refuse the request at a server on `port`, decided independently of
@@ -129,9 +130,10 @@ func decode(_ bytes: [UInt8]) -> (openSession: Bool, request: LocalRequest) {
 func mustRefuse(_ request: LocalRequest, port: Int) -> Bool {
     if request.method.uppercased() == "OPTIONS" { return true }
     let forwarding: Set = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via"]
-    for name in request.headers.keys where name == "origin" || name.hasPrefix("sec-fetch-") || forwarding.contains(name) {
-        return true
+    let browserOrProxy = request.headers.keys.contains { name in
+        name == "origin" || name.hasPrefix("sec-fetch-") || forwarding.contains(name)
     }
+    if browserOrProxy { return true }
     guard let authority = request.authority?.lowercased(), request.headers["host"] == nil else { return true }
     for name in ["127.0.0.1", "localhost", "[::1]", "::1"] where authority.hasPrefix(name) {
         let rest = authority.dropFirst(name.count)
@@ -176,7 +178,8 @@ func fuzzOne(_ bytes: [UInt8]) {
                 await imds.respond(request, now), session)
     }
     if let session {
-        precondition(session.status == 200 && session.body == Secrets.imdsSession, "a valid IMDSv2 PUT failed: \(session.status)")
+        precondition(session.status == 200 && session.body == Secrets.imdsSession,
+                     "a valid IMDSv2 PUT failed: \(session.status)")
     }
     let answers = [(container, fromContainer, ports.container), (metadata, fromMetadata, ports.metadata),
                    (imds, fromIMDS, ports.imds)]
@@ -213,8 +216,10 @@ func fuzzOne(_ bytes: [UInt8]) {
     let sessionPresented = openSession && request.header("x-aws-ec2-metadata-token") == Secrets.imdsSession
     if let secret = leaks(fromIMDS, allSecrets, request) {
         let issued = secret == Secrets.imdsSession && request.method == "PUT" && request.path == "/latest/api/token"
-        let sourceCredentials = sessionPresented && [Secrets.sourceSecretKey, Secrets.sourceSessionToken].contains(secret)
-        precondition(fromIMDS.status == 200 && (issued || sourceCredentials), "IMDS emulation leaks \(secret) to \(request)")
+        let sourceCredentials = sessionPresented
+            && [Secrets.sourceSecretKey, Secrets.sourceSessionToken].contains(secret)
+        precondition(fromIMDS.status == 200 && (issued || sourceCredentials),
+                     "IMDS emulation leaks \(secret) to \(request)")
     }
 }
 

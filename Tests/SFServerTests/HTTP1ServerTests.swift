@@ -55,7 +55,8 @@ struct HTTP1ServerTests {
     func httpError() {
         let records = Records()
         let logger = Logger(label: "test") { _ in RecordingHandler(records: records) }
-        #expect(HTTP1Server.response(for: HTTPError(.notFound), request: Self.request, logger: logger).status == .notFound)
+        #expect(HTTP1Server.response(for: HTTPError(.notFound), request: Self.request, logger: logger).status
+            == .notFound)
         #expect(HTTP1Server.response(for: HTTPError(.contentTooLarge), request: Self.request, logger: logger).status
             == .contentTooLarge)
         #expect(records.all.isEmpty)

@@ -14,7 +14,9 @@ struct WebhookRouterTests {
         + #""kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","namespace":"shop","#
         + #""object":{"metadata":{"name":"p"},"spec":{"containers":[{"name":"a","image":"i"}]}}}}"#
 
-    static func test(_ body: @escaping @Sendable (any TestClientProtocol, WebhookMetrics) async throws -> Void) async throws {
+    static func test(
+        _ body: @escaping @Sendable (any TestClientProtocol, WebhookMetrics) async throws -> Void
+    ) async throws {
         let metrics = WebhookMetrics()
         let router = WebhookServer.router(handler: handler, metrics: metrics, logger: Logger(label: "test"))
         try await Application(router: router).test(.router) { client in try await body(client, metrics) }
@@ -27,7 +29,8 @@ struct WebhookRouterTests {
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/json")
                 #expect(String(buffer: response.body)
-                    == #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u-1","allowed":true}}"#)
+                    == #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","#
+                    + #""response":{"uid":"u-1","allowed":true}}"#)
             }
             let text = String(decoding: metrics.render(), as: UTF8.self)
             #expect(text.contains(#"skyferry_webhook_admissions_total{result="skipped"} 1"#))
@@ -55,8 +58,9 @@ struct WebhookRouterTests {
         try await Self.test { client, metrics in
             try await client.execute(uri: "/mutate", method: .post, body: body) { response in
                 #expect(response.status == .contentTooLarge)
-                #expect(String(buffer: response.body) == "request body is larger than \(AdmissionHandler.maximumBodyBytes) "
-                    + "bytes; an AdmissionReview for one pod is far smaller\n")
+                let limit = AdmissionHandler.maximumBodyBytes
+                #expect(String(buffer: response.body)
+                    == "request body is larger than \(limit) bytes; an AdmissionReview for one pod is far smaller\n")
             }
             #expect(String(decoding: metrics.render(), as: UTF8.self)
                 .contains(#"skyferry_webhook_admissions_total{result="invalid"} 1"#))
