@@ -3,9 +3,25 @@ import PackageDescription
 
 /// Skyferry: keyless cross-cloud credentials for workloads.
 ///
-/// Targets depend in one direction: SFCore (pure values, configuration, refresh math, protocols)
-/// ← providers (SFAWS) and renderers (SFOutputs) ← SFAgent (I/O, lifecycle) ← `skyferry`, the only
-/// composition root. C system libraries (libcurl, libcrypto, libyaml) sit behind thin Swift targets.
+/// Targets depend in one direction, each arrow pointing at what a target may import (never back):
+///
+///     SFYAML → CSFYAML                 SFCrypto → CSFCrypto             SFHTTP → SFCore, CSFCurl
+///     SFCore → SFYAML                  pure values, configuration + validation, refresh math, protocols
+///     SFAWS → SFCore, SFCrypto         SFGCP → SFCore, SFAWS            SFOutputs → SFCore
+///     SFDiagnostics → SFCore, SFAWS, SFGCP                              SFWebhook → SFCore, SFYAML
+///     SFLocalEndpoints → SFCore        the loopback servers' pure request handling (no NIO, Hummingbird)
+///     SFServer → SFCore                the one HTTP/1 server loop (plain or TLS) and its connection limits
+///     SFAgent → SFCore, SFOutputs, SFLocalEndpoints, SFServer            I/O, lifecycle, health, metrics
+///     SFWebhookServer → SFWebhook, SFCore, SFServer                      the webhook over HTTPS
+///     skyferry → all of the above      the executable, the only composition root
+///     FuzzSupport (no dependencies) ← Fuzz{Configuration, JWT, AdmissionReview, STSResponse, Validators,
+///         CredentialDocuments, WebhookConfiguration, PodToAgentConfiguration, LoopbackRequests} → the pure
+///         targets they exercise (never SFServer, SFAgent or SFWebhookServer)
+///     SF{YAML, Crypto, Core, AWS, GCP, Outputs, Diagnostics, HTTP, Server, Agent, Webhook, WebhookServer}Tests
+///         → the target they are named after and what it depends on
+///
+/// C system libraries (libcurl, libcrypto, libyaml) sit behind thin Swift targets. NIO and Hummingbird are
+/// linked only from SFServer, SFAgent and SFWebhookServer; Prometheus only from SFAgent and SFWebhookServer.
 let package = Package(
     name: "Skyferry",
     platforms: [.macOS(.v15)],
@@ -65,37 +81,50 @@ let package = Package(
 
         // Edges: transport and the agent's I/O and lifecycle.
         .target(name: "SFHTTP", dependencies: ["SFCore", "CSFCurl"]),
-        .target(name: "SFAgent", dependencies: [
-            "SFCore", "SFOutputs",
+        // The pure side of the agent's loopback servers: requests, policy, endpoints, the credential store.
+        // No NIO, Hummingbird or Prometheus, so that FuzzLoopbackRequests builds without the server stack.
+        .target(name: "SFLocalEndpoints", dependencies: ["SFCore"]),
+        // The one HTTP/1 server loop (plain or TLS) with its connection limits, for the agent and the webhook.
+        // NIOSSL for the TLS child channel (already in the graph through HummingbirdTLS).
+        .target(name: "SFServer", dependencies: [
+            "SFCore",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            // The servers' connection limits watch HTTP/1 parts (both packages are already in the graph).
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
-
-        .target(name: "SFWebhookServer", dependencies: [
-            "SFWebhook", "SFCore", "SFAgent",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            // The connection limits watch HTTP/1 parts (both packages are already in the graph).
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
+        ]),
+        .target(name: "SFAgent", dependencies: [
+            "SFCore", "SFOutputs", "SFLocalEndpoints", "SFServer",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+
+        .target(name: "SFWebhookServer", dependencies: [
+            "SFWebhook", "SFCore", "SFServer",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         // The only composition root.
         .executableTarget(name: "skyferry", dependencies: [
-            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFAgent", "SFCrypto", "SFDiagnostics", "SFWebhook", "SFWebhookServer",
+            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent", "SFCrypto", "SFDiagnostics", "SFWebhook",
+            "SFWebhookServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,6 +144,8 @@ let package = Package(
                           path: "Fuzz/FuzzWebhookConfiguration"),
         .executableTarget(name: "FuzzPodToAgentConfiguration", dependencies: ["SFWebhook", "SFCore", "FuzzSupport"],
                           path: "Fuzz/FuzzPodToAgentConfiguration"),
+        .executableTarget(name: "FuzzLoopbackRequests", dependencies: ["SFLocalEndpoints", "SFCore", "FuzzSupport"],
+                          path: "Fuzz/FuzzLoopbackRequests"),
 
         .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
         .testTarget(name: "SFCryptoTests", dependencies: ["SFCrypto"]),
@@ -124,11 +155,20 @@ let package = Package(
         .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
         .testTarget(name: "SFDiagnosticsTests", dependencies: ["SFDiagnostics", "SFAWS", "SFGCP", "SFCore", "SFWebhook"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
+        .testTarget(name: "SFServerTests", dependencies: [
+            "SFServer", "SFCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SFAgentTests", dependencies: [
-            "SFAgent", "SFCore", "SFOutputs",
+            "SFAgent", "SFLocalEndpoints", "SFCore", "SFOutputs",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "SFWebhookTests", dependencies: ["SFWebhook", "SFCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFWebhookServerTests", dependencies: [
+            "SFWebhookServer", "SFWebhook", "SFServer", "SFCore",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,6 +24,7 @@ targets=(
     "FuzzCredentialDocuments     credential-documents       1"
     "FuzzWebhookConfiguration    webhook-configuration      0"
     "FuzzPodToAgentConfiguration pod-to-agent-configuration 0"
+    "FuzzLoopbackRequests        loopback-requests          1"
 )
 
 # shellcheck disable=SC2054 # "fuzzer,address" is one compiler argument

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Logging
 import SFCore
+import SFLocalEndpoints
 import ServiceLifecycle
 
 /// Keeps one target's outputs fresh for as long as the agent runs.

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Hummingbird
 import Logging
 import SFCore
+import SFLocalEndpoints
 
 /// `/healthz` (alive), `/readyz` (every target holds valid credentials) and `/metrics` (Prometheus text).
 ///

@@ -1,5 +1,5 @@
 import Prometheus
-import SFAgent
+import SFServer
 import SFWebhook
 
 /// The webhook's Prometheus metrics; labels are bounded (`result`, `reason`).

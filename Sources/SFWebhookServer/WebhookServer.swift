@@ -1,14 +1,11 @@
 import FoundationEssentials
 import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
 import Logging
 import NIOCore
-import NIOPosix
 import NIOSSL
-import NIOTLS
-import SFAgent
 import SFCore
+import SFServer
 import SFWebhook
 import ServiceLifecycle
 
@@ -89,11 +86,6 @@ public struct WebhookServer: Service, CustomStringConvertible {
         .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ]
 
-    @Sendable static func isHandshakeCompleted(_ event: Any) -> Bool {
-        if case .handshakeCompleted = event as? TLSUserEvent { return true }
-        return false
-    }
-
     static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
         Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message)))
     }
@@ -113,41 +105,19 @@ public struct WebhookServer: Service, CustomStringConvertible {
         tls.sslContextCallback = { _, promise in
             promise.succeed(certificates.override)
         }
-        let group = MultiThreadedEventLoopGroup.singleton
-        let limiter = ServerConnectionLimiter(limits: limits, observer: metrics.connectionObserver)
-        let tlsConfiguration = tls
-        let builder = HTTPServerBuilder { responder in
-            // The limiter sits outside TLS: a client that never finishes its handshake is timed out too.
-            limiter.wrap(try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: tlsConfiguration),
-                         handshakeCompleted: Self.isHandshakeCompleted)
-        }
-        let server = try builder.buildServer(
-            configuration: .init(address: .hostname(address.host, port: address.port)),
-            eventLoopGroup: group,
-            logger: logger
-        ) { request, responseWriter, channel in
-            let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
-            var response: Response
-            do {
-                response = try await responder.respond(to: request, context: context)
-            } catch let error as HTTPError {
-                response = Response(status: error.status)
-            } catch {
-                response = Response(status: .internalServerError)
+        let server = HTTP1Server(
+            address: address, transport: .tls(tls), limits: limits, observer: metrics.connectionObserver,
+            handlersOnEventLoops: true, logger: logger,
+            onListening: { local in
+                logger.info("webhook listening", metadata: [
+                    "listen.address": "\(local?.description ?? "\(address)")", "tls.minimumVersion": "1.2",
+                    "connections.maximum": "\(limits.maximumConnections)",
+                ])
+                onListening(local?.port ?? address.port)
             }
-            response.headers[.date] = HTTPDate.format(Date())
-            try await responseWriter.write(response: response.head, body: response.body)
-        } onServerRunning: { channel in
-            let port = channel.localAddress?.port ?? address.port
-            logger.info("webhook listening", metadata: [
-                "listen.address": "\(channel.localAddress?.description ?? "\(address)")", "tls.minimumVersion": "1.2",
-                "connections.maximum": "\(limits.maximumConnections)",
-            ])
-            onListening(port)
+        ) { request, context in
+            try await responder.respond(to: request, context: context)
         }
-        // Connection tasks are children of this scope and inherit the preference.
-        try await withTaskExecutorPreference(EventLoopTaskExecutor(group: group)) {
-            try await ListenError.naming(address) { try await server.run() }
-        }
+        try await server.run()
     }
 }

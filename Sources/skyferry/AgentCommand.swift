@@ -7,6 +7,7 @@ import SFCore
 import SFCrypto
 import SFGCP
 import SFHTTP
+import SFLocalEndpoints
 import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc

@@ -4,6 +4,7 @@ import SFAgent
 import SFCore
 import SFCrypto
 import SFGCP
+import SFLocalEndpoints
 import SFOutputs
 
 extension Composition {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SFAgent
 import SFCore
+import SFLocalEndpoints
 import ServiceLifecycle
 import Synchronization
 import Testing

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import SFAgent
 import SFCore
+import SFLocalEndpoints
 import Testing
 
 struct ReadinessTests {
@@ -75,15 +76,6 @@ struct ReadinessMarginTests {
         #expect(Readiness.effectiveMargin(.seconds(60), issuedAt: issued, expiration: issued.addingTimeInterval(3600)) == .seconds(60))
         #expect(Readiness.evaluate(targets: ["a"], states: ["a": state], now: issued.addingTimeInterval(14), margin: .seconds(60)).ready)
         #expect(!Readiness.evaluate(targets: ["a"], states: ["a": state], now: issued.addingTimeInterval(16), margin: .seconds(60)).ready)
-    }
-}
-
-struct HTTPDateTests {
-    @Test("formats RFC 9110 dates")
-    func format() {
-        #expect(HTTPDate.format(Date(timeIntervalSince1970: 784_111_777)) == "Sun, 06 Nov 1994 08:49:37 GMT")
-        #expect(HTTPDate.format(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
-        #expect(HTTPDate.format(Date(timeIntervalSince1970: 1_795_804_698)) == "Fri, 27 Nov 2026 18:38:18 GMT")
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SFAgent
 import SFCore
+import SFLocalEndpoints
 import Synchronization
 import Testing
 

@@ -1,4 +1,4 @@
-import SFAgent
+import SFServer
 import Synchronization
 import Testing
 

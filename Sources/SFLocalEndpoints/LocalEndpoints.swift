@@ -1,14 +1,14 @@
 import FoundationEssentials
-import Logging
 import SFCore
 
 /// The agent's loopback servers, one HTTP server per listen address: AWS container-credentials
 /// endpoints (several AWS targets may share one address, one path each), GCE metadata emulations,
-/// IMDSv2 emulations (`imdsListen`) and the health server.
+/// IMDSv2 emulations (`imdsListen`) and, from SFAgent (`LocalEndpoints.health`), the health server.
 ///
 /// Each `Server.respond` is that server's whole request handling — its `LoopbackRequestPolicy`, then its
-/// responder — as a function of the request and the time, with no server stack: `LocalHTTPServer` only
-/// converts HTTP to `LocalRequest` and back, so a fuzz target can call `respond` directly.
+/// responder — as a function of the request and the time, with no server stack: SFAgent's `LocalHTTPServer`
+/// only converts HTTP to `LocalRequest` and back, so a fuzz target (`FuzzLoopbackRequests`) calls `respond`
+/// directly, without NIO, Hummingbird or Prometheus in its build.
 public enum LocalEndpoints {
     /// One server to run.
     public struct Server: Sendable {
@@ -85,16 +85,6 @@ public enum LocalEndpoints {
                                   refuse: refuse, responder: { endpoint.respond(to: $0, now: $1) }), at: 0)
         }
         return servers
-    }
-
-    /// The health server, when configured.
-    public static func health(_ configuration: AgentConfiguration, store: CredentialStore,
-                              metrics: AgentMetrics) -> Server? {
-        guard let listen = configuration.health?.listen else { return nil }
-        let health = HealthServer(store: store, metrics: metrics, targets: configuration.targets.map(\.name),
-                                  margin: .seconds(configuration.refresh.expiryMarginSeconds))
-        return Server(address: listen, kind: "health", policy: LoopbackRequestPolicy(listen: listen),
-                      refuse: { .text($0.status, $0.reason + "\n") }, responder: { health.respond(to: $0, now: $1) })
     }
 
     /// What to warn about at start: each container endpoint that listens beyond loopback

@@ -1,3 +1,5 @@
+import SFCore
+
 /// What one server connection is doing and when it must be closed if nothing happens: the pure core
 /// of the servers' timeouts (the NIO handlers feed it events and act on `deadline`).
 ///

@@ -58,7 +58,8 @@ public final class CredentialStore: Sendable {
         return credentials.expiration.timeIntervalSince(now) > effective.seconds ? credentials : nil
     }
 
-    static func label(_ kind: FailureKind) -> String {
+    /// The bounded metric label of a refresh outcome.
+    public static func label(_ kind: FailureKind) -> String {
         switch kind {
         case .source: return "source_error"
         case .rejected: return "rejected"

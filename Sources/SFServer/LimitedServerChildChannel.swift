@@ -41,8 +41,7 @@ public struct ConnectionObserver: Sendable {
 
 /// One server's timeouts and connection cap, applied to each connection it accepts (`wrap`).
 ///
-/// Shared by the webhook and the agent's loopback servers; it depends only on HummingbirdCore and NIO, so
-/// that it can move to a server target of its own.
+/// Shared by the webhook and the agent's loopback servers (`HTTP1Server` wraps every connection with it).
 public struct ServerConnectionLimiter: Sendable {
     public let limits: ServerLimits
     public let registry: ConnectionRegistry

@@ -1,4 +1,5 @@
 import SFCore
+import SFServer
 import Testing
 
 struct ConnectionTimelineTests {
