@@ -161,7 +161,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SFAgentTests", dependencies: [
-            "SFAgent", "SFLocalEndpoints", "SFCore", "SFOutputs",
+            "SFAgent", "SFLocalEndpoints", "SFServer", "SFCore", "SFOutputs",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "SFWebhookTests", dependencies: ["SFWebhook", "SFCore"], resources: [.copy("Fixtures")]),

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Prometheus
 import SFCore
 import SFLocalEndpoints
+import SFServer
 
 /// The agent's Prometheus metrics. Labels are bounded: `target` (from the configuration), `result`, and for
 /// connections `server` (a loopback server's kind) and `reason` (`ConnectionCloseReason`).

@@ -89,10 +89,11 @@ struct AgentCommand: AsyncParsableCommand {
                 exchange: exchange, store: store, metrics: metrics, writer: OutputWriter(source: configuration.source), refresh: configuration.refresh,
                 clock: ContinuousClock(), now: now, random: random, logger: logger, afterAttempt: { ResidentMemory.trim() }))
         }
-        services += Composition.endpointServices(configuration, store: store, transport: transport, now: now, logger: logger)
+        services += Composition.endpointServices(configuration, store: store, transport: transport, metrics: metrics,
+                                                 now: now, logger: logger)
             .map { .init(service: $0) }
         if let health = LocalEndpoints.health(configuration, store: store, metrics: metrics) {
-            let server = Composition.serve(health, limits: configuration.server, now: now, logger: logger)
+            let server = Composition.serve(health, limits: configuration.server, metrics: metrics, now: now, logger: logger)
             services.append(.init(service: server))
         }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -12,7 +12,8 @@ extension Composition {
     /// authorization token per `authTokenFile` and writes it (atomically, no trailing newline: botocore
     /// sends the file's bytes as they are) before any server starts; exits 6 if it cannot.
     static func endpointServices(_ configuration: AgentConfiguration, store: CredentialStore, transport: any HTTPTransport,
-                                 now: @escaping @Sendable () -> Date, logger: Logger) -> [LocalHTTPServer] {
+                                 metrics: AgentMetrics, now: @escaping @Sendable () -> Date,
+                                 logger: Logger) -> [LocalHTTPServer] {
         var tokens: [String: String] = [:]
         for file in LocalEndpoints.authTokenFiles(configuration) {
             let token = Hex.lower(SecureRandom.bytes(32))
@@ -39,18 +40,19 @@ extension Composition {
                 return idTokenIssuer(target: target.name, gcp: gcp, account: account, store: store,
                                      transport: transport, timeout: timeout, now: now)
             })
-        return servers.map { serve($0, limits: configuration.server, now: now, logger: logger) }
+        return servers.map { serve($0, limits: configuration.server, metrics: metrics, now: now, logger: logger) }
     }
 
     /// Serves a local endpoint with the real clock (the only impure part of its request handling), within the
-    /// configuration's `server` timeouts and connection cap.
-    static func serve(_ server: LocalEndpoints.Server, limits: ServerLimits, now: @escaping @Sendable () -> Date,
-                      logger: Logger) -> LocalHTTPServer {
+    /// configuration's `server` timeouts and connection cap, counting its connections in `metrics`.
+    static func serve(_ server: LocalEndpoints.Server, limits: ServerLimits, metrics: AgentMetrics,
+                      now: @escaping @Sendable () -> Date, logger: Logger) -> LocalHTTPServer {
         let respond = server.respond
         var http = LocalHTTPServer(address: server.address, logger: logger.with(["server": "\(server.kind)"])) { request in
             await respond(request, now())
         }
         http.limits = limits
+        http.observer = metrics.connectionObserver(server: server.kind)
         return http
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import SFAgent
+import SFLocalEndpoints
+import SFServer
 import Testing
 
 struct AgentConnectionMetricsTests {

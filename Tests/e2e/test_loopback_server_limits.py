@@ -61,8 +61,6 @@ def test_idle_half_open_and_slow_clients_are_closed(ws, moto):
     assert endpoint.get()[0] == 200
 
 
-@pytest.mark.xfail(strict=True, reason="LocalHTTPServer takes no ConnectionObserver yet, so the agent's "
-                   "connection metrics are not fed (see AgentMetrics.connectionObserver)")
 def test_an_idle_close_is_counted(ws, moto):
     endpoint = Endpoint(ws, moto.url, server=SERVER)
     host, port = endpoint.listen.rsplit(":", 1)
