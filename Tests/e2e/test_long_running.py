@@ -154,8 +154,11 @@ def test_20s_credentials_rotate_and_a_reader_never_sees_a_bad_file(ws, fake_sts)
     assert metric(samples, "skyferry_consecutive_failures", target=TARGET_NAME) == 0
     skew = metric(samples, "skyferry_clock_skew_seconds", target=TARGET_NAME)
     assert skew is not None and abs(skew) <= 2, skew
-    targets = {dict(labels).get("target") for (_, labels) in samples if labels}
+    # Per-target series carry this target only; the connection series are per server kind (bounded labels).
+    targets = {dict(labels)["target"] for (_, labels) in samples if labels and "target" in dict(labels)}
     assert targets == {TARGET_NAME}, targets
+    servers = {dict(labels)["server"] for (_, labels) in samples if labels and "server" in dict(labels)}
+    assert servers <= {"awsContainerEndpoint", "gcpMetadataServer", "imds", "health"}, servers
 
     # SIGTERM: prompt exit 0, and the file left valid.
     code, took = agent.signal(signal.SIGTERM)
