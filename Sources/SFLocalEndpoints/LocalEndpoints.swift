@@ -82,7 +82,8 @@ public enum LocalEndpoints {
                                                    refusal.reason)
             }
             servers.insert(Server(address: configured.listen, kind: OutputKind.awsContainerEndpoint.rawValue,
-                                  policy: policy, refuse: refuse, responder: { endpoint.respond(to: $0, now: $1) }), at: 0)
+                                  policy: policy, refuse: refuse,
+                                  responder: { endpoint.respond(to: $0, now: $1) }), at: 0)
         }
         return servers
     }
