@@ -6,19 +6,21 @@ import PackageDescription
 /// Targets depend in one direction, each arrow pointing at what a target may import (never back):
 ///
 ///     SFYAML → CSFYAML                 SFCrypto → CSFCrypto             SFHTTP → SFCore, CSFCurl
-///     SFCore → SFYAML                  pure values, configuration + validation, refresh math, protocols
+///     SFCore                           pure values, validated configuration types, refresh math, protocols
 ///     SFAWS → SFCore, SFCrypto         SFGCP → SFCore, SFAWS            SFOutputs → SFCore
-///     SFDiagnostics → SFCore, SFAWS, SFGCP                              SFWebhook → SFCore, SFYAML
+///     SFDiagnostics → SFCore, SFAWS, SFGCP                              SFWebhook → SFCore
+///     SFConfiguration → SFCore, SFWebhook, SFYAML   the one YAML reader: agent and webhook parsers, file loading
 ///     SFLocalEndpoints → SFCore        the loopback servers' pure request handling (no NIO, Hummingbird)
 ///     SFServer → SFCore                the one HTTP/1 server loop (plain or TLS) and its connection limits
 ///     SFAgent → SFCore, SFOutputs, SFLocalEndpoints, SFServer            I/O, lifecycle, health, metrics
 ///     SFWebhookServer → SFWebhook, SFCore, SFServer                      the webhook over HTTPS
-///     skyferry → all of the above      the executable, the only composition root
+///     skyferry → all of the above      the executable, the only composition root (loads files via SFConfiguration)
 ///     FuzzSupport (no dependencies) ← Fuzz{Configuration, JWT, AdmissionReview, STSResponse, Validators,
 ///         CredentialDocuments, WebhookConfiguration, PodToAgentConfiguration, LoopbackRequests} → the pure
 ///         targets they exercise (never SFServer, SFAgent or SFWebhookServer)
-///     SF{YAML, Crypto, Core, AWS, GCP, Outputs, Diagnostics, HTTP, Server, Agent, Webhook, WebhookServer}Tests
-///         → the target they are named after and what it depends on
+///     SF{YAML, Crypto, Core, Configuration, AWS, GCP, Outputs, Diagnostics, HTTP, Server, Agent, Webhook,
+///         WebhookServer}Tests → the target they are named after and what it depends on (SFConfiguration, to parse
+///         the agent's configuration, for Diagnostics, Agent and Webhook)
 ///
 /// C system libraries (libcurl, libcrypto, libyaml) sit behind thin Swift targets. NIO and Hummingbird are
 /// linked only from SFServer, SFAgent and SFWebhookServer; Prometheus only from SFAgent and SFWebhookServer.
@@ -71,13 +73,15 @@ let package = Package(
         // Pure layers.
         .target(name: "SFYAML", dependencies: ["CSFYAML"]),
         .target(name: "SFCrypto", dependencies: ["CSFCrypto"]),
-        .target(name: "SFCore", dependencies: ["SFYAML"]),
+        .target(name: "SFCore"),
         .target(name: "SFAWS", dependencies: ["SFCore", "SFCrypto"]),
         .target(name: "SFGCP", dependencies: ["SFCore", "SFAWS", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SFOutputs", dependencies: ["SFCore"]),
         // `skyferry doctor` checks and `skyferry setup` plans: pure, no I/O.
         .target(name: "SFDiagnostics", dependencies: ["SFCore", "SFAWS", "SFGCP"]),
-        .target(name: "SFWebhook", dependencies: ["SFCore", "SFYAML"]),
+        .target(name: "SFWebhook", dependencies: ["SFCore"]),
+        // The one YAML reader (libyaml stays behind it): the agent's and the webhook's parsers, and file loading.
+        .target(name: "SFConfiguration", dependencies: ["SFCore", "SFWebhook", "SFYAML"]),
 
         // Edges: transport and the agent's I/O and lifecycle.
         .target(name: "SFHTTP", dependencies: ["SFCore", "CSFCurl"]),
@@ -124,7 +128,7 @@ let package = Package(
         // The only composition root.
         .executableTarget(name: "skyferry", dependencies: [
             "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent", "SFCrypto", "SFDiagnostics", "SFWebhook",
-            "SFWebhookServer",
+            "SFWebhookServer", "SFConfiguration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,7 +136,8 @@ let package = Package(
 
         // Fuzz targets: libFuzzer entry points under -DFUZZING (scripts/fuzz.sh), corpus replayers otherwise.
         .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
-        .executableTarget(name: "FuzzConfiguration", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzConfiguration"),
+        .executableTarget(name: "FuzzConfiguration", dependencies: ["SFConfiguration", "SFCore", "FuzzSupport"],
+                          path: "Fuzz/FuzzConfiguration"),
         .executableTarget(name: "FuzzJWT", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzJWT"),
         .executableTarget(name: "FuzzAdmissionReview", dependencies: ["SFWebhook", "FuzzSupport"], path: "Fuzz/FuzzAdmissionReview"),
         .executableTarget(name: "FuzzSTSResponse", dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"], path: "Fuzz/FuzzSTSResponse"),
@@ -140,20 +145,26 @@ let package = Package(
                           path: "Fuzz/FuzzValidators"),
         .executableTarget(name: "FuzzCredentialDocuments", dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"],
                           path: "Fuzz/FuzzCredentialDocuments"),
-        .executableTarget(name: "FuzzWebhookConfiguration", dependencies: ["SFWebhook", "SFCore", "FuzzSupport"],
+        .executableTarget(name: "FuzzWebhookConfiguration", dependencies: ["SFConfiguration", "SFWebhook", "SFCore",
+                                                                   "FuzzSupport"],
                           path: "Fuzz/FuzzWebhookConfiguration"),
-        .executableTarget(name: "FuzzPodToAgentConfiguration", dependencies: ["SFWebhook", "SFCore", "FuzzSupport"],
+        .executableTarget(name: "FuzzPodToAgentConfiguration", dependencies: ["SFConfiguration", "SFWebhook", "SFCore",
+                                                                      "FuzzSupport"],
                           path: "Fuzz/FuzzPodToAgentConfiguration"),
-        .executableTarget(name: "FuzzLoopbackRequests", dependencies: ["SFLocalEndpoints", "SFCore", "FuzzSupport"],
+        .executableTarget(name: "FuzzLoopbackRequests", dependencies: ["SFLocalEndpoints", "SFConfiguration", "SFCore",
+                                                                               "FuzzSupport"],
                           path: "Fuzz/FuzzLoopbackRequests"),
 
         .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
         .testTarget(name: "SFCryptoTests", dependencies: ["SFCrypto"]),
-        .testTarget(name: "SFCoreTests", dependencies: ["SFCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFCoreTests", dependencies: ["SFCore"]),
+        .testTarget(name: "SFConfigurationTests", dependencies: ["SFConfiguration", "SFWebhook", "SFCore"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "SFAWSTests", dependencies: ["SFAWS", "SFCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFGCPTests", dependencies: ["SFGCP", "SFCore"]),
         .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
-        .testTarget(name: "SFDiagnosticsTests", dependencies: ["SFDiagnostics", "SFAWS", "SFGCP", "SFCore", "SFWebhook"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFDiagnosticsTests", dependencies: ["SFDiagnostics", "SFAWS", "SFGCP", "SFCore", "SFWebhook",
+                                                               "SFConfiguration"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
         .testTarget(name: "SFServerTests", dependencies: [
             "SFServer", "SFCore",
@@ -161,10 +172,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SFAgentTests", dependencies: [
-            "SFAgent", "SFLocalEndpoints", "SFServer", "SFCore", "SFOutputs",
+            "SFAgent", "SFLocalEndpoints", "SFServer", "SFCore", "SFOutputs", "SFConfiguration",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "SFWebhookTests", dependencies: ["SFWebhook", "SFCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SFWebhookTests", dependencies: ["SFWebhook", "SFCore", "SFConfiguration"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "SFWebhookServerTests", dependencies: [
             "SFWebhookServer", "SFWebhook", "SFServer", "SFCore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import FuzzSupport
+import SFConfiguration
 import SFCore
 
 /// Fuzz target for the YAML configuration parser (libyaml + validation): any input must produce a value or an error, never a crash or a hang.

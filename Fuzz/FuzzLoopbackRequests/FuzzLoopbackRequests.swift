@@ -1,5 +1,6 @@
 import FoundationEssentials
 import FuzzSupport
+import SFConfiguration
 import SFCore
 import SFLocalEndpoints
 
@@ -165,7 +166,8 @@ let allSecrets = [Secrets.containerSecretKey, Secrets.containerSessionToken, Sec
 func fuzzOne(_ bytes: [UInt8]) {
     let (openSession, request) = decode(bytes)
     let servers = servers()
-    let container = servers["awsContainerEndpoint"]!, metadata = servers["gcpMetadataServer"]!
+    let container = servers[OutputKind.awsContainerEndpoint.rawValue]!,
+        metadata = servers[OutputKind.gcpMetadataServer.rawValue]!
     let imds = servers["imds"]!
     let (fromContainer, fromMetadata, fromIMDS, session) = runToCompletion {
         var session: LocalResponse?

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import FuzzSupport
+import SFConfiguration
 import SFCore
 import SFWebhook
 

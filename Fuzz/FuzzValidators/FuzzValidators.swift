@@ -13,7 +13,7 @@ func fuzzOne(_ bytes: [UInt8]) {
     _ = AWSPartition.forRegion(text)
     _ = AWSPartition.isValidRegion(text)
     _ = AWSNames.isValidSessionName(text)
-    _ = ConfigurationParser.workloadIdentityProviderProblem(text)
+    _ = WorkloadIdentityProvider.problem(text)
     checkServiceAccount(text)
     checkEndpoint(text, allowMetadataHosts: false)
     checkEndpoint(text, allowMetadataHosts: true)
@@ -31,7 +31,7 @@ func checkRoleARN(_ text: String) {
 /// A service account that validates names the account in a `generateIdToken` URL: the URL is an endpoint
 /// whose path is exactly the account's resource path (no query, fragment or whitespace smuggled in).
 func checkServiceAccount(_ text: String) {
-    guard ConfigurationParser.isServiceAccount(text) else { return }
+    guard ServiceAccountEmail.isValid(text) else { return }
     let request = GCPSecurityTokenService.generateIdTokenRequest(
         iamEndpoint: GCPTargetConfiguration.defaultIAMEndpoint, serviceAccount: text, federatedToken: "t",
         audience: "a", includeEmail: true)

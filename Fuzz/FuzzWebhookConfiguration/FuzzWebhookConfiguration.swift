@@ -1,4 +1,5 @@
 import FuzzSupport
+import SFConfiguration
 import SFCore
 import SFWebhook
 

@@ -194,32 +194,6 @@ public struct OutputsConfiguration: Sendable, Equatable {
         self.gcpMetadataServer = gcpMetadataServer
     }
 
-    /// Output kinds that are set, by their config key.
-    public var kinds: [String] {
-        var kinds: [String] = []
-        if awsCredentialsFile != nil { kinds.append("awsCredentialsFile") }
-        if awsWebIdentityTokenFile != nil { kinds.append("awsWebIdentityTokenFile") }
-        if gcpAccessTokenFile != nil { kinds.append("gcpAccessTokenFile") }
-        if gcpExternalAccountFile != nil { kinds.append("gcpExternalAccountFile") }
-        if awsContainerEndpoint != nil { kinds.append("awsContainerEndpoint") }
-        if gcpMetadataServer != nil { kinds.append("gcpMetadataServer") }
-        return kinds
-    }
-
-    /// Every file path an output writes, with its config key.
-    public var filePaths: [(key: String, path: String)] {
-        var paths: [(String, String)] = []
-        if let file = awsCredentialsFile { paths.append(("awsCredentialsFile.path", file.path)) }
-        if let file = awsWebIdentityTokenFile { paths.append(("awsWebIdentityTokenFile.path", file.path)) }
-        if let file = gcpAccessTokenFile { paths.append(("gcpAccessTokenFile.path", file.path)) }
-        if let file = gcpExternalAccountFile {
-            paths.append(("gcpExternalAccountFile.path", file.path))
-            if let subject = file.subjectTokenPath { paths.append(("gcpExternalAccountFile.subjectTokenPath", subject)) }
-        }
-        if let endpoint = awsContainerEndpoint { paths.append(("awsContainerEndpoint.authTokenFile", endpoint.authTokenFile)) }
-        return paths
-    }
-
     /// True when an output hands over the identity token itself (so its expiry matters for refreshes).
     public var includesIdentityToken: Bool { awsWebIdentityTokenFile != nil }
 }

@@ -281,9 +281,7 @@ extension DoctorChecks {
         add("health.listen", configuration.health?.listen)
         for (index, target) in configuration.targets.enumerated() {
             let prefix = "targets[\(index)].outputs."
-            add(prefix + "awsContainerEndpoint.listen", target.outputs.awsContainerEndpoint?.listen)
-            add(prefix + "gcpMetadataServer.listen", target.outputs.gcpMetadataServer?.listen)
-            add(prefix + "gcpExternalAccountFile.imdsListen", target.outputs.gcpExternalAccountFile?.imdsListen)
+            for (key, address, _) in target.outputs.listenAddresses { add(prefix + key, address) }
         }
         return result
     }

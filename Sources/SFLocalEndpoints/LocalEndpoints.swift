@@ -59,7 +59,7 @@ public enum LocalEndpoints {
             if let metadata = target.outputs.gcpMetadataServer, case .gcp(let gcp) = target.provider {
                 let emulator = MetadataServerEmulator(target: target.name, server: metadata, gcp: gcp, store: store,
                                                       margin: margin, idTokens: idTokens(target))
-                servers.append(Server(address: metadata.listen, kind: "gcpMetadataServer",
+                servers.append(Server(address: metadata.listen, kind: OutputKind.gcpMetadataServer.rawValue,
                                       policy: LoopbackRequestPolicy(listen: metadata.listen),
                                       refuse: { emulator.text($0.status, $0.reason + "\n") },
                                       responder: { await emulator.respond(to: $0, now: $1) }))
@@ -81,8 +81,9 @@ public enum LocalEndpoints {
                 ContainerCredentialsEndpoint.error(refusal.status, refusal.status == 400 ? "BadRequest" : "Forbidden",
                                                    refusal.reason)
             }
-            servers.insert(Server(address: configured.listen, kind: "awsContainerEndpoint", policy: policy,
-                                  refuse: refuse, responder: { endpoint.respond(to: $0, now: $1) }), at: 0)
+            servers.insert(Server(address: configured.listen, kind: OutputKind.awsContainerEndpoint.rawValue,
+                                  policy: policy, refuse: refuse,
+                                  responder: { endpoint.respond(to: $0, now: $1) }), at: 0)
         }
         return servers
     }

@@ -6,16 +6,18 @@ public struct FileWrite: Sendable, Equatable, CustomStringConvertible {
     public var contents: [UInt8]
     public var mode: UInt32
     /// The output kind that asked for it, for logs.
-    public var output: String
+    public var output: OutputKind
 
-    public init(path: String, contents: [UInt8], mode: UInt32, output: String) {
+    public init(path: String, contents: [UInt8], mode: UInt32, output: OutputKind) {
         self.path = path
         self.contents = contents
         self.mode = mode
         self.output = output
     }
 
-    public var description: String { "FileWrite(\(output) → \(path), \(contents.count) bytes, mode \(String(mode, radix: 8)))" }
+    public var description: String {
+        "FileWrite(\(output) → \(path), \(contents.count) bytes, mode \(String(mode, radix: 8)))"
+    }
 }
 
 /// What a target's outputs should hold for freshly issued credentials. Pure: rendering happens before any
@@ -31,36 +33,53 @@ public enum OutputPlan {
         return paths.compactMap { $0 }
     }
 
-    public static func files(for target: TargetConfiguration, source: SourceConfiguration, outcome: ExchangeOutcome) -> [FileWrite] {
+    /// The order files are written in: the subject token before the external_account JSON that points at it.
+    static let writeOrder: [OutputKind] = [
+        .awsWebIdentityTokenFile, .gcpExternalAccountFile, .gcpAccessTokenFile, .awsCredentialsFile,
+        .awsContainerEndpoint, .gcpMetadataServer,
+    ]
+
+    public static func files(for target: TargetConfiguration, source: SourceConfiguration,
+                             outcome: ExchangeOutcome) -> [FileWrite] {
+        writeOrder.flatMap { files(of: $0, for: target, source: source, outcome: outcome) }
+    }
+
+    static func files(of kind: OutputKind, for target: TargetConfiguration, source: SourceConfiguration,
+                      outcome: ExchangeOutcome) -> [FileWrite] {
         let outputs = target.outputs
-        var writes: [FileWrite] = []
-        if let file = outputs.awsWebIdentityTokenFile, let token = outcome.token {
+        switch kind {
+        case .awsWebIdentityTokenFile:
+            guard let file = outputs.awsWebIdentityTokenFile, let token = outcome.token else { return [] }
             // Raw JWT, no trailing newline: botocore and the Go SDK send the file's bytes verbatim.
-            writes.append(FileWrite(path: file.path, contents: Array(token.value.utf8), mode: file.mode, output: "awsWebIdentityTokenFile"))
+            return [FileWrite(path: file.path, contents: Array(token.value.utf8), mode: file.mode, output: kind)]
+        case .gcpExternalAccountFile:
+            guard let file = outputs.gcpExternalAccountFile, case .gcp(let gcp) = target.provider,
+                  case .gcp(let access) = outcome.credentials
+            else { return [] }
+            var writes: [FileWrite] = []
+            // The subject token first: the JSON must never point at a file that is not there yet.
+            if let subjectPath = file.subjectTokenPath {
+                writes.append(FileWrite(path: subjectPath, contents: Array(access.subjectToken.utf8), mode: file.mode,
+                                        output: kind))
+            }
+            let credentialSource: ExternalAccountRenderer.CredentialSource = file.imdsListen
+                .map { .aws1(baseURL: "http://\($0)") } ?? .file(file.subjectTokenPath ?? source.tokenFilePath ?? "")
+            let document = ExternalAccountRenderer.render(
+                target: gcp, subjectTokenType: ExternalAccountRenderer.subjectTokenType(for: source),
+                credentialSource: credentialSource)
+            writes.append(FileWrite(path: file.path, contents: Array(document.utf8), mode: file.mode, output: kind))
+            return writes
+        case .gcpAccessTokenFile:
+            guard let file = outputs.gcpAccessTokenFile, case .gcp(let access) = outcome.credentials else { return [] }
+            // The raw token, no trailing newline (it goes straight into an Authorization header).
+            return [FileWrite(path: file.path, contents: Array(access.token.utf8), mode: file.mode, output: kind)]
+        case .awsCredentialsFile:
+            guard let file = outputs.awsCredentialsFile, case .aws(let aws) = outcome.credentials else { return [] }
+            return [FileWrite(path: file.path, contents: AWSCredentialsFileRenderer.render(aws, profile: file.profile),
+                              mode: file.mode, output: kind)]
+        case .awsContainerEndpoint, .gcpMetadataServer:
+            // Served from memory; the container endpoint's token file is written once at start, not per refresh.
+            return []
         }
-        switch outcome.credentials {
-        case .gcp(let access):
-            if let file = outputs.gcpExternalAccountFile, case .gcp(let gcp) = target.provider {
-                // The subject token first: the JSON must never point at a file that is not there yet.
-                if let subjectPath = file.subjectTokenPath {
-                    writes.append(FileWrite(path: subjectPath, contents: Array(access.subjectToken.utf8), mode: file.mode, output: "gcpExternalAccountFile"))
-                }
-                let credentialSource: ExternalAccountRenderer.CredentialSource = file.imdsListen.map { .aws1(baseURL: "http://\($0)") }
-                    ?? .file(file.subjectTokenPath ?? source.tokenFilePath ?? "")
-                let document = ExternalAccountRenderer.render(
-                    target: gcp, subjectTokenType: ExternalAccountRenderer.subjectTokenType(for: source), credentialSource: credentialSource)
-                writes.append(FileWrite(path: file.path, contents: Array(document.utf8), mode: file.mode, output: "gcpExternalAccountFile"))
-            }
-            if let file = outputs.gcpAccessTokenFile {
-                // The raw token, no trailing newline (it goes straight into an Authorization header).
-                writes.append(FileWrite(path: file.path, contents: Array(access.token.utf8), mode: file.mode, output: "gcpAccessTokenFile"))
-            }
-        case .aws(let aws):
-            if let file = outputs.awsCredentialsFile {
-                writes.append(FileWrite(path: file.path, contents: AWSCredentialsFileRenderer.render(aws, profile: file.profile),
-                                        mode: file.mode, output: "awsCredentialsFile"))
-            }
-        }
-        return writes
     }
 }

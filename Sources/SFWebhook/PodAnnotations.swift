@@ -61,7 +61,7 @@ public enum PodAnnotations {
             }
         }
         if let audience = annotations[gcpAudience] {
-            if let problem = ConfigurationParser.workloadIdentityProviderProblem(audience) {
+            if let problem = WorkloadIdentityProvider.problem(audience) {
                 problems.append("\(gcpAudience): \(problem)")
             } else {
                 request.gcp = GCPInjection(audience: audience)
@@ -70,7 +70,7 @@ public enum PodAnnotations {
         if let account = annotations[gcpServiceAccount] {
             if annotations[gcpAudience] == nil {
                 problems.append("\(gcpServiceAccount) is set but \(gcpAudience) is not (expected \(gcpAudience) too: the workload identity provider)")
-            } else if !ConfigurationParser.isServiceAccount(account) {
+            } else if !ServiceAccountEmail.isValid(account) {
                 bad(gcpServiceAccount, account, "a service account email such as reader@my-project.iam.gserviceaccount.com")
             } else {
                 request.gcp?.serviceAccount = account

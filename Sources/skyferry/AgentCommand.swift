@@ -3,6 +3,7 @@ import FoundationEssentials
 import Logging
 import SFAWS
 import SFAgent
+import SFConfiguration
 import SFCore
 import SFCrypto
 import SFGCP
@@ -179,22 +180,13 @@ struct ConfigurationInput {
 
 /// Reads and validates the configuration; exits 2 with the full message on any problem.
 func loadConfiguration(_ input: ConfigurationInput, logger: Logger) throws -> AgentConfiguration {
-    let text: String
-    if let path = input.path {
-        do {
-            // Bounded: one byte past the cap lets the parser's single size check reject it.
-            let bytes = try TokenFileSource.readPrefix(path, maxBytes: ConfigurationParser.maxBytes + 1)
-            text = String(decoding: bytes, as: UTF8.self)
-        } catch {
-            Composition.fail(ConfigurationError.unreadable(path: path, reason: String(cString: strerror(error.errnoValue))).description, code: 2)
-        }
-    } else if let inline = ProcessEnvironment.current()[ConfigurationInput.environmentVariable], !inline.isEmpty {
-        text = inline
-    } else {
-        Composition.fail("no configuration: pass --config FILE, or set \(ConfigurationInput.environmentVariable) to the YAML text", code: 2)
-    }
     do {
-        return try ConfigurationParser().parse(text, origin: input.origin)
+        if let path = input.path { return try ConfigurationLoader.agent(path: path) }
+        guard let inline = ProcessEnvironment.current()[ConfigurationInput.environmentVariable], !inline.isEmpty else {
+            Composition.fail("no configuration: pass --config FILE, or set "
+                + "\(ConfigurationInput.environmentVariable) to the YAML text", code: 2)
+        }
+        return try ConfigurationLoader.agent(text: inline, origin: input.origin)
     } catch {
         Composition.fail(error.description, code: 2)
     }

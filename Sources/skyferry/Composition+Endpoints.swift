@@ -20,7 +20,7 @@ extension Composition {
             do {
                 try AtomicFileWriter().write(Array(token.utf8), to: file.path, mode: file.mode)
             } catch {
-                fail("awsContainerEndpoint.authTokenFile: \(error)", code: 6)
+                fail("\(OutputKind.awsContainerEndpoint).authTokenFile: \(error)", code: 6)
             }
             tokens[file.path] = token
             logger.info("container endpoint authorization token written", metadata: ["file.path": "\(file.path)"])

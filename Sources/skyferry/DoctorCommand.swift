@@ -159,21 +159,11 @@ struct DoctorProbe {
         }
 
         // The outputs: never written, only inspected.
-        for (key, path) in target.outputs.filePaths {
-            steps.append(DoctorChecks.outputPath(key: key, path: path, state: Self.pathState(path), mode: Self.mode(of: key, in: target.outputs)))
+        for file in target.outputs.filePaths {
+            steps.append(DoctorChecks.outputPath(key: file.key, path: file.path, state: Self.pathState(file.path),
+                                                 mode: target.outputs.mode(of: file.kind)))
         }
         return TargetDiagnosis(target: target.name, provider: target.provider.name, steps: steps)
-    }
-
-    static func mode(of key: String, in outputs: OutputsConfiguration) -> UInt32? {
-        switch key {
-        case "awsCredentialsFile.path": return outputs.awsCredentialsFile?.mode
-        case "awsWebIdentityTokenFile.path": return outputs.awsWebIdentityTokenFile?.mode
-        case "gcpAccessTokenFile.path": return outputs.gcpAccessTokenFile?.mode
-        case "gcpExternalAccountFile.path", "gcpExternalAccountFile.subjectTokenPath": return outputs.gcpExternalAccountFile?.mode
-        case "awsContainerEndpoint.authTokenFile": return outputs.awsContainerEndpoint?.authTokenFileMode
-        default: return nil
-        }
     }
 
     static func pathState(_ path: String) -> PathState {

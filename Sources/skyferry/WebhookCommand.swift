@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Logging
 import SFAgent
+import SFConfiguration
 import SFCore
 import SFWebhook
 import SFWebhookServer
@@ -51,14 +52,8 @@ struct WebhookCommand: AsyncParsableCommand {
 
 /// Reads and validates the webhook configuration; exits 2 with the full message on any problem.
 func loadWebhookConfiguration(_ path: String) -> WebhookConfiguration {
-    let text: String
     do {
-        text = String(decoding: try TokenFileSource.readFile(path), as: UTF8.self)
-    } catch {
-        Composition.fail(ConfigurationError.unreadable(path: path, reason: String(cString: strerror(error.errnoValue))).description, code: 2)
-    }
-    do {
-        return try WebhookConfigurationParser().parse(text, origin: path)
+        return try ConfigurationLoader.webhook(path: path)
     } catch {
         Composition.fail(error.description, code: 2)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SFAgent
+import SFConfiguration
 import SFCore
 import SFLocalEndpoints
 import Synchronization

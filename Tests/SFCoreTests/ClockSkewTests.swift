@@ -31,13 +31,4 @@ struct ListenAddressTests {
     func rejects(text: String) {
         #expect(ListenAddress(text) == nil)
     }
-
-    @Test("health.listen must be loopback")
-    func healthLoopback() {
-        let base = "source: {tokenFile: /t}\ntargets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}, outputs: {awsCredentialsFile: {path: /x}}}]\n"
-        #expect(throws: Never.self) { try ConfigurationParser().parse(base + "health: {listen: '127.0.0.1:8686'}\n", origin: "c") }
-        #expect(ConfigurationParserTests.rejection(base + "health: {listen: '0.0.0.0:8686'}\n") == """
-            configuration file c.yaml is invalid: health.listen (line 3): 0.0.0.0:8686 is not a loopback address; this server hands out credentials or their state and must listen on 127.0.0.1, ::1 or localhost
-            """)
-    }
 }

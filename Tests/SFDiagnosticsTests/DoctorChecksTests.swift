@@ -1,5 +1,6 @@
 import Foundation
 import SFAWS
+import SFConfiguration
 import SFCore
 import SFDiagnostics
 import SFGCP

@@ -1,4 +1,5 @@
 import Foundation
+import SFConfiguration
 import SFCore
 import SFWebhook
 import Testing

@@ -1,3 +1,4 @@
+import SFConfiguration
 import SFCore
 import Testing
 

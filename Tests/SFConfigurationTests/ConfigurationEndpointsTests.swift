@@ -1,4 +1,5 @@
 import Foundation
+import SFConfiguration
 import SFCore
 import Testing
 
@@ -40,7 +41,7 @@ struct ConfigurationEndpointsTests {
             listen: ListenAddress(host: "127.0.0.1", port: 8989), projectId: "my-project")))
         #expect(configuration.source(for: configuration.targets[0]) == .tokenFile(path: "/var/run/secrets/skyferry/aws-token"))
         #expect(configuration.source(for: configuration.targets[1]) == .tokenFile(path: "/var/run/secrets/skyferry/gcp-token"))
-        #expect(configuration.targets[0].outputs.kinds == ["awsContainerEndpoint"])
+        #expect(configuration.targets[0].outputs.kinds == [.awsContainerEndpoint])
         #expect(AWSContainerEndpointOutputConfiguration.path(target: "aws") == "/v1/credentials/aws")
     }
 

@@ -1,26 +1,13 @@
-/// One problem found in a configuration file: the key's path, its line, and what is expected.
-public struct ConfigurationIssue: Sendable, Equatable, CustomStringConvertible {
-    /// Dotted key path, e.g. `targets[1].aws.roleArn`.
-    public var path: String
-    /// 1-based line, when the problem is tied to a node of the file.
-    public var line: Int?
-    public var message: String
-
-    public init(path: String, line: Int?, message: String) {
-        self.path = path
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String {
-        let location = line.map { " (line \($0))" } ?? ""
-        return "\(path.isEmpty ? "<top level>" : path)\(location): \(message)"
-    }
-}
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Why a configuration was rejected: every issue found, each naming its key.
 public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-    case unreadable(path: String, reason: String)
+    /// The file could not be opened or read (`errno` from `open` or `read`).
+    case unreadable(path: String, errno: Int32)
     case syntax(path: String, description: String)
     case invalid(path: String, issues: [ConfigurationIssue])
     /// The text is longer than `ConfigurationParser.maxBytes` (`size` is at least `limit + 1`: reads stop there).
@@ -28,8 +15,8 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
 
     public var description: String {
         switch self {
-        case .unreadable(let path, let reason):
-            return "cannot read configuration file \(path): \(reason)"
+        case .unreadable(let path, let code):
+            return "cannot read configuration file \(path): \(String(cString: strerror(code)))"
         case .syntax(let path, let description):
             return "configuration file \(path) is not valid YAML: \(description)"
         case .invalid(let path, let issues):

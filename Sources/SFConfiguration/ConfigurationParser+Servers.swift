@@ -1,3 +1,4 @@
+import SFCore
 import SFYAML
 
 extension ConfigurationParser {

@@ -1,3 +1,4 @@
+import SFConfiguration
 import SFCore
 import SFWebhook
 import Testing
@@ -26,7 +27,8 @@ struct WebhookConfigurationParserTests {
         #expect(throws: ConfigurationError.invalid(path: "webhook.yaml", issues: [
             ConfigurationIssue(path: "listen", line: 1, message: "\"8443\" is not a listen address (expected HOST:PORT, e.g. 0.0.0.0:8443)"),
             ConfigurationIssue(path: "tls.keyFile", line: 2, message: "required key is missing"),
-            ConfigurationIssue(path: "agent.imag", line: 4, message: "unknown key; expected one of: image, resources"),
+            ConfigurationIssue(path: "agent.imag", line: 4,
+                               message: "unknown key (did you mean \"image\"?); expected one of: image, resources"),
             ConfigurationIssue(path: "agent.image", line: 4, message: "required key is missing"),
             ConfigurationIssue(path: "nativeSidecars", line: 5, message: "expected true or false (false for clusters before Kubernetes 1.29)"),
         ])) {
