@@ -7,7 +7,9 @@ import PackageDescription
 ///
 ///     SFYAML → CSFYAML                 SFCrypto → CSFCrypto             SFHTTP → SFCore, CSFCurl
 ///     SFCore → SFYAML                  pure values, configuration + validation, refresh math, protocols
-///     SFAWS → SFCore, SFCrypto         SFGCP → SFCore, SFAWS            SFOutputs → SFCore
+///     SFAWS → SFCore, SFCrypto         SFGCP → SFCore                   SFOutputs → SFCore
+///         (neither cloud imports the other: SFAWS signs the aws4_request subject token, the composition root
+///         hands it to GCP federation as SFCore's AWSSubjectTokenSigner)
 ///     SFDiagnostics → SFCore, SFAWS, SFGCP                              SFWebhook → SFCore, SFYAML
 ///     SFLocalEndpoints → SFCore        the loopback servers' pure request handling (no NIO, Hummingbird)
 ///     SFServer → SFCore                the one HTTP/1 server loop (plain or TLS) and its connection limits
@@ -73,7 +75,9 @@ let package = Package(
         .target(name: "SFCrypto", dependencies: ["CSFCrypto"]),
         .target(name: "SFCore", dependencies: ["SFYAML"]),
         .target(name: "SFAWS", dependencies: ["SFCore", "SFCrypto"]),
-        .target(name: "SFGCP", dependencies: ["SFCore", "SFAWS", .product(name: "Logging", package: "swift-log")]),
+        // No SFAWS: AWS identities arrive signed through SFCore's AWSSubjectTokenSigner. No logging: SFGCP
+        // never retries; the agent's loop waits for a metadata server that is not ready yet.
+        .target(name: "SFGCP", dependencies: ["SFCore"]),
         .target(name: "SFOutputs", dependencies: ["SFCore"]),
         // `skyferry doctor` checks and `skyferry setup` plans: pure, no I/O.
         .target(name: "SFDiagnostics", dependencies: ["SFCore", "SFAWS", "SFGCP"]),
