@@ -48,6 +48,17 @@ struct AWSCredentialChainCauseTests {
             + "(AWS_EC2_METADATA_SERVICE_ENDPOINT)")
     }
 
+    @Test("no region: an unusable AWS_EC2_METADATA_SERVICE_ENDPOINT is the cause, and no default address is asked")
+    func noRegionBadEndpoint() async throws {
+        var env = Self.keys
+        env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "ftp://imds"
+        let error = try #require(await Self.failure(Self.chain(env, [.failure(.cancelled(url: "unexpected"))])))
+        #expect(error == .noRegion(underlying: AWSCredentialChainError.invalidEndpoint(
+            variable: "AWS_EC2_METADATA_SERVICE_ENDPOINT", underlying: EndpointError.unsupportedScheme("ftp://imds"))))
+        #expect(error.description.contains("EC2 instance metadata did not give one: AWS_EC2_METADATA_SERVICE_ENDPOINT is not "
+            + "usable: \"ftp://imds\" uses an unsupported scheme"))
+    }
+
     @Test("no region with IMDS disabled says so, and asks nothing")
     func noRegionDisabled() async throws {
         var env = Self.keys
