@@ -7,7 +7,9 @@ import PackageDescription
 ///
 ///     SFYAML → CSFYAML                 SFCrypto → CSFCrypto             SFHTTP → SFCore, CSFCurl
 ///     SFCore                           pure values, validated configuration types, refresh math, protocols
-///     SFAWS → SFCore, SFCrypto         SFGCP → SFCore, SFAWS            SFOutputs → SFCore
+///     SFAWS → SFCore, SFCrypto         SFGCP → SFCore                   SFOutputs → SFCore
+///         (neither cloud imports the other: SFAWS signs the aws4_request subject token, the composition root
+///         hands it to GCP federation as SFCore's AWSSubjectTokenSigner)
 ///     SFDiagnostics → SFCore, SFAWS, SFGCP                              SFWebhook → SFCore
 ///     SFConfiguration → SFCore, SFWebhook, SFYAML   the one YAML reader: agent and webhook parsers, file loading
 ///     SFLocalEndpoints → SFCore        the loopback servers' pure request handling (no NIO, Hummingbird)
@@ -75,7 +77,9 @@ let package = Package(
         .target(name: "SFCrypto", dependencies: ["CSFCrypto"]),
         .target(name: "SFCore"),
         .target(name: "SFAWS", dependencies: ["SFCore", "SFCrypto"]),
-        .target(name: "SFGCP", dependencies: ["SFCore", "SFAWS", .product(name: "Logging", package: "swift-log")]),
+        // No SFAWS: AWS identities arrive signed through SFCore's AWSSubjectTokenSigner. No logging: SFGCP
+        // never retries; the agent's loop waits for a metadata server that is not ready yet.
+        .target(name: "SFGCP", dependencies: ["SFCore"]),
         .target(name: "SFOutputs", dependencies: ["SFCore"]),
         // `skyferry doctor` checks and `skyferry setup` plans: pure, no I/O.
         .target(name: "SFDiagnostics", dependencies: ["SFCore", "SFAWS", "SFGCP"]),

@@ -106,9 +106,7 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
             return .aws(cached.credentials, region: cached.region)
         }
         guard let provider = try Self.provider(environment: environment) else { throw AWSCredentialChainError.noCredentials }
-        let imds = IMDSClient(endpoint: (try? Self.imdsEndpoint(environment: environment)) ?? Endpoint(scheme: .http, host: "169.254.169.254"),
-                              transport: transport, timeout: requestTimeout)
-        let region = try await resolveRegion(provider: provider, imds: imds)
+        let region = try await resolveRegion()
         let credentials: AWSCredentials
         switch provider {
         case .environment(let key, let secret, let token):
@@ -118,14 +116,16 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
             credentials = try await assumeRoleWithWebIdentity(roleArn: roleArn, tokenFile: tokenFile, sessionName: sessionName, region: region)
         case .container(let url, let token, let tokenFile):
             credentials = try await containerCredentials(url: url, token: token, tokenFile: tokenFile)
-        case .instanceMetadata:
+        case .instanceMetadata(let endpoint):
+            let imds = IMDSClient(endpoint: endpoint, transport: transport, timeout: requestTimeout)
             credentials = try await imds.credentials()
         }
         cache.withLock { $0 = (credentials, region) }
         return .aws(credentials, region: region)
     }
 
-    private func resolveRegion(provider: Provider, imds: IMDSClient) async throws -> String {
+    /// The configured region, else the environment's, else EC2 instance metadata's; `noRegion` keeps why not.
+    private func resolveRegion() async throws -> String {
         if let region = configuration.region { return region }
         for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
             if let region = environment[name], !region.isEmpty { return region }
@@ -134,7 +134,8 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
             throw AWSCredentialChainError.noRegion(underlying: nil)
         }
         do {
-            return try await imds.region()
+            let endpoint = try Self.imdsEndpoint(environment: environment)
+            return try await IMDSClient(endpoint: endpoint, transport: transport, timeout: requestTimeout).region()
         } catch {
             throw AWSCredentialChainError.noRegion(underlying: error)
         }

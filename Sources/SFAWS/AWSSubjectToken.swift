@@ -6,8 +6,18 @@ import SFCore
 ///
 /// `x-goog-cloud-target-resource` (the provider) is signed, as Google recommends and the Go and Java
 /// libraries do, so the token cannot be replayed against another provider. It is valid for about 15 minutes.
-public enum AWSSubjectToken {
+/// The composition root hands one to GCP federation as its `AWSSubjectTokenSigner`.
+public struct AWSSubjectToken: AWSSubjectTokenSigner {
     public static let validity: Duration = .seconds(15 * 60)
+
+    public init() {}
+
+    public var validity: Duration { Self.validity }
+
+    public func subjectToken(credentials: AWSCredentials, region: String, targetResource: String,
+                             date: Date) -> String {
+        Self.build(credentials: credentials, region: region, targetResource: targetResource, date: date)
+    }
 
     /// `https://sts.REGION.SUFFIX?Action=GetCallerIdentity&Version=2011-06-15`.
     public static func verificationEndpoint(region: String) -> Endpoint {

@@ -33,7 +33,7 @@ public enum AssumeRoleWithWebIdentity {
         do {
             root = try XMLDocument.parse(body)
         } catch {
-            throw .malformedResponse(context, status: status, reason: "not XML (\(error))")
+            throw .malformedResponse(context, status: status, reason: "not XML", underlying: error)
         }
         guard (200..<300).contains(status) else {
             throw errorResponse(root, status: status, context: context)

@@ -32,8 +32,9 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// STS answered with an AWS error code.
     case service(Context, status: Int, code: String, message: String, requestID: String?)
-    /// STS answered something that is not a usable response.
-    case malformedResponse(Context, status: Int, reason: String)
+    /// STS answered something that is not a usable response: `reason` says what was expected, `underlying`
+    /// why it did not parse (an `XMLParseError`), when it did not.
+    case malformedResponse(Context, status: Int, reason: String, underlying: (any Error)? = nil)
     /// No response at all.
     case transport(Context, underlying: HTTPTransportError)
 
@@ -65,7 +66,7 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
 
     private var context: Context {
         switch self {
-        case .service(let c, _, _, _, _), .malformedResponse(let c, _, _), .transport(let c, _): return c
+        case .service(let c, _, _, _, _), .malformedResponse(let c, _, _, _), .transport(let c, _): return c
         }
     }
 
@@ -73,8 +74,10 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .transport(let c, let underlying):
             return "AWS STS at \(c.endpoint) could not be reached for AssumeRoleWithWebIdentity on \(c.roleArn): \(underlying). Check network access to the endpoint and any HTTPS_PROXY/NO_PROXY settings."
-        case .malformedResponse(let c, let status, let reason):
-            return "AWS STS at \(c.endpoint) gave an unusable answer to AssumeRoleWithWebIdentity on \(c.roleArn) (HTTP \(status)): \(reason). Check that stsEndpoint points at an STS endpoint."
+        case .malformedResponse(let c, let status, let reason, let underlying):
+            let why = underlying.map { ": \($0)" } ?? ""
+            return "AWS STS at \(c.endpoint) gave an unusable answer to AssumeRoleWithWebIdentity on \(c.roleArn) "
+                + "(HTTP \(status)): \(reason)\(why). Check that stsEndpoint points at an STS endpoint."
         case .service(let c, let status, let code, let message, let requestID):
             let request = requestID.map { " [request \($0)]" } ?? ""
             // AWS's message verbatim (users search for it), then the request id.
@@ -157,5 +160,19 @@ extension STSError: ClassifiedFailure {
     /// A token that expired or was rejected may pass once the kubelet has rotated it.
     public var mayPassWithFreshToken: Bool {
         code == "ExpiredTokenException" || code == "InvalidIdentityToken"
+    }
+
+    /// Causes compare by type and description (`any Error` is not `Equatable`).
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.service(let c1, let s1, let k1, let m1, let r1), .service(let c2, let s2, let k2, let m2, let r2)):
+            return c1 == c2 && s1 == s2 && k1 == k2 && m1 == m2 && r1 == r2
+        case (.malformedResponse(let c1, let s1, let r1, let u1), .malformedResponse(let c2, let s2, let r2, let u2)):
+            return c1 == c2 && s1 == s2 && r1 == r2 && sameFailure(u1, u2)
+        case (.transport(let c1, let u1), .transport(let c2, let u2)):
+            return c1 == c2 && u1 == u2
+        default:
+            return false
+        }
     }
 }

@@ -104,7 +104,9 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
     private func attemptUnlessShuttingDown() async throws(TargetFailure) -> ExchangeOutcome {
         let result: Result<ExchangeOutcome, TargetFailure> = await cancelWhenGracefulShutdown {
             do throws(TargetFailure) {
-                return .success(try await exchange.attemptWithFreshTokenRetry(logger: logger))
+                let outcome = try await exchange.attemptWithFreshTokenRetry(clock: clock, random: random,
+                                                                            logger: logger)
+                return .success(outcome)
             } catch {
                 return .failure(error)
             }

@@ -2,7 +2,8 @@ import FoundationEssentials
 import Logging
 import SFCore
 
-/// One target's way to credentials: fetch the identity token, exchange it. Retries live in `exchange(...)`.
+/// One target's way to credentials: fetch the identity token, exchange it. Retries live here, and only here:
+/// `exchange(...)` retries what is unavailable, `readyIdentity` waits for a source that is not ready yet.
 public struct TargetExchange: Sendable {
     public let target: TargetConfiguration
     public let source: any IdentitySource
@@ -16,14 +17,11 @@ public struct TargetExchange: Sendable {
 
     public var name: String { target.name }
 
-    /// One attempt: a fresh token (re-read every time), one exchange.
-    public func attempt(logger: Logger) async throws(TargetFailure) -> ExchangeOutcome {
-        let identity: WorkloadIdentity
-        do {
-            identity = try await source.fetchIdentity()
-        } catch {
-            throw TargetFailure(target: name, step: .source, underlying: error)
-        }
+    /// One attempt: a fresh token (re-read every time, waited for while the source is not ready yet), one exchange.
+    public func attempt<C: Clock>(
+        clock: C, random: SharedRandom, logger: Logger
+    ) async throws(TargetFailure) -> ExchangeOutcome where C.Duration == Duration {
+        let identity = try await readyIdentity(clock: clock, random: random, logger: logger)
         switch identity {
         case .token(let token):
             logger.debug("identity token read", metadata: [
@@ -45,15 +43,50 @@ public struct TargetExchange: Sendable {
         }
     }
 
+    /// The workload's identity. While the source is not ready yet (a failure that `mayPassOnceReady`: GKE's
+    /// metadata server in the first seconds of a pod) it is asked again, backing off from 250 ms to 4 s, until
+    /// its `startupWait` has passed; then the last failure stands. Sources never retry themselves.
+    func readyIdentity<C: Clock>(
+        clock: C, random: SharedRandom, logger: Logger
+    ) async throws(TargetFailure) -> WorkloadIdentity where C.Duration == Duration {
+        let deadline = clock.now.advanced(by: source.startupWait)
+        let backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(4))
+        var random = random
+        var retries = 0
+        while true {
+            do {
+                return try await source.fetchIdentity()
+            } catch {
+                let failure = TargetFailure(target: name, step: .source, underlying: error)
+                let notReady = (error as? any ClassifiedFailure)?.mayPassOnceReady ?? false
+                let remaining = clock.now.duration(to: deadline)
+                guard notReady, remaining > .zero, !Task.isCancelled else { throw failure }
+                let delay = min(backoff.delay(attempt: retries, using: &random), remaining)
+                retries += 1
+                logger.notice("identity source not ready; waiting", metadata: [
+                    "target.name": "\(name)", "source": "\(source.origin)", "retry.in": "\(Self.format(delay))",
+                    "retry.attempt": "\(retries)",
+                ])
+                do {
+                    try await clock.sleep(for: delay)
+                } catch {
+                    throw TargetFailure(target: name, step: .source, underlying: CancellationError())
+                }
+            }
+        }
+    }
+
     /// One attempt, and when it is rejected in a way a rotated token could fix (expired or invalid token:
     /// the kubelet may have just replaced it), one more straight away with the token re-read.
-    public func attemptWithFreshTokenRetry(logger: Logger) async throws(TargetFailure) -> ExchangeOutcome {
+    public func attemptWithFreshTokenRetry<C: Clock>(
+        clock: C, random: SharedRandom, logger: Logger
+    ) async throws(TargetFailure) -> ExchangeOutcome where C.Duration == Duration {
         do {
-            return try await attempt(logger: logger)
+            return try await attempt(clock: clock, random: random, logger: logger)
         } catch {
             guard error.kind == .rejected, error.mayPassWithFreshToken, !Task.isCancelled else { throw error }
             logger.debug("exchange rejected the token; re-reading it and retrying once", metadata: ["target.name": "\(name)"])
-            return try await attempt(logger: logger)
+            return try await attempt(clock: clock, random: random, logger: logger)
         }
     }
 
@@ -70,9 +103,9 @@ public struct TargetExchange: Sendable {
         var retriedWithFreshToken = false
         while true {
             do {
-                if retriedWithFreshToken { return try await attempt(logger: logger) }
+                if retriedWithFreshToken { return try await attempt(clock: clock, random: random, logger: logger) }
                 retriedWithFreshToken = true
-                return try await attemptWithFreshTokenRetry(logger: logger)
+                return try await attemptWithFreshTokenRetry(clock: clock, random: random, logger: logger)
             } catch {
                 guard error.kind == .unavailable else { throw error }
                 // The last retry sleeps only what is left of the deadline, then tries once more.

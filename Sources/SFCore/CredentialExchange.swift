@@ -27,7 +27,15 @@ public enum WorkloadIdentity: Sendable, Equatable, CustomStringConvertible {
 public protocol IdentitySource: Sendable {
     /// A human-readable origin for messages (`token file /var/run/...`).
     var origin: String { get }
+    /// How long the agent asks again while this source is not ready yet (its failure `mayPassOnceReady`:
+    /// GKE's metadata server for the first seconds of a pod). Zero, by default: one answer counts.
+    var startupWait: Duration { get }
+    /// One try, no retries of its own: the agent's retry loop (`TargetExchange`) decides about asking again.
     func fetchIdentity() async throws -> WorkloadIdentity
+}
+
+extension IdentitySource {
+    public var startupWait: Duration { .zero }
 }
 
 /// A source of OIDC JWTs.
@@ -37,6 +45,17 @@ public protocol IdentityTokenSource: IdentitySource {
 
 extension IdentityTokenSource {
     public func fetchIdentity() async throws -> WorkloadIdentity { .token(try await fetchToken()) }
+}
+
+/// Turns AWS credentials into a subject token that another cloud's STS verifies by replaying it (GCP's
+/// `aws4_request`: a SigV4-signed, unsent GetCallerIdentity). SFAWS signs (`AWSSubjectToken`); the composition
+/// root hands the signer to GCP federation, so neither provider target imports the other.
+public protocol AWSSubjectTokenSigner: Sendable {
+    /// How long a token signed now is accepted.
+    var validity: Duration { get }
+    /// The serialized token for `credentials` in `region`, bound to `targetResource` (signed, so that it cannot
+    /// be replayed against another), signed at `date`.
+    func subjectToken(credentials: AWSCredentials, region: String, targetResource: String, date: Date) -> String
 }
 
 /// Exchanges an identity for a cloud's credentials (one exchange, no retries of its own).

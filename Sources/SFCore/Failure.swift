@@ -16,10 +16,13 @@ public protocol ClassifiedFailure: Error {
     var kind: FailureKind { get }
     /// A rejection that may pass with a fresh identity token (expired or rotated token): re-read and retry once.
     var mayPassWithFreshToken: Bool { get }
+    /// A source that is not ready yet (refused, timed out, 5xx): asked again until its `startupWait` has passed.
+    var mayPassOnceReady: Bool { get }
 }
 
 extension ClassifiedFailure {
     public var mayPassWithFreshToken: Bool { false }
+    public var mayPassOnceReady: Bool { false }
 }
 
 extension IdentityTokenError: ClassifiedFailure {

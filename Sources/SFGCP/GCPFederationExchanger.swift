@@ -1,40 +1,48 @@
 import FoundationEssentials
-import SFAWS
 import SFCore
 
 /// Workload identity federation: the identity (a JWT, or AWS credentials turned into a signed
 /// GetCallerIdentity) exchanged at GCP STS, then — with `serviceAccount` — IAM Credentials
 /// `generateAccessToken`.
+///
+/// AWS credentials are signed by the `AWSSubjectTokenSigner` it is handed (SFAWS's `AWSSubjectToken`, by
+/// the composition root): GCP sends the token and never signs, so SFGCP does not import SFAWS.
 public struct GCPFederationExchanger: CredentialExchanger {
     public let configuration: GCPTargetConfiguration
     private let transport: any HTTPTransport
     private let requestTimeout: Duration
     private let now: @Sendable () -> Date
+    private let awsSubjectToken: any AWSSubjectTokenSigner
 
-    public init(configuration: GCPTargetConfiguration, transport: any HTTPTransport, requestTimeout: Duration, now: @escaping @Sendable () -> Date) {
+    public init(configuration: GCPTargetConfiguration, transport: any HTTPTransport, requestTimeout: Duration,
+                now: @escaping @Sendable () -> Date, awsSubjectToken: any AWSSubjectTokenSigner) {
         self.configuration = configuration
         self.transport = transport
         self.requestTimeout = requestTimeout
         self.now = now
+        self.awsSubjectToken = awsSubjectToken
     }
 
     public var provider: String { "gcp" }
     public var endpointDescription: String { configuration.resolvedSTSEndpoint.url }
 
     /// The subject token, its type, and until when it is usable.
-    public static func subjectToken(for identity: WorkloadIdentity, audience: String, date: Date) -> (token: String, type: String, expiration: Date?) {
+    public func subjectToken(for identity: WorkloadIdentity, audience: String, date: Date)
+        -> (token: String, type: String, expiration: Date?) {
         switch identity {
         case .token(let token):
             return (token.value, "urn:ietf:params:oauth:token-type:jwt", token.claims.expiresAt)
         case .aws(let credentials, let region):
-            let signed = AWSSubjectToken.build(credentials: credentials, region: region, targetResource: audience, date: date)
-            return (signed, "urn:ietf:params:aws:token-type:aws4_request", date.addingTimeInterval(AWSSubjectToken.validity.seconds))
+            let signed = awsSubjectToken.subjectToken(credentials: credentials, region: region,
+                                                      targetResource: audience, date: date)
+            return (signed, "urn:ietf:params:aws:token-type:aws4_request",
+                    date.addingTimeInterval(awsSubjectToken.validity.seconds))
         }
     }
 
     public func exchange(_ identity: WorkloadIdentity) async throws -> IssuedCredentials {
         let start = now()
-        let subject = Self.subjectToken(for: identity, audience: configuration.audience, date: start)
+        let subject = subjectToken(for: identity, audience: configuration.audience, date: start)
         var context = GCPError.Context(audience: configuration.audience, serviceAccount: configuration.serviceAccount,
                                        endpoint: configuration.resolvedSTSEndpoint.url, subject: nil, issuer: nil, tokenAudiences: [])
         switch identity {

@@ -1,35 +1,31 @@
 import FoundationEssentials
-import Logging
 import SFCore
 
 /// The `gcpMetadata` source: Google-signed ID tokens from the GCE/GKE metadata server
 /// (`…/instance/service-accounts/<sa>/identity?audience=…&format=full`, header `Metadata-Flavor: Google`).
 ///
-/// GKE's metadata server is not ready for the first seconds of a new pod, so connection failures,
-/// timeouts and 5xx are retried with backoff for up to `startupWaitSeconds` before the fetch fails.
-public struct GCPMetadataIdentitySource<C: Clock>: IdentityTokenSource where C.Duration == Duration {
+/// GKE's metadata server is not ready for the first seconds of a new pod: connection failures, timeouts,
+/// 429 and 5xx are `notReady` (`mayPassOnceReady`), and the agent's retry loop asks again with backoff for up
+/// to `startupWait` (`startupWaitSeconds`). One fetch is one request: this source never retries itself.
+public struct GCPMetadataIdentitySource: IdentityTokenSource {
     public let configuration: GCPMetadataSourceConfiguration
     public let endpoint: Endpoint
     private let transport: any HTTPTransport
     private let requestTimeout: Duration
-    private let clock: C
     private let now: @Sendable () -> Date
-    private let random: SharedRandom
-    private let logger: Logger
 
     public init(configuration: GCPMetadataSourceConfiguration, endpoint: Endpoint, transport: any HTTPTransport,
-                requestTimeout: Duration, clock: C, now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) {
+                requestTimeout: Duration, now: @escaping @Sendable () -> Date) {
         self.configuration = configuration
         self.endpoint = endpoint
         self.transport = transport
         self.requestTimeout = requestTimeout
-        self.clock = clock
         self.now = now
-        self.random = random
-        self.logger = logger
     }
 
     public var origin: String { "GCE metadata server \(endpoint.authority) (service account \(configuration.serviceAccount))" }
+
+    public var startupWait: Duration { .seconds(configuration.startupWaitSeconds) }
 
     /// The identity request, pure.
     public static func request(endpoint: Endpoint, serviceAccount: String, audience: String) -> HTTPRequest {
@@ -42,52 +38,51 @@ public struct GCPMetadataIdentitySource<C: Clock>: IdentityTokenSource where C.D
 
     public func fetchToken() async throws -> IdentityToken {
         let request = Self.request(endpoint: endpoint, serviceAccount: configuration.serviceAccount, audience: configuration.audience)
-        let wait = Duration.seconds(configuration.startupWaitSeconds)
-        let deadline = clock.now.advanced(by: wait)
-        let backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(4))
-        var random = random
-        var attempt = 0
-        while true {
-            let failure: GCPMetadataError
-            do {
-                let response = try await transport.send(request, timeout: requestTimeout)
-                switch response.status {
-                case 200:
-                    let token = try IdentityToken(decoding: response.text, origin: origin)
-                    try token.checkValidity(now: now(), origin: origin)
-                    return token
-                case 500..<600, 429:
-                    failure = .notReady(endpoint: endpoint.authority, waited: wait, last: "HTTP \(response.status)")
-                default:
-                    throw GCPMetadataError.rejected(endpoint: endpoint.authority, serviceAccount: configuration.serviceAccount,
-                                                    status: response.status, body: String(response.text.prefix(200)))
-                }
-            } catch let error as HTTPTransportError {
-                failure = .notReady(endpoint: endpoint.authority, waited: wait, last: error.description)
-            }
-            let remaining = clock.now.duration(to: deadline)
-            guard remaining > .zero else { throw failure }
-            let delay = min(backoff.delay(attempt: attempt, using: &random), remaining)
-            attempt += 1
-            logger.notice("metadata server not ready; waiting", metadata: [
-                "metadata.endpoint": "\(endpoint.authority)", "retry.in": "\(Int(delay.seconds * 1000))ms", "retry.attempt": "\(attempt)",
-            ])
-            try await clock.sleep(for: delay)
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request, timeout: requestTimeout)
+        } catch {
+            throw GCPMetadataError.notReady(endpoint: endpoint.authority, waited: startupWait, underlying: error)
+        }
+        switch response.status {
+        case 200:
+            let token = try IdentityToken(decoding: response.text, origin: origin)
+            try token.checkValidity(now: now(), origin: origin)
+            return token
+        case 500..<600, 429:
+            throw GCPMetadataError.notReady(endpoint: endpoint.authority, waited: startupWait,
+                                            underlying: GCPMetadataError.unavailable(status: response.status))
+        default:
+            throw GCPMetadataError.rejected(endpoint: endpoint.authority, serviceAccount: configuration.serviceAccount,
+                                            status: response.status, body: String(response.text.prefix(200)))
         }
     }
 }
 
 /// Why the metadata server gave no ID token.
 public enum GCPMetadataError: Error, Sendable, Equatable, CustomStringConvertible, ClassifiedFailure {
-    case notReady(endpoint: String, waited: Duration, last: String)
+    /// Not ready yet: `underlying` is the last answer's failure (an `HTTPTransportError`, or `.unavailable`);
+    /// `waited` is the startup wait the agent asks again for before this failure stands.
+    case notReady(endpoint: String, waited: Duration, underlying: any Error)
+    /// An answer of HTTP 429 or 5xx: the metadata server is up but not serving yet.
+    case unavailable(status: Int)
     case rejected(endpoint: String, serviceAccount: String, status: Int, body: String)
 
     public var kind: FailureKind { .source }
 
+    public var mayPassOnceReady: Bool {
+        if case .notReady = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
-        case .notReady(let endpoint, let waited, let last):
-            return "the GCE metadata server at \(endpoint) did not answer within \(Int(waited.seconds)) s (last: \(last)). Is this a GCE VM or a GKE pod with Workload Identity? Outside GCP, set source.gcpMetadata.endpoint or GCE_METADATA_HOST."
+        case .notReady(let endpoint, let waited, let underlying):
+            return "the GCE metadata server at \(endpoint) did not answer within \(Int(waited.seconds)) s "
+                + "(last: \(underlying)). Is this a GCE VM or a GKE pod with Workload Identity? Outside GCP, "
+                + "set source.gcpMetadata.endpoint or GCE_METADATA_HOST."
+        case .unavailable(let status):
+            return "HTTP \(status)"
         case .rejected(let endpoint, let serviceAccount, let status, let body):
             var hint = ""
             switch status {
@@ -97,6 +92,20 @@ public enum GCPMetadataError: Error, Sendable, Equatable, CustomStringConvertibl
             default: break
             }
             return "the GCE metadata server at \(endpoint) refused an ID token for \(serviceAccount) (HTTP \(status)): \(body.trimmingASCIIWhitespace()).\(hint)"
+        }
+    }
+
+    /// Causes compare by type and description (`any Error` is not `Equatable`).
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.notReady(let e1, let w1, let u1), .notReady(let e2, let w2, let u2)):
+            return e1 == e2 && w1 == w2 && sameFailure(u1, u2)
+        case (.unavailable(let s1), .unavailable(let s2)):
+            return s1 == s2
+        case (.rejected(let e1, let a1, let s1, let b1), .rejected(let e2, let a2, let s2, let b2)):
+            return e1 == e2 && a1 == a2 && s1 == s2 && b1 == b2
+        default:
+            return false
         }
     }
 }

@@ -120,7 +120,8 @@ enum Composition {
             case .aws(let aws):
                 exchanger = AWSWebIdentityExchanger(configuration: aws, transport: measured, requestTimeout: timeout, now: now)
             case .gcp(let gcp):
-                exchanger = GCPFederationExchanger(configuration: gcp, transport: measured, requestTimeout: timeout, now: now)
+                exchanger = GCPFederationExchanger(configuration: gcp, transport: measured, requestTimeout: timeout,
+                                                   now: now, awsSubjectToken: AWSSubjectToken())
             }
             return TargetExchange(target: target, source: source, exchanger: exchanger)
         }
@@ -139,7 +140,7 @@ enum Composition {
                 fail("GCE_METADATA_HOST: \(error)", code: 2)
             }
             return GCPMetadataIdentitySource(configuration: metadata, endpoint: endpoint, transport: transport, requestTimeout: timeout,
-                                             clock: ContinuousClock(), now: now, random: random, logger: logger)
+                                             now: now)
         case .aws(let aws):
             return AWSCredentialChain(configuration: aws, environment: ProcessEnvironment.current(), transport: transport,
                                       requestTimeout: timeout, now: now, readFile: { path in try TokenFileSource.readFile(path) })

@@ -143,7 +143,9 @@ struct DoctorProbe {
             let exchanger: any CredentialExchanger
             switch target.provider {
             case .aws(let aws): exchanger = AWSWebIdentityExchanger(configuration: aws, transport: recorder, requestTimeout: timeout, now: now)
-            case .gcp(let gcp): exchanger = GCPFederationExchanger(configuration: gcp, transport: recorder, requestTimeout: timeout, now: now)
+            case .gcp(let gcp):
+                exchanger = GCPFederationExchanger(configuration: gcp, transport: recorder, requestTimeout: timeout,
+                                                   now: now, awsSubjectToken: AWSSubjectToken())
             }
             let exchangeStep: DiagnosticStep
             do {

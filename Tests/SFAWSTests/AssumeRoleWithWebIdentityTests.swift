@@ -97,9 +97,23 @@ struct AssumeRoleWithWebIdentityTests {
     ])
     func malformed(status: Int, body: String, reason: String) {
         guard case .failure(let error) = Self.parse(status, Array(body.utf8)) else { Issue.record("success"); return }
-        guard case .malformedResponse(_, _, let actual) = error else { Issue.record("wrong error \(error)"); return }
+        guard case .malformedResponse(_, _, let actual, _) = error else { Issue.record("wrong error \(error)"); return }
         #expect(actual.contains(reason))
         #expect(error.isRetryable)
+    }
+
+    @Test("a body that is not XML keeps the parser's error as the cause and prints it")
+    func notXML() {
+        guard case .failure(let error) = Self.parse(200, Array("garbage<<<".utf8)) else {
+            Issue.record("success"); return
+        }
+        guard case .malformedResponse(_, _, let reason, let underlying?) = error else {
+            Issue.record("wrong error \(error)"); return
+        }
+        let parse = underlying as? XMLParseError
+        #expect(reason == "not XML" && parse != nil)
+        #expect(error.description.contains("(HTTP 200): not XML: \(underlying). Check that stsEndpoint"))
+        #expect(error == .malformedResponse(Self.context, status: 200, reason: "not XML", underlying: parse))
     }
 
     @Test("5xx with an AWS error body is retryable")

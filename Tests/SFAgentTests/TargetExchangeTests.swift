@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SFAgent
 import SFCore
+import Synchronization
 import Testing
 
 struct TargetExchangeTests {
@@ -11,8 +12,10 @@ struct TargetExchangeTests {
     static let logger = Logger(label: "test")
     static let good = credentials(expiring: Date(timeIntervalSince1970: 4_000_000_000))
 
-    func run(_ exchanger: ScriptedExchanger, deadline: Duration = .seconds(60), clock: ImmediateClock = ImmediateClock()) async -> Result<ExchangeOutcome, TargetFailure> {
-        let exchange = TargetExchange(target: Self.target, source: StubSource(), exchanger: exchanger)
+    func run(_ exchanger: ScriptedExchanger, deadline: Duration = .seconds(60),
+             clock: ImmediateClock = ImmediateClock(),
+             source: any IdentitySource = StubSource()) async -> Result<ExchangeOutcome, TargetFailure> {
+        let exchange = TargetExchange(target: Self.target, source: source, exchanger: exchanger)
         do throws(TargetFailure) {
             return .success(try await exchange.exchange(deadline: deadline, backoff: Backoff(initial: .seconds(1), maximum: .seconds(8)),
                                                         clock: clock, random: .seeded(1), logger: Self.logger))
@@ -65,4 +68,80 @@ struct TargetExchangeTests {
         await #expect(throws: TargetFailure.self) { try await run(twice).get() }
         #expect(twice.calls.withLock { $0 } == 2)
     }
+
+    @Test("a source that is not ready yet is asked again, 250 ms to 4 s apart, then the exchange runs once")
+    func waitsForSource() async throws {
+        let exchanger = ScriptedExchanger([.success(Self.good)])
+        let source = WarmingSource(notReadyFetches: 3, startupWait: .seconds(30))
+        let clock = ImmediateClock()
+        #expect(try await run(exchanger, clock: clock, source: source).get().credentials == Self.good)
+        #expect(source.fetches.withLock { $0 } == 4)
+        #expect(exchanger.calls.withLock { $0 } == 1)
+        let sleeps = clock.sleeps.withLock { $0 }
+        #expect(sleeps.count == 3)
+        #expect(sleeps[0] >= .milliseconds(125) && sleeps[0] <= .milliseconds(250))
+        #expect(sleeps[2] >= .milliseconds(500) && sleeps[2] <= .seconds(1))
+    }
+
+    @Test("after the source's startup wait its last failure stands, kept as the cause; no exchange is tried")
+    func sourceWaitEnds() async {
+        let exchanger = ScriptedExchanger([.success(Self.good)])
+        let source = WarmingSource(notReadyFetches: .max, startupWait: .seconds(5))
+        let clock = ImmediateClock()
+        guard case .failure(let failure) = await run(exchanger, clock: clock, source: source) else {
+            Issue.record("succeeded"); return
+        }
+        #expect(failure.kind == .source && failure.step == .source)
+        let fetches = source.fetches.withLock { $0 }
+        #expect(fetches > 3)
+        #expect(failure.description == "target \"s3\": reading the identity token failed: not ready (fetch \(fetches))")
+        #expect((failure.underlying as? NotReadyFailure)?.fetch == fetches)
+        #expect(clock.sleeps.withLock { $0.reduce(.zero, +) } == .seconds(5))
+        #expect(exchanger.calls.withLock { $0 } == 0)
+    }
+
+    @Test("source failures that are not 'not ready', or a source without a startup wait, are asked once")
+    func sourceAskedOnce() async {
+        let sources = [WarmingSource(notReadyFetches: .max, startupWait: .zero),
+                       WarmingSource(notReadyFetches: .max, startupWait: .seconds(30), notReady: false)]
+        for source in sources {
+            let clock = ImmediateClock()
+            let exchanger = ScriptedExchanger([.success(Self.good)])
+            guard case .failure(let failure) = await run(exchanger, clock: clock, source: source) else {
+                Issue.record("succeeded"); continue
+            }
+            #expect(failure.kind == .source)
+            #expect(source.fetches.withLock { $0 } == 1)
+            #expect(clock.sleeps.withLock { $0 }.isEmpty)
+        }
+    }
+}
+
+/// A source that fails its first `notReadyFetches` fetches (as not ready, unless told otherwise).
+final class WarmingSource: IdentityTokenSource, Sendable {
+    let notReadyFetches: Int
+    let startupWait: Duration
+    let notReady: Bool
+    let fetches = Mutex(0)
+
+    init(notReadyFetches: Int, startupWait: Duration, notReady: Bool = true) {
+        self.notReadyFetches = notReadyFetches
+        self.startupWait = startupWait
+        self.notReady = notReady
+    }
+
+    var origin: String { "warming" }
+
+    func fetchToken() async throws -> IdentityToken {
+        let fetch = fetches.withLock { count in count += 1; return count }
+        if fetch <= notReadyFetches { throw NotReadyFailure(fetch: fetch, mayPassOnceReady: notReady) }
+        return try await StubSource().fetchToken()
+    }
+}
+
+struct NotReadyFailure: Error, ClassifiedFailure, CustomStringConvertible {
+    var fetch: Int
+    var mayPassOnceReady: Bool
+    var kind: FailureKind { .source }
+    var description: String { "not ready (fetch \(fetch))" }
 }

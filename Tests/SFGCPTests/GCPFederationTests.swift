@@ -1,5 +1,4 @@
 import Foundation
-import SFAWS
 import SFCore
 import SFGCP
 import Testing
@@ -65,109 +64,33 @@ struct GCPSecurityTokenServiceTests {
     }
 }
 
-struct AWSSubjectTokenTests {
-    struct Token: Decodable, Equatable {
-        struct Header: Decodable, Equatable { var key: String; var value: String }
-        var headers: [Header]
-        var method: String
-        var url: String
+struct GCPFederationExchangerTests {
+    /// Signs nothing: records what it was asked and answers a fixed token.
+    struct FakeSigner: AWSSubjectTokenSigner {
+        var validity: Duration { .seconds(600) }
+        func subjectToken(credentials: AWSCredentials, region: String, targetResource: String, date: Date) -> String {
+            "signed(\(credentials.accessKeyID),\(region),\(targetResource),\(Int(date.timeIntervalSince1970)))"
+        }
     }
 
-    @Test("serializes a signed GetCallerIdentity with the target resource signed")
-    func shape() throws {
-        let credentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                                         sessionToken: "FAKESESSIONTOKEN", expiration: Date(timeIntervalSince1970: 2e9))
-        let date = Date(timeIntervalSince1970: 1_704_164_645)  // 2024-01-02T03:04:05Z
-        let encoded = AWSSubjectToken.build(credentials: credentials, region: "us-east-1",
-                                            targetResource: GCPSecurityTokenServiceTests.audience, date: date)
-        #expect(!encoded.contains("{") && encoded.hasPrefix("%7B%22headers%22%3A%20%5B"))
-        let token = try JSONDecoder().decode(Token.self, from: Data(try #require(PercentEncoding.decode(encoded)).utf8))
-        #expect(token.method == "POST")
-        #expect(token.url == "https://sts.us-east-1.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15")
-        #expect(token.headers.map(\.key) == ["Authorization", "host", "x-amz-date", "x-amz-security-token", "x-goog-cloud-target-resource"])
-        #expect(token.headers[1].value == "sts.us-east-1.amazonaws.com" && token.headers[2].value == "20240102T030405Z")
-        let authorization = token.headers[0].value
-        #expect(authorization.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240102/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date;x-amz-security-token;x-goog-cloud-target-resource, Signature="))
-        // The signature is SigV4 of exactly this request: recompute it with the signer on the decoded parts.
-        let request = HTTPRequest(method: "POST", endpoint: AWSSubjectToken.verificationEndpoint(region: "us-east-1"), query: "Action=GetCallerIdentity&Version=2011-06-15",
-                                  headers: [("x-goog-cloud-target-resource", GCPSecurityTokenServiceTests.audience)])
-        let expected = SigV4Signer(credentials: credentials, region: "us-east-1", service: "sts").signing(request, date: date).authorization
-        #expect(authorization == expected)
-    }
-
-    @Test("China regions verify against the .com.cn STS")
-    func china() {
-        #expect(AWSSubjectToken.verificationEndpoint(region: "cn-north-1").host == "sts.cn-north-1.amazonaws.com.cn")
+    @Test("an AWS identity is sent as the handed signer's aws4_request token, valid for the signer's validity")
+    func awsIdentity() async throws {
+        let audience = GCPSecurityTokenServiceTests.audience
+        let exchanger = GCPFederationExchanger(
+            configuration: GCPTargetConfiguration(audience: audience), transport: ScriptedTransport(script: [
+                .success(HTTPResponse(status: 200, body: Array(#"{"access_token":"ya29.x","expires_in":3600}"#.utf8))),
+            ]),
+            requestTimeout: .seconds(1), now: { Date(timeIntervalSince1970: 1000) }, awsSubjectToken: FakeSigner())
+        let credentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "s", sessionToken: "t",
+                                         expiration: Date(timeIntervalSince1970: 2e9))
+        let subject = exchanger.subjectToken(for: .aws(credentials, region: "eu-west-1"), audience: audience,
+                                             date: Date(timeIntervalSince1970: 1000))
+        #expect(subject.token == "signed(AKIDEXAMPLE,eu-west-1,\(audience),1000)")
+        #expect(subject.type == "urn:ietf:params:aws:token-type:aws4_request")
+        #expect(subject.expiration == Date(timeIntervalSince1970: 1600))
+        guard case .gcp(let token) = try await exchanger.exchange(.aws(credentials, region: "eu-west-1")) else {
+            Issue.record("not GCP credentials"); return
+        }
+        #expect(token.subjectToken == subject.token && token.subjectTokenExpiration == subject.expiration)
     }
 }
-
-struct AWSCredentialChainTests {
-    @Test("environment beats web identity beats container beats IMDS")
-    func order() throws {
-        var env = ["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/r",
-                   "AWS_WEB_IDENTITY_TOKEN_FILE": "/t", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9911/creds"]
-        #expect(try AWSCredentialChain.provider(environment: env) == .environment(accessKeyID: "AKID", secretAccessKey: "s", sessionToken: nil))
-        env["AWS_ACCESS_KEY_ID"] = nil
-        #expect(try AWSCredentialChain.provider(environment: env)?.name == "web identity")
-        env["AWS_ROLE_ARN"] = nil
-        #expect(try AWSCredentialChain.provider(environment: env) == .container(url: Endpoint(scheme: .http, host: "127.0.0.1", port: 9911, path: "/creds"),
-                                                                                authorizationToken: nil, authorizationTokenFile: nil))
-        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = nil
-        #expect(try AWSCredentialChain.provider(environment: env) == .instanceMetadata(endpoint: Endpoint(scheme: .http, host: "169.254.169.254")))
-        env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:1338"
-        #expect(try AWSCredentialChain.provider(environment: env) == .instanceMetadata(endpoint: Endpoint(scheme: .http, host: "127.0.0.1", port: 1338)))
-        env["AWS_EC2_METADATA_DISABLED"] = "true"
-        #expect(try AWSCredentialChain.provider(environment: env) == nil)
-    }
-
-    @Test("relative container URIs go to the ECS agent address; remote plain HTTP is refused")
-    func container() throws {
-        #expect(try AWSCredentialChain.provider(environment: ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/x"])
-            == .container(url: Endpoint(scheme: .http, host: "169.254.170.2", path: "/v2/credentials/x"), authorizationToken: nil, authorizationTokenFile: nil))
-        #expect(throws: AWSCredentialChainError.self) {
-            try AWSCredentialChain.provider(environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://10.0.0.1/creds"])
-        }
-    }
-
-    static let headerReason = "contains a control character (CR) at byte 3; it is sent as the Authorization header, "
-        + "which cannot hold line breaks or control characters (the value is not shown; remove the stray line break)"
-
-    @Test("an AWS_CONTAINER_AUTHORIZATION_TOKEN with CR/LF is refused, naming the variable, not the value")
-    func containerTokenInjection() {
-        for uri in ["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] {
-            let env = [uri: uri.hasSuffix("FULL_URI") ? "http://127.0.0.1:9911/creds" : "/creds",
-                       "AWS_CONTAINER_AUTHORIZATION_TOKEN": "abc\r\nX-Evil: 1"]
-            let error = AWSCredentialChainError.invalidEnvironment(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-                                                                   reason: Self.headerReason)
-            #expect(throws: error) { try AWSCredentialChain.provider(environment: env) }
-            #expect(!error.description.contains("X-Evil"))
-        }
-    }
-
-    @Test("the token file is trimmed of its trailing newline, and refused when a line break is inside")
-    func containerTokenFile() async throws {
-        let body = #"{"AccessKeyId":"AKID","SecretAccessKey":"s","Token":"t","Expiration":"2030-01-01T00:00:00Z"}"#
-        let env = ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9911/creds", "AWS_REGION": "us-east-1",
-                   "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/token"]
-        for (content, refused) in [("abc\n", false), ("abc\r\nX-Evil: 1\n", true)] {
-            let transport = ScriptedTransport(script: [.success(HTTPResponse(status: 200, body: Array(body.utf8)))])
-            let chain = AWSCredentialChain(
-                configuration: AWSSourceConfiguration(), environment: env, transport: transport,
-                requestTimeout: .seconds(1), now: { Date(timeIntervalSince1970: 1_700_000_000) }, readFile: { _ in Array(content.utf8) })
-            if refused {
-                let error = AWSCredentialChainError.invalidFile(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-                                                                path: "/token", reason: Self.headerReason)
-                await #expect(throws: error) {
-                    _ = try await chain.fetchIdentity()
-                }
-                #expect(transport.requests.items.withLock { $0.isEmpty })
-            } else {
-                _ = try await chain.fetchIdentity()
-                let sent = try #require(transport.requests.items.withLock { $0.first })
-                #expect(sent.headers.first { $0.name == "Authorization" }?.value == "abc")
-                #expect(sent.headerOrigins["authorization"] == "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE /token")
-            }
-        }
-    }
-}
-

@@ -1,25 +1,8 @@
 import Foundation
-import Logging
 import SFCore
 import SFGCP
 import Synchronization
 import Testing
-
-/// Sleeps return at once and advance this clock.
-final class StepClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
-    }
-    private let current = Mutex(Instant(offset: .zero))
-    var now: Instant { current.withLock { $0 } }
-    var minimumResolution: Duration { .nanoseconds(1) }
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
-        current.withLock { if deadline > $0 { $0 = deadline } }
-    }
-}
 
 struct ScriptedTransport: HTTPTransport {
     let script: [Result<HTTPResponse, HTTPTransportError>]
@@ -38,16 +21,16 @@ struct GCPMetadataIdentitySourceTests {
         return seg(#"{"alg":"RS256","kid":"g"}"#) + "." + seg(#"{"iss":"https://accounts.google.com","sub":"117","aud":"sts.amazonaws.com","exp":4000000000,"iat":3999996400}"#) + ".c2ln"
     }()
 
-    func source(_ transport: ScriptedTransport, wait: Int = 30) -> GCPMetadataIdentitySource<StepClock> {
+    func source(_ transport: ScriptedTransport, wait: Int = 30) -> GCPMetadataIdentitySource {
         GCPMetadataIdentitySource(
             configuration: GCPMetadataSourceConfiguration(audience: "sts.amazonaws.com", serviceAccount: "default", startupWaitSeconds: wait),
             endpoint: Endpoint(scheme: .http, host: "127.0.0.1", port: 8080), transport: transport, requestTimeout: .seconds(2),
-            clock: StepClock(), now: { Date(timeIntervalSince1970: 3_999_996_500) }, random: .seeded(2), logger: Logger(label: "t"))
+            now: { Date(timeIntervalSince1970: 3_999_996_500) })
     }
 
     @Test("asks for a full-format ID token with the Metadata-Flavor header")
     func request() {
-        let request = GCPMetadataIdentitySource<StepClock>.request(
+        let request = GCPMetadataIdentitySource.request(
             endpoint: GCPMetadataSourceConfiguration.defaultEndpoint, serviceAccount: "sa@p.iam.gserviceaccount.com", audience: "https://x/y?z")
         #expect(request.url == "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/sa%40p.iam.gserviceaccount.com/identity?audience=https%3A%2F%2Fx%2Fy%3Fz&format=full")
         #expect(request.headers.map(\.name) == ["Metadata-Flavor"] && request.headers[0].value == "Google")
@@ -60,27 +43,42 @@ struct GCPMetadataIdentitySourceTests {
         #expect(token.claims.issuer == "https://accounts.google.com" && token.claims.audiences == ["sts.amazonaws.com"])
     }
 
-    @Test("waits for a metadata server that is not ready yet")
-    func waitsUntilReady() async throws {
-        let transport = ScriptedTransport(script: [
-            .failure(.connectFailed(url: "u", reason: "refused")), .success(HTTPResponse(status: 503)),
-            .failure(.timedOut(url: "u", after: .seconds(2))), .success(HTTPResponse(status: 200, body: Array(Self.jwt.utf8))),
-        ])
-        _ = try await source(transport).fetchToken()
-        #expect(transport.requests.items.withLock { $0.count } == 4)
+    @Test("a metadata server that is not ready yet is one request, a failure the agent asks again for", arguments: [
+        (Result<HTTPResponse, HTTPTransportError>.failure(.connectFailed(url: "u", reason: "refused")),
+         "cannot connect to u: refused"),
+        (.success(HTTPResponse(status: 503)), "HTTP 503"),
+        (.success(HTTPResponse(status: 429)), "HTTP 429"),
+        (.failure(.timedOut(url: "u", after: .seconds(2))), "no complete response from u within 2 s"),
+    ])
+    func notReady(answer: Result<HTTPResponse, HTTPTransportError>, last: String) async {
+        let ready = HTTPResponse(status: 200, body: Array(Self.jwt.utf8))
+        let transport = ScriptedTransport(script: [answer, .success(ready)])
+        let source = source(transport, wait: 5)
+        #expect(source.startupWait == .seconds(5))
+        do {
+            _ = try await source.fetchToken()
+            Issue.record("succeeded")
+        } catch let error as GCPMetadataError {
+            #expect(error.mayPassOnceReady && error.kind == .source)
+            guard case .notReady(_, _, let underlying) = error else { Issue.record("\(error)"); return }
+            #expect("\(underlying)".contains(last))
+            #expect(error.description.contains("(last: \(underlying))"))
+        } catch { Issue.record("wrong error \(error)") }
+        #expect(transport.requests.items.withLock { $0.count } == 1)
     }
 
-    @Test("gives up after the configured wait with a clear message")
+    @Test("a not-ready failure says how long it is waited for, and keeps the transport error")
     func givesUp() async {
-        let transport = ScriptedTransport(script: [.failure(.connectFailed(url: "u", reason: "Connection refused"))])
+        let refused = HTTPTransportError.connectFailed(url: "u", reason: "Connection refused")
+        let transport = ScriptedTransport(script: [.failure(refused)])
         do {
             _ = try await source(transport, wait: 5).fetchToken()
             Issue.record("succeeded")
         } catch let error as GCPMetadataError {
             #expect(error.description.hasPrefix("the GCE metadata server at 127.0.0.1:8080 did not answer within 5 s (last: cannot connect to u: Connection refused)."))
             #expect(error.kind == .source)
+            #expect(error == .notReady(endpoint: "127.0.0.1:8080", waited: .seconds(5), underlying: refused))
         } catch { Issue.record("wrong error \(error)") }
-        #expect(transport.requests.items.withLock { $0.count } > 3)
     }
 
     @Test("a 404 is not retried and names the missing binding")
@@ -91,6 +89,7 @@ struct GCPMetadataIdentitySourceTests {
             Issue.record("succeeded")
         } catch {
             #expect("\(error)".contains("(HTTP 404): Not Found. The service account default is not attached"))
+            #expect((error as? GCPMetadataError)?.mayPassOnceReady == false)
         }
         #expect(transport.requests.items.withLock { $0.count } == 1)
     }
