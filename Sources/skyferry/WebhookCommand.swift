@@ -15,7 +15,8 @@ struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhook",
         abstract: "Serve the mutating admission webhook (HTTPS) that injects the skyferry agent into pods labelled skyferry.dev/inject=true.",
-        discussion: "Exit codes: 0 stopped by SIGTERM/SIGINT; 2 configuration invalid; 7 the TLS certificate or key could not be loaded.")
+        discussion: "Stops with success on SIGTERM/SIGINT. "
+            + ExitStatus.helpText([.success, .configurationInvalid, .certificateUnavailable]))
 
     @Option(name: .long, help: "Path of the webhook's YAML configuration file.")
     var config: String
@@ -31,7 +32,7 @@ struct WebhookCommand: AsyncParsableCommand {
             certificates = try CertificateReloader(configuration: configuration.tls, logger: logger,
                                                    onReloadFailure: { metrics.recordCertificateReloadFailure() })
         } catch {
-            Composition.fail("cannot start the webhook: \(error)", code: 7)
+            throw CommandFailure("cannot start the webhook: \(error)", .certificateUnavailable)
         }
         let handler = AdmissionHandler(mutator: PodMutator(agent: configuration.agent, nativeSidecars: configuration.nativeSidecars))
         logger.info("skyferry webhook starting", metadata: [
