@@ -18,10 +18,10 @@ struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
         abstract: "Obtain credentials for every target and write its outputs; keep them fresh unless --once.",
-        discussion: "With --once, and for start-up failures. " + ExitStatus.helpText(statuses))
+        discussion: "With --once, and for start-up failures. " + CommandExitStatus.helpText(statuses))
 
     /// What `agent` can end with; without `--once`, SIGTERM/SIGINT end it with `success`.
-    static let statuses: [ExitStatus] = [
+    static let statuses: [CommandExitStatus] = [
         .success, .configurationInvalid, .sourceFailed, .exchangeRejected, .stsUnavailable, .outputFailed,
     ]
 
@@ -85,7 +85,7 @@ struct AgentCommand: AsyncParsableCommand {
                 _ = try await OnceRunner(exchanges: exchanges, refresh: configuration.refresh, writer: OutputWriter(source: configuration.source))
                     .run(clock: ContinuousClock(), random: random, logger: logger)
             } catch {
-                throw CommandFailure("\(error)", ExitStatus(error.kind))
+                throw CommandFailure("\(error)", CommandExitStatus(error.kind))
             }
             return
         }

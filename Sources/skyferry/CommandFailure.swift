@@ -4,9 +4,9 @@ import SFCore
 /// and exits with `status`. Commands throw it; nothing below a command exits.
 struct CommandFailure: Error, CustomStringConvertible {
     let message: String
-    let status: ExitStatus
+    let status: CommandExitStatus
 
-    init(_ message: String, _ status: ExitStatus) {
+    init(_ message: String, _ status: CommandExitStatus) {
         self.message = message
         self.status = status
     }

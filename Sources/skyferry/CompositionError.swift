@@ -8,7 +8,7 @@ enum CompositionError: Error, CustomStringConvertible {
     case authTokenFile(underlying: any Error)
 
     /// The exit status a command ends with for it.
-    var status: ExitStatus {
+    var status: CommandExitStatus {
         switch self {
         case .metadataHost: return .configurationInvalid
         case .authTokenFile: return .outputFailed

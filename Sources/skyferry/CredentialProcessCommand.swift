@@ -23,7 +23,7 @@ struct CredentialProcessCommand: AsyncParsableCommand {
         commandName: "credential-process",
         abstract: "Print AWS credential_process JSON for an AWS target (for credential_process = skyferry credential-process …).",
         discussion: "Outputs configured for the target are not written. Logs go to stderr at warning level and above "
-            + "unless --log-level says otherwise. " + ExitStatus.helpText(AgentCommand.statuses))
+            + "unless --log-level says otherwise. " + CommandExitStatus.helpText(AgentCommand.statuses))
 
     @Option(name: .long, help: "Path of the YAML configuration file.")
     var config: String
@@ -87,7 +87,7 @@ struct CredentialProcessCommand: AsyncParsableCommand {
                 outcome = try await exchange.exchange(deadline: deadline, backoff: Backoff(configuration.refresh),
                                                       clock: ContinuousClock(), random: random, logger: logger)
             } catch {
-                throw CommandFailure("\(error)", ExitStatus(error.kind))
+                throw CommandFailure("\(error)", CommandExitStatus(error.kind))
             }
             guard case .aws(let credentials) = outcome.credentials else {
                 throw CommandFailure("target \"\(chosen.name)\" did not produce AWS credentials", .failure)

@@ -17,7 +17,8 @@ struct DoctorCommand: AsyncParsableCommand {
         commandName: "doctor",
         abstract: "Check the configuration's source, trust, network, clock and outputs, and say how to fix what fails.",
         discussion: "Makes one real exchange per target (the only way to test the trust) but writes no output, and "
-            + "never prints a token or a credential. " + ExitStatus.helpText([.success, .failure, .configurationInvalid])
+            + "never prints a token or a credential. "
+            + CommandExitStatus.helpText([.success, .failure, .configurationInvalid])
             + " Warnings alone do not fail the doctor.")
 
     @Option(name: .long, help: "Path of the YAML configuration file. Without it, the YAML is read from the environment variable \(ConfigurationInput.environmentVariable) (so `kubectl exec -c skyferry-agent POD -- skyferry doctor` checks what the webhook injected).")
@@ -77,6 +78,6 @@ struct DoctorCommand: AsyncParsableCommand {
         let report = DoctorReport(targets: diagnoses, agent: probe.listenSteps(runningAgent: runningAgent))
         StandardStream.write(output == .json ? report.json : report.text, to: .standardOutput)
         // The report says what failed: no further line on stderr.
-        if !report.passed { throw ExitCode(ExitStatus.failure.rawValue) }
+        if !report.passed { throw ExitCode(CommandExitStatus.failure.rawValue) }
     }
 }

@@ -9,7 +9,7 @@ struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
         abstract: "GET a loopback health URL; exit 0 on HTTP 200, 1 otherwise (for exec probes).",
-        discussion: ExitStatus.helpText([.success, .failure, .configurationInvalid]))
+        discussion: CommandExitStatus.helpText([.success, .failure, .configurationInvalid]))
 
     @Argument(help: "The URL to check (plain http to a loopback host).")
     var url: String = "http://127.0.0.1:8686/readyz"
@@ -34,10 +34,10 @@ struct ProbeCommand: AsyncParsableCommand {
             let response = try await transport.send(HTTPRequest(method: "GET", endpoint: endpoint), timeout: .seconds(timeoutSeconds))
             let text = response.text.trimmingASCIIWhitespace()
             print(text.isEmpty ? "HTTP \(response.status)" : text)
-            if response.status != 200 { throw ExitCode(ExitStatus.failure.rawValue) }
+            if response.status != 200 { throw ExitCode(CommandExitStatus.failure.rawValue) }
         } catch let error as HTTPTransportError {
             print("probe: \(error)")
-            throw ExitCode(ExitStatus.failure.rawValue)
+            throw ExitCode(CommandExitStatus.failure.rawValue)
         }
     }
 }

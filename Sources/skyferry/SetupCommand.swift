@@ -7,6 +7,6 @@ struct SetupCommand: ParsableCommand {
         commandName: "setup",
         abstract: "Print the aws/gcloud commands, policy documents, Skyferry configuration and pod settings for a least-privilege trust.",
         discussion: "Nothing is run or created: review the output, then run it. "
-            + ExitStatus.helpText([.success, .configurationInvalid, .usage]),
+            + CommandExitStatus.helpText([.success, .configurationInvalid, .usage]),
         subcommands: [SetupAWSCommand.self, SetupGCPCommand.self])
 }

@@ -16,7 +16,7 @@ struct WebhookCommand: AsyncParsableCommand {
         commandName: "webhook",
         abstract: "Serve the mutating admission webhook (HTTPS) that injects the skyferry agent into pods labelled skyferry.dev/inject=true.",
         discussion: "Stops with success on SIGTERM/SIGINT. "
-            + ExitStatus.helpText([.success, .configurationInvalid, .certificateUnavailable]))
+            + CommandExitStatus.helpText([.success, .configurationInvalid, .certificateUnavailable]))
 
     @Option(name: .long, help: "Path of the webhook's YAML configuration file.")
     var config: String

@@ -15,7 +15,7 @@ def test_version_prints_a_version(ws):
 
 
 def test_help_lists_every_documented_exit_code(ws):
-    """`skyferry --help` (generated from `ExitStatus`) states each row of docs/configuration.md's table."""
+    """`skyferry --help` (generated from `CommandExitStatus`) states each row of docs/configuration.md's table."""
     page = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
     table = page.split("### Exit codes", 1)[1]
     rows = re.findall(r"^\| `(\d+)` \| (.+?) \|$", table, flags=re.MULTILINE)

@@ -2,7 +2,7 @@ import Foundation
 import SFCore
 import Testing
 
-struct ExitStatusTests {
+struct CommandExitStatusTests {
     /// The repository root, from this file's path (`Tests/SFCoreTests/…`).
     static let root: String = {
         var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
@@ -29,27 +29,27 @@ struct ExitStatusTests {
     @Test("the documentation's exit-code table is the enum, row for row")
     func documented() throws {
         let rows = try Self.documentedRows()
-        #expect(rows.map(\.code) == ExitStatus.allCases.map(\.rawValue))
-        #expect(rows.map(\.meaning) == ExitStatus.allCases.map(\.meaning))
+        #expect(rows.map(\.code) == CommandExitStatus.allCases.map(\.rawValue))
+        #expect(rows.map(\.meaning) == CommandExitStatus.allCases.map(\.meaning))
     }
 
     @Test("the numbers are the command-line contract")
     func numbers() {
-        #expect(ExitStatus.allCases.map(\.rawValue) == [0, 1, 2, 3, 4, 5, 6, 7, 64])
-        #expect(Set(ExitStatus.allCases.map(\.meaning)).count == ExitStatus.allCases.count)
+        #expect(CommandExitStatus.allCases.map(\.rawValue) == [0, 1, 2, 3, 4, 5, 6, 7, 64])
+        #expect(Set(CommandExitStatus.allCases.map(\.meaning)).count == CommandExitStatus.allCases.count)
     }
 
     @Test("a failed exchange's kind decides its status", arguments: [
-        (FailureKind.source, ExitStatus.sourceFailed), (.rejected, .exchangeRejected), (.unavailable, .stsUnavailable),
-        (.output, .outputFailed),
+        (FailureKind.source, CommandExitStatus.sourceFailed), (.rejected, .exchangeRejected),
+        (.unavailable, .stsUnavailable), (.output, .outputFailed),
     ])
-    func kinds(kind: FailureKind, status: ExitStatus) {
-        #expect(ExitStatus(kind) == status)
+    func kinds(kind: FailureKind, status: CommandExitStatus) {
+        #expect(CommandExitStatus(kind) == status)
     }
 
     @Test("help text: each status with its meaning, in the order given")
     func help() {
-        #expect(ExitStatus.helpText([.success, .failure, .configurationInvalid])
+        #expect(CommandExitStatus.helpText([.success, .failure, .configurationInvalid])
                 == "Exit codes: 0 success; 1 a check failed (doctor), the URL did not answer HTTP 200 (probe), "
                 + "or an unexpected error; 2 configuration or command-line value invalid (the message names the key).")
     }

@@ -1,9 +1,9 @@
 /// Every status the `skyferry` process exits with: the one list the commands' help texts are generated from
-/// and the exit-code table in `docs/configuration.md` is checked against (`ExitStatusTests`).
+/// and the exit-code table in `docs/configuration.md` is checked against (`CommandExitStatusTests`).
 ///
 /// The numbers are part of the command-line contract (init containers, Jobs and scripts branch on them), so a
 /// case's value never changes; a new failure gets a new case.
-public enum ExitStatus: Int32, CaseIterable, Sendable, CustomStringConvertible {
+public enum CommandExitStatus: Int32, CaseIterable, Sendable, CustomStringConvertible {
     /// Done: every target succeeded, every check passed, or stopped by SIGTERM/SIGINT.
     case success = 0
     /// A `doctor` check failed, the `probe` URL did not answer 200, or an unexpected error.
@@ -52,7 +52,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable, CustomStringConvertible {
     public var description: String { "\(rawValue) \(meaning)" }
 
     /// The `Exit codes:` paragraph of a command's help: each status the command can end with, with its meaning.
-    public static func helpText(_ statuses: [ExitStatus]) -> String {
+    public static func helpText(_ statuses: [CommandExitStatus]) -> String {
         "Exit codes: " + statuses.map(\.description).joined(separator: "; ") + "."
     }
 }
