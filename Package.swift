@@ -16,7 +16,7 @@ import PackageDescription
 ///     SFAgent → SFCore, SFOutputs, SFLocalEndpoints, SFServer            I/O, lifecycle, health, metrics
 ///     SFWebhookServer → SFWebhook, SFCore, SFServer                      the webhook over HTTPS
 ///     skyferry → all of the above      the executable, the only composition root: argument parsing, logging
-///                                      bootstrap, wiring, the ServiceGroup, and exit statuses (`CommandExitStatus`)
+///                                      bootstrap, wiring, the ServiceGroup; commands end with a CommandExitStatus
 ///     FuzzSupport (no dependencies) ← Fuzz{Configuration, JWT, AdmissionReview, STSResponse, Validators,
 ///         CredentialDocuments, WebhookConfiguration, PodToAgentConfiguration, LoopbackRequests} → the pure
 ///         targets they exercise (never SFServer, SFAgent or SFWebhookServer)
