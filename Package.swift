@@ -12,17 +12,20 @@ import PackageDescription
 ///         hands it to GCP federation as SFCore's AWSSubjectTokenSigner)
 ///     SFDiagnostics → SFCore, SFAWS, SFGCP                              SFWebhook → SFCore
 ///     SFConfiguration → SFCore, SFWebhook, SFYAML   the one YAML reader: agent and webhook parsers, file loading
+///     SFDoctor → SFDiagnostics, SFCore, SFAWS   the doctor's probes (DNS, stat, bind, recorded exchange)
+///     SFConsole → SFCore               stderr log handler, stdout writer
 ///     SFLocalEndpoints → SFCore        the loopback servers' pure request handling (no NIO, Hummingbird)
 ///     SFServer → SFCore                the one HTTP/1 server loop (plain or TLS) and its connection limits
 ///     SFAgent → SFCore, SFOutputs, SFLocalEndpoints, SFServer            I/O, lifecycle, health, metrics
 ///     SFWebhookServer → SFWebhook, SFCore, SFServer                      the webhook over HTTPS
-///     skyferry → all of the above      the executable, the only composition root (loads files via SFConfiguration)
+///     skyferry → all of the above      the executable, the only composition root: argument parsing, logging
+///                                      bootstrap, wiring, the ServiceGroup; commands end with a CommandExitStatus
 ///     FuzzSupport (no dependencies) ← Fuzz{Configuration, JWT, AdmissionReview, STSResponse, Validators,
 ///         CredentialDocuments, WebhookConfiguration, PodToAgentConfiguration, LoopbackRequests} → the pure
 ///         targets they exercise (never SFServer, SFAgent or SFWebhookServer)
-///     SF{YAML, Crypto, Core, Configuration, AWS, GCP, Outputs, Diagnostics, HTTP, Server, Agent, Webhook,
-///         WebhookServer}Tests → the target they are named after and what it depends on (SFConfiguration, to parse
-///         the agent's configuration, for Diagnostics, Agent and Webhook)
+///     SF{YAML, Crypto, Core, Configuration, AWS, GCP, Outputs, Diagnostics, Doctor, Console, HTTP, Server, Agent,
+///         Webhook, WebhookServer}Tests → the target they are named after and what it depends on (SFConfiguration,
+///         to parse the agent's configuration, for Diagnostics, Agent and Webhook)
 ///
 /// C system libraries (libcurl, libcrypto, libyaml) sit behind thin Swift targets. NIO and Hummingbird are
 /// linked only from SFServer, SFAgent and SFWebhookServer; Prometheus only from SFAgent and SFWebhookServer.
@@ -89,6 +92,10 @@ let package = Package(
 
         // Edges: transport and the agent's I/O and lifecycle.
         .target(name: "SFHTTP", dependencies: ["SFCore", "CSFCurl"]),
+        // The process's standard streams: the stderr log handler and the stdout report writer.
+        .target(name: "SFConsole", dependencies: ["SFCore", .product(name: "Logging", package: "swift-log")]),
+        // `skyferry doctor`'s probes (source read, recorded exchange, DNS, stat, bind) behind `DoctorSystem`.
+        .target(name: "SFDoctor", dependencies: ["SFDiagnostics", "SFCore", "SFAWS"]),
         // The pure side of the agent's loopback servers: requests, policy, endpoints, the credential store.
         // No NIO, Hummingbird or Prometheus, so that FuzzLoopbackRequests builds without the server stack.
         .target(name: "SFLocalEndpoints", dependencies: ["SFCore"]),
@@ -131,8 +138,8 @@ let package = Package(
 
         // The only composition root.
         .executableTarget(name: "skyferry", dependencies: [
-            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent", "SFCrypto", "SFDiagnostics", "SFWebhook",
-            "SFWebhookServer", "SFConfiguration",
+            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent", "SFCrypto", "SFDiagnostics",
+            "SFDoctor", "SFConsole", "SFWebhook", "SFWebhookServer", "SFConfiguration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -170,6 +177,10 @@ let package = Package(
         .testTarget(name: "SFDiagnosticsTests", dependencies: ["SFDiagnostics", "SFAWS", "SFGCP", "SFCore", "SFWebhook",
                                                                "SFConfiguration"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
+        .testTarget(name: "SFDoctorTests", dependencies: ["SFDoctor", "SFDiagnostics", "SFCore", "SFConfiguration"]),
+        .testTarget(name: "SFConsoleTests", dependencies: [
+            "SFConsole", "SFCore", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SFServerTests", dependencies: [
             "SFServer", "SFCore",
             .product(name: "Hummingbird", package: "hummingbird"),

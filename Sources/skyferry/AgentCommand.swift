@@ -3,7 +3,6 @@ import FoundationEssentials
 import Logging
 import SFAWS
 import SFAgent
-import SFConfiguration
 import SFCore
 import SFCrypto
 import SFGCP
@@ -19,11 +18,12 @@ struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
         abstract: "Obtain credentials for every target and write its outputs; keep them fresh unless --once.",
-        discussion: """
-            Exit codes (with --once, and for start-up failures): 0 success; 2 configuration invalid; \
-            3 identity source failed; 4 the STS rejected the exchange; 5 the STS was unavailable after retries; \
-            6 an output could not be written.
-            """)
+        discussion: "With --once, and for start-up failures. " + CommandExitStatus.helpText(statuses))
+
+    /// What `agent` can end with; without `--once`, SIGTERM/SIGINT end it with `success`.
+    static let statuses: [CommandExitStatus] = [
+        .success, .configurationInvalid, .sourceFailed, .exchangeRejected, .stsUnavailable, .outputFailed,
+    ]
 
     @Option(name: .long, help: "Path of the YAML configuration file. Without it, the YAML is read from the environment variable \(ConfigurationInput.environmentVariable) (as the webhook injects it).")
     var config: String?
@@ -49,7 +49,9 @@ struct AgentCommand: AsyncParsableCommand {
         let configuration = try loadConfiguration(input, logger: logger)
         let idle = configuration.targets.filter { $0.outputs.kinds.isEmpty }.map(\.name)
         guard idle.isEmpty else {
-            Composition.fail("configuration \(input.origin): target(s) \(idle.joined(separator: ", ")) have no outputs; the agent would have nothing to write (targets[].outputs, e.g. awsCredentialsFile)", code: 2)
+            let names = idle.joined(separator: ", ")
+            throw CommandFailure("configuration \(input.origin): target(s) \(names) have no outputs; the agent would "
+                                 + "have nothing to write (targets[].outputs, e.g. awsCredentialsFile)", .configurationInvalid)
         }
         for leftover in OutputWriter(source: configuration.source).removeLeftovers(for: configuration.targets) {
             logger.debug("removed a temporary file an interrupted write left behind",
@@ -61,7 +63,8 @@ struct AgentCommand: AsyncParsableCommand {
             userAgent: "skyferry/\(Skyferry.version)"))
         let metrics = AgentMetrics(targets: configuration.targets.map(\.name))
         let random = SharedRandom { SecureRandom.bytes(8).withUnsafeBytes { $0.load(as: UInt64.self) } }
-        let exchanges = Composition.exchanges(configuration, transport: transport, metrics: metrics, now: now, random: random, logger: logger)
+        let exchanges = try Composition.exchanges(configuration, transport: transport, metrics: metrics, now: now,
+                                                  random: random, logger: logger)
         logger.info("skyferry agent starting", metadata: [
             "version": "\(Skyferry.version)", "mode": "\(once ? "once" : "refresh")",
             "source": "\(configuration.source.kind)", "targets": "\(configuration.targets.map(\.name).joined(separator: ","))",
@@ -72,13 +75,17 @@ struct AgentCommand: AsyncParsableCommand {
                 $0.outputs.awsContainerEndpoint != nil || $0.outputs.gcpMetadataServer != nil || $0.outputs.gcpExternalAccountFile?.imdsListen != nil
             }.map(\.name)
             guard served.isEmpty else {
-                Composition.fail("configuration \(input.origin): target(s) \(served.joined(separator: ", ")) have endpoint outputs (awsContainerEndpoint, gcpMetadataServer, gcpExternalAccountFile.imdsListen), which only the long-running agent serves; run without --once, or use file outputs", code: 2)
+                let names = served.joined(separator: ", ")
+                throw CommandFailure("configuration \(input.origin): target(s) \(names) have endpoint outputs "
+                                     + "(awsContainerEndpoint, gcpMetadataServer, gcpExternalAccountFile.imdsListen), which "
+                                     + "only the long-running agent serves; run without --once, or use file outputs",
+                                     .configurationInvalid)
             }
             do {
                 _ = try await OnceRunner(exchanges: exchanges, refresh: configuration.refresh, writer: OutputWriter(source: configuration.source))
                     .run(clock: ContinuousClock(), random: random, logger: logger)
             } catch {
-                Composition.fail("\(error)", code: Composition.exitCode(for: error.kind))
+                throw CommandFailure("\(error)", CommandExitStatus(error.kind))
             }
             return
         }
@@ -90,8 +97,8 @@ struct AgentCommand: AsyncParsableCommand {
                 exchange: exchange, store: store, metrics: metrics, writer: OutputWriter(source: configuration.source), refresh: configuration.refresh,
                 clock: ContinuousClock(), now: now, random: random, logger: logger, afterAttempt: { ResidentMemory.trim() }))
         }
-        services += Composition.endpointServices(configuration, store: store, transport: transport, metrics: metrics,
-                                                 now: now, logger: logger)
+        services += try Composition.endpointServices(configuration, store: store, transport: transport,
+                                                     metrics: metrics, now: now, logger: logger)
             .map { .init(service: $0) }
         if let health = LocalEndpoints.health(configuration, store: store, metrics: metrics) {
             let server = Composition.serve(health, limits: configuration.server, metrics: metrics, now: now, logger: logger)
@@ -102,118 +109,5 @@ struct AgentCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         logger.info("skyferry agent stopped")
-    }
-}
-
-/// Builds the object graph from a validated configuration.
-enum Composition {
-    static func exchanges(_ configuration: AgentConfiguration, transport: any HTTPTransport, metrics: AgentMetrics,
-                          now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) -> [TargetExchange] {
-        let timeout = Duration.seconds(configuration.refresh.requestTimeoutSeconds)
-        let shared = makeSource(configuration.source, transport: transport, timeout: timeout, now: now, random: random, logger: logger)
-        return configuration.targets.map { target in
-            let source = target.source.map { makeSource($0, transport: transport, timeout: timeout, now: now, random: random, logger: logger) } ?? shared
-            let exchanger: any CredentialExchanger
-            let measured = MeasuredTransport(base: transport, target: target.name, metrics: metrics, now: now,
-                                             skewWarningSeconds: configuration.refresh.clockSkewWarningSeconds, logger: logger)
-            switch target.provider {
-            case .aws(let aws):
-                exchanger = AWSWebIdentityExchanger(configuration: aws, transport: measured, requestTimeout: timeout, now: now)
-            case .gcp(let gcp):
-                exchanger = GCPFederationExchanger(configuration: gcp, transport: measured, requestTimeout: timeout,
-                                                   now: now, awsSubjectToken: AWSSubjectToken())
-            }
-            return TargetExchange(target: target, source: source, exchanger: exchanger)
-        }
-    }
-
-    static func makeSource(_ source: SourceConfiguration, transport: any HTTPTransport, timeout: Duration,
-                           now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger) -> any IdentitySource {
-        switch source {
-        case .tokenFile(let path):
-            return TokenFileSource(path: path, now: now)
-        case .gcpMetadata(let metadata):
-            let endpoint: Endpoint
-            do {
-                endpoint = try GCPMetadataSourceConfiguration.resolveEndpoint(configured: metadata.endpoint, environment: ProcessEnvironment.current())
-            } catch {
-                fail("GCE_METADATA_HOST: \(error)", code: 2)
-            }
-            return GCPMetadataIdentitySource(configuration: metadata, endpoint: endpoint, transport: transport, requestTimeout: timeout,
-                                             now: now)
-        case .aws(let aws):
-            return AWSCredentialChain(configuration: aws, environment: ProcessEnvironment.current(), transport: transport,
-                                      requestTimeout: timeout, now: now, readFile: { path in try TokenFileSource.readFile(path) })
-        }
-    }
-
-    static func exitCode(for kind: FailureKind) -> Int32 {
-        switch kind {
-        case .source: return 3
-        case .rejected: return 4
-        case .unavailable: return 5
-        case .output: return 6
-        }
-    }
-
-    /// Prints one line on stderr and exits with `code`.
-    static func fail(_ message: String, code: Int32) -> Never {
-        StderrLogHandler.writeToStderr("skyferry: \(message)\n")
-        exit(code)
-    }
-}
-
-func makeLogger(_ options: GlobalOptions) -> Logger {
-    let level = options.logLevel.level
-    let format = options.logFormat
-    LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, format: format) }
-    return Logger(label: "skyferry")
-}
-
-/// Where the configuration comes from: a file, or (no `--config`) the `SKYFERRY_CONFIG_YAML` variable.
-struct ConfigurationInput {
-    static let environmentVariable = "SKYFERRY_CONFIG_YAML"
-    var path: String?
-
-    /// How messages name it.
-    var origin: String { path ?? "$" + Self.environmentVariable }
-}
-
-/// Reads and validates the configuration; exits 2 with the full message on any problem.
-func loadConfiguration(_ input: ConfigurationInput, logger: Logger) throws -> AgentConfiguration {
-    do {
-        if let path = input.path { return try ConfigurationLoader.agent(path: path) }
-        guard let inline = ProcessEnvironment.current()[ConfigurationInput.environmentVariable], !inline.isEmpty else {
-            Composition.fail("no configuration: pass --config FILE, or set "
-                + "\(ConfigurationInput.environmentVariable) to the YAML text", code: 2)
-        }
-        return try ConfigurationLoader.agent(text: inline, origin: input.origin)
-    } catch {
-        Composition.fail(error.description, code: 2)
-    }
-}
-
-extension TokenFileError {
-    var errnoValue: Int32 {
-        switch self {
-        case .unreadable(_, let code): return code
-        case .tooLarge: return EFBIG
-        }
-    }
-}
-
-/// The process environment, read once at the edge.
-enum ProcessEnvironment {
-    static func current() -> [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let eq = text.firstIndex(of: "=") {
-                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
-            }
-            pointer += 1
-        }
-        return result
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Logging
 import SFAgent
+import SFConsole
 import SFCore
 import SFCrypto
 import SFGCP
@@ -21,10 +22,8 @@ struct CredentialProcessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credential-process",
         abstract: "Print AWS credential_process JSON for an AWS target (for credential_process = skyferry credential-process …).",
-        discussion: """
-            Exit codes: as for `agent --once`. Outputs configured for the target are not written. \
-            Logs go to stderr at warning level and above unless --log-level says otherwise.
-            """)
+        discussion: "Outputs configured for the target are not written. Logs go to stderr at warning level and above "
+            + "unless --log-level says otherwise. " + CommandExitStatus.helpText(AgentCommand.statuses))
 
     @Option(name: .long, help: "Path of the YAML configuration file.")
     var config: String
@@ -57,12 +56,16 @@ struct CredentialProcessCommand: AsyncParsableCommand {
         let chosen: TargetConfiguration
         if let target {
             guard let match = awsTargets.first(where: { $0.name == target }) else {
-                Composition.fail("\(config): no AWS target named \"\(target)\" (AWS targets: \(awsTargets.map(\.name).joined(separator: ", ")))", code: 2)
+                let names = awsTargets.map(\.name).joined(separator: ", ")
+                throw CommandFailure("\(config): no AWS target named \"\(target)\" (AWS targets: \(names))",
+                                     .configurationInvalid)
             }
             chosen = match
         } else {
             guard awsTargets.count == 1 else {
-                Composition.fail("\(config) has \(awsTargets.count) AWS targets (\(awsTargets.map(\.name).joined(separator: ", "))); choose one with --target", code: 2)
+                let names = awsTargets.map(\.name).joined(separator: ", ")
+                throw CommandFailure("\(config) has \(awsTargets.count) AWS targets (\(names)); choose one with --target",
+                                     .configurationInvalid)
             }
             chosen = awsTargets[0]
         }
@@ -74,29 +77,31 @@ struct CredentialProcessCommand: AsyncParsableCommand {
         let random = SharedRandom { SecureRandom.bytes(8).withUnsafeBytes { $0.load(as: UInt64.self) } }
         var single = configuration
         single.targets = [chosen]
-        let exchange = Composition.exchanges(single, transport: transport, metrics: AgentMetrics(targets: [chosen.name]),
+        let exchange = try Composition.exchanges(single, transport: transport, metrics: AgentMetrics(targets: [chosen.name]),
                                              now: now, random: random, logger: logger)[0]
         let deadline = Duration.seconds(configuration.refresh.retryDeadlineSeconds)
 
-        func exchangeNow() async -> AWSCredentials {
+        func exchangeNow() async throws(CommandFailure) -> AWSCredentials {
+            let outcome: ExchangeOutcome
             do {
-                let outcome = try await exchange.exchange(deadline: deadline, backoff: Backoff(configuration.refresh),
-                                                          clock: ContinuousClock(), random: random, logger: logger)
-                guard case .aws(let credentials) = outcome.credentials else {
-                    Composition.fail("target \"\(chosen.name)\" did not produce AWS credentials", code: 1)
-                }
-                return credentials
+                outcome = try await exchange.exchange(deadline: deadline, backoff: Backoff(configuration.refresh),
+                                                      clock: ContinuousClock(), random: random, logger: logger)
             } catch {
-                Composition.fail("\(error)", code: Composition.exitCode(for: error.kind))
+                throw CommandFailure("\(error)", CommandExitStatus(error.kind))
             }
+            guard case .aws(let credentials) = outcome.credentials else {
+                throw CommandFailure("target \"\(chosen.name)\" did not produce AWS credentials", .failure)
+            }
+            return credentials
         }
 
         let credentials: AWSCredentials
         if noCache {
-            credentials = await exchangeNow()
+            credentials = try await exchangeNow()
         } else {
             guard let directory = cacheDir ?? CredentialProcessCache.defaultDirectory(environment: environment) else {
-                Composition.fail("no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME, or pass --no-cache", code: 2)
+                throw CommandFailure("no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME, or pass --no-cache",
+                                     .configurationInvalid)
             }
             let key = Self.cacheKey(chosen, configuration: configuration, environment: environment)
             let digest = Digest.sha256(Array(key.utf8))
@@ -113,7 +118,7 @@ struct CredentialProcessCommand: AsyncParsableCommand {
                         return entry.credentials
                     }
                     let issuedAt = now()
-                    let fresh = await exchangeNow()
+                    let fresh = try await exchangeNow()
                     if case .refused(let refusal) = lookup {
                         // Someone else's file: neither trusted nor replaced. The SDK still gets credentials.
                         logger.warning("credential cache not used", metadata: ["error": "\(refusal)"])
@@ -131,15 +136,19 @@ struct CredentialProcessCommand: AsyncParsableCommand {
                 // Failing would leave every SDK call without credentials until someone repairs the directory;
                 // exchanging without the cache reads and writes nothing there, at the cost of one STS call.
                 logger.warning("credential cache not used", metadata: ["error": "\(refusal)"])
-                credentials = await exchangeNow()
+                credentials = try await exchangeNow()
+            } catch let failure as CommandFailure {
+                throw failure
             } catch {
-                Composition.fail("\(error)", code: 6)
+                throw CommandFailure("\(error)", .outputFailed)
             }
         }
 
         // Never print credentials an SDK would reject as expired (it would call us again at once).
         guard credentials.expiration.timeIntervalSince(now()) > 60 else {
-            Composition.fail("target \"\(chosen.name)\": the credentials STS issued expire at \(Timestamp.formatISO8601(credentials.expiration)), less than a minute from now; check this machine's clock", code: 5)
+            let expiry = Timestamp.formatISO8601(credentials.expiration)
+            throw CommandFailure("target \"\(chosen.name)\": the credentials STS issued expire at \(expiry), less than a "
+                                 + "minute from now; check this machine's clock", .stsUnavailable)
         }
         print(CredentialProcessRenderer.render(credentials))
     }

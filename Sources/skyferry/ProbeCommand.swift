@@ -1,9 +1,6 @@
 import ArgumentParser
 import SFCore
 import SFHTTP
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `skyferry probe`: an exec probe for Kubernetes. The agent's health server listens on loopback
 /// only, which the kubelet's httpGet probes (sent to the pod IP) cannot reach, and the image has no
@@ -11,7 +8,8 @@ import Glibc
 struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
-        abstract: "GET a loopback health URL; exit 0 on HTTP 200, 1 otherwise (for exec probes).")
+        abstract: "GET a loopback health URL; exit 0 on HTTP 200, 1 otherwise (for exec probes).",
+        discussion: CommandExitStatus.helpText([.success, .failure, .configurationInvalid]))
 
     @Argument(help: "The URL to check (plain http to a loopback host).")
     var url: String = "http://127.0.0.1:8686/readyz"
@@ -24,20 +22,22 @@ struct ProbeCommand: AsyncParsableCommand {
         do {
             endpoint = try Endpoint(parsing: url)
         } catch {
-            Composition.fail("probe: \(url): \(error)", code: 2)
+            throw CommandFailure("probe: \(url): \(error)", .configurationInvalid)
         }
         guard endpoint.scheme == .http, Endpoint.isLoopbackHost(endpoint.host) else {
-            Composition.fail("probe: \(url) is not a plain http URL on a loopback host (the agent's health server listens on loopback)", code: 2)
+            throw CommandFailure("probe: \(url) is not a plain http URL on a loopback host "
+                                 + "(the agent's health server listens on loopback)", .configurationInvalid)
         }
         let transport = CurlTransport(options: .init(proxy: ProxySettings(), userAgent: "skyferry-probe/\(Skyferry.version)"))
+        // The answer (or the failure) goes to stdout, where the kubelet records it.
         do {
             let response = try await transport.send(HTTPRequest(method: "GET", endpoint: endpoint), timeout: .seconds(timeoutSeconds))
             let text = response.text.trimmingASCIIWhitespace()
             print(text.isEmpty ? "HTTP \(response.status)" : text)
-            if response.status != 200 { Glibc.exit(1) }
-        } catch {
+            if response.status != 200 { throw ExitCode(CommandExitStatus.failure.rawValue) }
+        } catch let error as HTTPTransportError {
             print("probe: \(error)")
-            Glibc.exit(1)
+            throw ExitCode(CommandExitStatus.failure.rawValue)
         }
     }
 }

@@ -16,7 +16,8 @@ struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhook",
         abstract: "Serve the mutating admission webhook (HTTPS) that injects the skyferry agent into pods labelled skyferry.dev/inject=true.",
-        discussion: "Exit codes: 0 stopped by SIGTERM/SIGINT; 2 configuration invalid; 7 the TLS certificate or key could not be loaded.")
+        discussion: "Stops with success on SIGTERM/SIGINT. "
+            + CommandExitStatus.helpText([.success, .configurationInvalid, .certificateUnavailable]))
 
     @Option(name: .long, help: "Path of the webhook's YAML configuration file.")
     var config: String
@@ -25,14 +26,14 @@ struct WebhookCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(global)
-        let configuration = loadWebhookConfiguration(config)
+        let configuration = try loadWebhookConfiguration(config)
         let metrics = WebhookMetrics()
         let certificates: CertificateReloader
         do {
             certificates = try CertificateReloader(configuration: configuration.tls, logger: logger,
                                                    onReloadFailure: { metrics.recordCertificateReloadFailure() })
         } catch {
-            Composition.fail("cannot start the webhook: \(error)", code: 7)
+            throw CommandFailure("cannot start the webhook: \(error)", .certificateUnavailable)
         }
         let handler = AdmissionHandler(mutator: PodMutator(agent: configuration.agent, nativeSidecars: configuration.nativeSidecars))
         logger.info("skyferry webhook starting", metadata: [
@@ -51,10 +52,10 @@ struct WebhookCommand: AsyncParsableCommand {
 }
 
 /// Reads and validates the webhook configuration; exits 2 with the full message on any problem.
-func loadWebhookConfiguration(_ path: String) -> WebhookConfiguration {
+func loadWebhookConfiguration(_ path: String) throws(CommandFailure) -> WebhookConfiguration {
     do {
         return try ConfigurationLoader.webhook(path: path)
     } catch {
-        Composition.fail(error.description, code: 2)
+        throw CommandFailure(error.description, .configurationInvalid)
     }
 }
