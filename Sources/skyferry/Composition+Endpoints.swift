@@ -59,7 +59,7 @@ extension Composition {
     /// ID tokens for the impersonated service account, minted by IAM Credentials `generateIdToken`
     /// with the target's current federated token.
     static func idTokenIssuer(target: String, gcp: GCPTargetConfiguration, account: String, store: CredentialStore,
-                              transport: any HTTPTransport, timeout: Duration, now: @escaping @Sendable () -> Date) -> MetadataServerEmulator.IDTokenIssuer {
+                              transport: any HTTPTransport, timeout: Duration, now: @escaping @Sendable () -> Date) -> GCPMetadataEmulator.IDTokenIssuer {
         return { audience, includeEmail in
             guard case .gcp(let token)? = store.validCredentials(target, now: now()), let federated = token.federatedToken,
                   (token.federatedTokenExpiration ?? .distantFuture) > now()
