@@ -11,13 +11,14 @@ import PackageDescription
 ///     SFDiagnostics → SFCore, SFAWS, SFGCP                              SFWebhook → SFCore, SFYAML
 ///     SFLocalEndpoints → SFCore        the loopback servers' pure request handling (no NIO, Hummingbird)
 ///     SFServer → SFCore                the one HTTP/1 server loop (plain or TLS) and its connection limits
-///     SFAgent → SFCore, SFOutputs, SFLocalEndpoints, SFServer            I/O, lifecycle, health, metrics
-///     SFWebhookServer → SFWebhook, SFCore, SFServer                      the webhook over HTTPS
+///     SFFiles (no dependencies)        the one bounded small-file reader (open/read, errno kept)
+///     SFAgent → SFCore, SFOutputs, SFLocalEndpoints, SFServer, SFFiles   I/O, lifecycle, health, metrics
+///     SFWebhookServer → SFWebhook, SFCore, SFServer, SFFiles             the webhook over HTTPS
 ///     skyferry → all of the above      the executable, the only composition root
 ///     FuzzSupport (no dependencies) ← Fuzz{Configuration, JWT, AdmissionReview, STSResponse, Validators,
 ///         CredentialDocuments, WebhookConfiguration, PodToAgentConfiguration, LoopbackRequests} → the pure
 ///         targets they exercise (never SFServer, SFAgent or SFWebhookServer)
-///     SF{YAML, Crypto, Core, AWS, GCP, Outputs, Diagnostics, HTTP, Server, Agent, Webhook, WebhookServer}Tests
+///     SF{YAML, Crypto, Core, AWS, GCP, Outputs, Diagnostics, HTTP, Files, Server, Agent, Webhook, WebhookServer}Tests
 ///         → the target they are named after and what it depends on
 ///
 /// C system libraries (libcurl, libcrypto, libyaml) sit behind thin Swift targets. NIO and Hummingbird are
@@ -81,6 +82,9 @@ let package = Package(
 
         // Edges: transport and the agent's I/O and lifecycle.
         .target(name: "SFHTTP", dependencies: ["SFCore", "CSFCurl"]),
+        // The one bounded small-file reader (tokens, PEM files, configuration, /proc), for the agent, the webhook
+        // server and the executable: a leaf of its own, so that SFCore stays free of I/O.
+        .target(name: "SFFiles"),
         // The pure side of the agent's loopback servers: requests, policy, endpoints, the credential store.
         // No NIO, Hummingbird or Prometheus, so that FuzzLoopbackRequests builds without the server stack.
         .target(name: "SFLocalEndpoints", dependencies: ["SFCore"]),
@@ -101,7 +105,7 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
         ]),
         .target(name: "SFAgent", dependencies: [
-            "SFCore", "SFOutputs", "SFLocalEndpoints", "SFServer",
+            "SFCore", "SFOutputs", "SFLocalEndpoints", "SFServer", "SFFiles",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -111,7 +115,7 @@ let package = Package(
         ]),
 
         .target(name: "SFWebhookServer", dependencies: [
-            "SFWebhook", "SFCore", "SFServer",
+            "SFWebhook", "SFCore", "SFServer", "SFFiles",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -124,7 +128,7 @@ let package = Package(
         // The only composition root.
         .executableTarget(name: "skyferry", dependencies: [
             "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent", "SFCrypto", "SFDiagnostics", "SFWebhook",
-            "SFWebhookServer",
+            "SFWebhookServer", "SFFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,6 +159,7 @@ let package = Package(
         .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
         .testTarget(name: "SFDiagnosticsTests", dependencies: ["SFDiagnostics", "SFAWS", "SFGCP", "SFCore", "SFWebhook"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
+        .testTarget(name: "SFFilesTests", dependencies: ["SFFiles"]),
         .testTarget(name: "SFServerTests", dependencies: [
             "SFServer", "SFCore",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -5,6 +5,7 @@ import SFAWS
 import SFAgent
 import SFCore
 import SFCrypto
+import SFFiles
 import SFGCP
 import SFHTTP
 import SFLocalEndpoints
@@ -183,7 +184,7 @@ func loadConfiguration(_ input: ConfigurationInput, logger: Logger) throws -> Ag
     if let path = input.path {
         do {
             // Bounded: one byte past the cap lets the parser's single size check reject it.
-            let bytes = try TokenFileSource.readPrefix(path, maxBytes: ConfigurationParser.maxBytes + 1)
+            let bytes = try SmallFile.readPrefix(path, maxBytes: ConfigurationParser.maxBytes + 1)
             text = String(decoding: bytes, as: UTF8.self)
         } catch {
             Composition.fail(ConfigurationError.unreadable(path: path, reason: String(cString: strerror(error.errnoValue))).description, code: 2)
