@@ -100,7 +100,8 @@ public struct CredentialProcessCache: Sendable {
             } catch {
                 return .refused(error)
             }
-            guard let bytes = try? SmallFile.read(descriptor: fd, path: cache.path, limit: CredentialProcessCache.maxEntryBytes),
+            let limit = CredentialProcessCache.maxEntryBytes
+            guard let bytes = try? SmallFile.read(descriptor: fd, path: cache.path, limit: limit),
                   let entry = Entry.decode(bytes)
             else { return .miss }
             return .hit(entry)

@@ -55,7 +55,8 @@ public enum GCPSetup {
                 command: "gcloud iam workload-identity-pools providers create-aws \(Shell.quote(request.provider)) \(location) --workload-identity-pool=\(Shell.quote(request.pool)) --account-id=\(Shell.quote(accountID)) --attribute-mapping=\(Shell.quote(awsRoleMapping)) --attribute-condition=\(Shell.quote(condition))"))
             source = .aws(region: request.awsRegion)
             let role = IAMRoleARN.text(partition: "aws", accountID: accountID, roleName: roleName)
-            notes.append("Only sessions of \(role) are admitted (attribute condition on the mapped attribute.aws_role).")
+            notes.append("Only sessions of \(role) are admitted "
+                + "(attribute condition on the mapped attribute.aws_role).")
         }
 
         if let sa = request.serviceAccount {

@@ -10,14 +10,16 @@ struct GCPMetadataEmulatorTests {
     static let audience = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/p/providers/k"
 
     static func emulator(serviceAccount: String? = "reader@my-project.iam.gserviceaccount.com", store: CredentialStore = CredentialStore(targets: ["gcs"]),
-                         idTokens: GCPMetadataEmulator.IDTokenIssuer? = { audience, full in "jwt-for-\(audience)-\(full)" }) -> GCPMetadataEmulator {
+                         idTokens: GCPMetadataEmulator.IDTokenIssuer? = { audience, full in "jwt-for-\(audience)-\(full)" })
+        -> GCPMetadataEmulator {
         GCPMetadataEmulator(
             target: "gcs", server: GCPMetadataServerOutputConfiguration(listen: ListenAddress(host: "127.0.0.1", port: 8989), projectId: "my-project"),
             gcp: GCPTargetConfiguration(audience: audience, serviceAccount: serviceAccount), store: store, margin: .seconds(60),
             idTokens: serviceAccount == nil ? nil : idTokens)
     }
 
-    static func get(_ emulator: GCPMetadataEmulator, _ path: String, query: String = "", headers: [String: String] = ["Metadata-Flavor": "Google"]) async -> LocalResponse {
+    static func get(_ emulator: GCPMetadataEmulator, _ path: String, query: String = "",
+                    headers: [String: String] = ["Metadata-Flavor": "Google"]) async -> LocalResponse {
         await emulator.respond(to: LocalRequest(path: path, query: query, headers: headers), now: now)
     }
 
