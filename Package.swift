@@ -16,16 +16,17 @@ import PackageDescription
 ///     SFConsole → SFCore               stderr log handler, stdout writer
 ///     SFLocalEndpoints → SFCore        the loopback servers' pure request handling (no NIO, Hummingbird)
 ///     SFServer → SFCore                the one HTTP/1 server loop (plain or TLS) and its connection limits
-///     SFAgent → SFCore, SFOutputs, SFLocalEndpoints, SFServer            I/O, lifecycle, health, metrics
-///     SFWebhookServer → SFWebhook, SFCore, SFServer                      the webhook over HTTPS
+///     SFFiles (no dependencies)        the one bounded small-file reader (open/read, errno kept)
+///     SFAgent → SFCore, SFOutputs, SFLocalEndpoints, SFServer, SFFiles   I/O, lifecycle, health, metrics
+///     SFWebhookServer → SFWebhook, SFCore, SFServer, SFFiles             the webhook over HTTPS
 ///     skyferry → all of the above      the executable, the only composition root: argument parsing, logging
 ///                                      bootstrap, wiring, the ServiceGroup; commands end with a CommandExitStatus
 ///     FuzzSupport (no dependencies) ← Fuzz{Configuration, JWT, AdmissionReview, STSResponse, Validators,
 ///         CredentialDocuments, WebhookConfiguration, PodToAgentConfiguration, LoopbackRequests} → the pure
 ///         targets they exercise (never SFServer, SFAgent or SFWebhookServer)
-///     SF{YAML, Crypto, Core, Configuration, AWS, GCP, Outputs, Diagnostics, Doctor, Console, HTTP, Server, Agent,
-///         Webhook, WebhookServer}Tests → the target they are named after and what it depends on (SFConfiguration,
-///         to parse the agent's configuration, for Diagnostics, Agent and Webhook)
+///     SF{YAML, Crypto, Core, Configuration, AWS, GCP, Outputs, Diagnostics, Doctor, Console, HTTP, Files, Server,
+///         Agent, Webhook, WebhookServer}Tests → the target they are named after and what it depends on
+///         (SFConfiguration, to parse the agent's configuration, for Diagnostics, Doctor, Agent and Webhook)
 ///
 /// C system libraries (libcurl, libcrypto, libyaml) sit behind thin Swift targets. NIO and Hummingbird are
 /// linked only from SFServer, SFAgent and SFWebhookServer; Prometheus only from SFAgent and SFWebhookServer.
@@ -96,6 +97,9 @@ let package = Package(
         .target(name: "SFConsole", dependencies: ["SFCore", .product(name: "Logging", package: "swift-log")]),
         // `skyferry doctor`'s probes (source read, recorded exchange, DNS, stat, bind) behind `DoctorSystem`.
         .target(name: "SFDoctor", dependencies: ["SFDiagnostics", "SFCore", "SFAWS"]),
+        // The one bounded small-file reader (tokens, PEM files, configuration, /proc), for the agent, the webhook
+        // server and the executable: a leaf of its own, so that SFCore stays free of I/O.
+        .target(name: "SFFiles"),
         // The pure side of the agent's loopback servers: requests, policy, endpoints, the credential store.
         // No NIO, Hummingbird or Prometheus, so that FuzzLoopbackRequests builds without the server stack.
         .target(name: "SFLocalEndpoints", dependencies: ["SFCore"]),
@@ -116,7 +120,7 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
         ]),
         .target(name: "SFAgent", dependencies: [
-            "SFCore", "SFOutputs", "SFLocalEndpoints", "SFServer",
+            "SFCore", "SFOutputs", "SFLocalEndpoints", "SFServer", "SFFiles",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -126,7 +130,7 @@ let package = Package(
         ]),
 
         .target(name: "SFWebhookServer", dependencies: [
-            "SFWebhook", "SFCore", "SFServer",
+            "SFWebhook", "SFCore", "SFServer", "SFFiles",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -139,7 +143,7 @@ let package = Package(
         // The only composition root.
         .executableTarget(name: "skyferry", dependencies: [
             "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent", "SFCrypto", "SFDiagnostics",
-            "SFDoctor", "SFConsole", "SFWebhook", "SFWebhookServer", "SFConfiguration",
+            "SFDoctor", "SFConsole", "SFWebhook", "SFWebhookServer", "SFConfiguration", "SFFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -181,6 +185,7 @@ let package = Package(
         .testTarget(name: "SFConsoleTests", dependencies: [
             "SFConsole", "SFCore", .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "SFFilesTests", dependencies: ["SFFiles"]),
         .testTarget(name: "SFServerTests", dependencies: [
             "SFServer", "SFCore",
             .product(name: "Hummingbird", package: "hummingbird"),

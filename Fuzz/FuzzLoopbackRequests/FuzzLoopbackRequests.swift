@@ -26,8 +26,8 @@ enum Secrets {
     static let sourceSessionToken = "fuzz-imds-source-session-token"
     static let accessToken = "ya29.fuzz-gcp-access-token"
     static let imdsSession = "fuzz-imds-session-token"
-    static let idToken = Base64.encode(Array(#"{"alg":"RS256"}"#.utf8)) + "."
-        + Base64.encode(Array(#"{"aud":"a","iat":1800000000,"exp":1800003600,"fuzz":"id-token"}"#.utf8)) + ".c2ln"
+    static let idToken = Data(#"{"alg":"RS256"}"#.utf8).base64EncodedString() + "."
+        + Data(#"{"aud":"a","iat":1800000000,"exp":1800003600,"fuzz":"id-token"}"#.utf8).base64EncodedString() + ".c2ln"
 }
 
 let now = Date(timeIntervalSince1970: 1_800_000_000)

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import SFCore
+import SFFiles
 import SFOutputs
 #if canImport(Glibc)
 import Glibc
@@ -99,7 +100,8 @@ public struct CredentialProcessCache: Sendable {
             } catch {
                 return .refused(error)
             }
-            guard let bytes = Self.readAll(fd, limit: CredentialProcessCache.maxEntryBytes),
+            let limit = CredentialProcessCache.maxEntryBytes
+            guard let bytes = try? SmallFile.read(descriptor: fd, path: cache.path, limit: limit),
                   let entry = Entry.decode(bytes)
             else { return .miss }
             return .hit(entry)
@@ -113,21 +115,6 @@ public struct CredentialProcessCache: Sendable {
 
         private func status(_ fd: Int32, path: String) throws(CredentialCacheRefusal) -> CacheFileStatus {
             try CredentialProcessCache.status(fd, path: path)
-        }
-
-        private static func readAll(_ fd: Int32, limit: Int) -> [UInt8]? {
-            var out: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            while out.count <= limit {
-                let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return nil
-                }
-                if n == 0 { return out }
-                out.append(contentsOf: chunk[0..<n])
-            }
-            return nil
         }
     }
 
@@ -176,22 +163,5 @@ public struct CredentialProcessCache: Sendable {
         if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return xdg + "/skyferry" }
         if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.cache/skyferry" }
         return nil
-    }
-}
-
-/// A cache directory or file that this user could not have written alone, or a symlink where a file belongs.
-public struct CredentialCacheRefusal: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String {
-        "the credential cache at \(path) \(reason), so it is not used: credentials come from a fresh exchange and "
-            + "are not cached. Remove it or make it this user's with mode 0700 (a file: 0600), or point --cache-dir "
-            + "at a directory only this user can write."
     }
 }

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import SFFiles
 
 /// Gives back the clean, file-backed pages (code and read-only data of the binary and its libraries)
 /// that start-up and a refresh touched, so an idle sidecar's resident set is its heap and stacks.
@@ -39,18 +40,7 @@ public enum ResidentMemory {
     }
 
     static func readProcFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            bytes.append(contentsOf: buffer[..<count])
-            if bytes.count > 4 << 20 { break }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        (try? SmallFile.readPrefix(path, maxBytes: 4 << 20)).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 

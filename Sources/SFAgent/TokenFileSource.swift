@@ -1,5 +1,6 @@
 import FoundationEssentials
 import SFCore
+import SFFiles
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,32 +31,16 @@ public struct TokenFileSource: IdentityTokenSource {
     /// Tokens are a few KiB; anything past this is not a token.
     public static let maxTokenBytes = 64 * 1024
 
-    /// Reads a whole (small) file with open/read, keeping errno for the message.
+    /// Reads the whole token file, keeping errno for the message.
     public static let readFile: @Sendable (String) throws(TokenFileError) -> [UInt8] = { path throws(TokenFileError) in
-        let bytes = try readPrefix(path, maxBytes: maxTokenBytes + 1)
-        if bytes.count > maxTokenBytes { throw .tooLarge(path: path, limit: maxTokenBytes) }
-        return bytes
-    }
-
-    /// The first `maxBytes` bytes of a file (all of it when shorter): a bounded read, so that a huge or endless
-    /// file costs no more than `maxBytes` of memory. Callers that cap a size read one byte past their cap.
-    public static func readPrefix(_ path: String, maxBytes: Int) throws(TokenFileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 8192)
-        while out.count < maxBytes {
-            let wanted = min(chunk.count, maxBytes - out.count)
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, wanted) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, errno: errno)
+        do throws(SmallFileError) {
+            return try SmallFile.read(path, limit: maxTokenBytes)
+        } catch {
+            switch error {
+            case .unreadable(let path, let code): throw .unreadable(path: path, errno: code)
+            case .tooLarge(let path, let limit): throw .tooLarge(path: path, limit: limit)
             }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
         }
-        return out
     }
 }
 

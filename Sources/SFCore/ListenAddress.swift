@@ -30,12 +30,3 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
-
-/// `health`: where the agent serves `/healthz`, `/readyz` and `/metrics`.
-public struct HealthConfiguration: Sendable, Equatable {
-    public var listen: ListenAddress
-
-    public init(listen: ListenAddress) {
-        self.listen = listen
-    }
-}

@@ -1,18 +1,3 @@
-/// The outcome of one check.
-public enum DiagnosticStatus: String, Sendable, Equatable {
-    case pass, warn, fail, skip
-
-    /// The mark `skyferry doctor` prints in front of the step.
-    public var mark: String {
-        switch self {
-        case .pass: return "✓"
-        case .warn: return "!"
-        case .fail: return "✗"
-        case .skip: return "-"
-        }
-    }
-}
-
 /// One step of a diagnosis: what was checked, what was found and, for anything not passing, the fix.
 ///
 /// Never carries a token or a credential: only claims, names, paths and times.
@@ -38,34 +23,4 @@ public struct DiagnosticStep: Sendable, Equatable {
     public static func pass(_ check: String, _ detail: String) -> DiagnosticStep {
         DiagnosticStep(check: check, status: .pass, detail: detail)
     }
-}
-
-/// Every step for one target, in the order they ran.
-public struct TargetDiagnosis: Sendable, Equatable {
-    public var target: String
-    public var provider: String
-    public var steps: [DiagnosticStep]
-
-    public init(target: String, provider: String, steps: [DiagnosticStep]) {
-        self.target = target
-        self.provider = provider
-        self.steps = steps
-    }
-
-    public var passed: Bool { !steps.contains { $0.status == .fail } }
-}
-
-/// What `skyferry doctor` found: per-target steps plus the agent-wide ones (listen addresses).
-public struct DoctorReport: Sendable, Equatable {
-    public var targets: [TargetDiagnosis]
-    /// Checks that belong to no single target (the health listen address).
-    public var agent: [DiagnosticStep]
-
-    public init(targets: [TargetDiagnosis], agent: [DiagnosticStep] = []) {
-        self.targets = targets
-        self.agent = agent
-    }
-
-    /// True when no step failed (warnings do not fail the doctor).
-    public var passed: Bool { targets.allSatisfy(\.passed) && !agent.contains { $0.status == .fail } }
 }

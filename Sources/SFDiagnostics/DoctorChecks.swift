@@ -80,8 +80,11 @@ public enum DoctorChecks {
             }
             let expected = "sts.amazonaws.com"
             if auds.contains(expected) { return .pass("audience", "aud=\(shown) includes \(expected)") }
-            let account = ARNParts(aws.roleArn)
-            let provider = claims.issuer.map { "arn:\(account.partition):iam::\(account.account):oidc-provider/\(WebIdentityTrust.issuerHostPath($0))" } ?? "PROVIDER_ARN"
+            let role = IAMRoleARN(aws.roleArn)
+            let (partition, account) = (role?.partition.name ?? "aws", role?.accountID ?? "ACCOUNT")
+            let provider = claims.issuer.map {
+                "arn:\(partition):iam::\(account):oidc-provider/\(WebIdentityTrust.issuerHostPath($0))"
+            } ?? "PROVIDER_ARN"
             return DiagnosticStep(check: "audience", status: .warn, detail: "aud=\(shown) does not include \(expected), the usual audience for AWS",
                                   cause: "AWS accepts the token only if the IAM OIDC provider lists its aud as a client ID",
                                   fix: "Either set the projected token's audience to \(expected), or add the audience to the provider: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn \(provider) --client-id \(auds.first ?? "AUDIENCE")")
@@ -218,54 +221,6 @@ public enum DoctorChecks {
     static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-}
-
-/// What the command found at an output path (from `stat` and `access`).
-public struct PathState: Sendable, Equatable {
-    public var directoryExists: Bool
-    public var directoryWritable: Bool
-    public var isDirectory: Bool
-    /// Permission bits of the existing file; nil when it does not exist yet.
-    public var existingMode: UInt32?
-
-    public init(directoryExists: Bool, directoryWritable: Bool, isDirectory: Bool = false, existingMode: UInt32? = nil) {
-        self.directoryExists = directoryExists
-        self.directoryWritable = directoryWritable
-        self.isDirectory = isDirectory
-        self.existingMode = existingMode
-    }
-}
-
-/// One HTTP request the doctor's exchange made, without headers or bodies (they carry tokens).
-public struct HTTPExchangeRecord: Sendable, Equatable {
-    public var url: String
-    public var status: Int?
-    public var dateHeader: String?
-    public var start: Date
-    public var end: Date
-    /// The transport failure, when no HTTP answer came.
-    public var error: String?
-
-    public init(url: String, status: Int?, dateHeader: String?, start: Date, end: Date, error: String? = nil) {
-        self.url = url
-        self.status = status
-        self.dateHeader = dateHeader
-        self.start = start
-        self.end = end
-        self.error = error
-    }
-}
-
-/// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, leniently.
-struct ARNParts {
-    var partition: String
-    var account: String
-
-    init(_ arn: String) {
-        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
-        partition = parts.count > 1 ? String(parts[1]) : "aws"
-        account = parts.count > 4 ? String(parts[4]) : "ACCOUNT"
     }
 }
 

@@ -1,46 +1,6 @@
 import SFCore
 import SFGCP
 
-/// `skyferry setup gcp`: a workload identity pool and provider that admit only this workload, and the
-/// bindings that let it act (by impersonating a service account, or directly as a federated principal).
-public struct GCPSetupRequest: Sendable, Equatable {
-    public enum Identity: Sendable, Equatable {
-        /// A Kubernetes service account's projected token (EKS, GKE or any OIDC-publishing cluster).
-        case kubernetes(KubernetesWorkload)
-        /// AWS credentials of an IAM role (EC2 instance profile, EKS IRSA/Pod Identity, ECS task role).
-        case awsRole(accountID: String, roleName: String)
-    }
-
-    public var identity: Identity
-    public var projectID: String
-    public var projectNumber: String
-    public var pool: String
-    public var provider: String
-    /// Impersonate this service account; nil: the federated principal is granted `roles` directly.
-    public var serviceAccount: String?
-    /// Roles to grant on the project (`roles/storage.objectViewer`…).
-    public var roles: [String]
-    /// For an AWS identity: the region the agent signs GetCallerIdentity for.
-    public var awsRegion: String?
-
-    public init(identity: Identity, projectID: String, projectNumber: String, pool: String, provider: String,
-                serviceAccount: String? = nil, roles: [String] = [], awsRegion: String? = nil) {
-        self.identity = identity
-        self.projectID = projectID
-        self.projectNumber = projectNumber
-        self.pool = pool
-        self.provider = provider
-        self.serviceAccount = serviceAccount
-        self.roles = roles
-        self.awsRegion = awsRegion
-    }
-
-    /// The provider's full name: `gcp.audience` in the agent's configuration.
-    public var audience: String { GCPPrincipal.audience(projectNumber: projectNumber, pool: pool, provider: provider) }
-    /// What a JWT's `aud` must be when the provider lists no allowed audiences.
-    public var tokenAudience: String { "https:" + audience }
-}
-
 /// Builds the plan for `skyferry setup gcp`.
 public enum GCPSetup {
     /// Google's documented mapping for AWS providers: the role ARN without the session name.
@@ -85,7 +45,7 @@ public enum GCPSetup {
 
         case .awsRole(let accountID, let roleName):
             scenario = "aws-to-gcp"
-            let roleARN = "arn:aws:sts::\(accountID):assumed-role/\(roleName)"
+            let roleARN = IAMRoleARN.assumedRoleText(partition: "aws", accountID: accountID, roleName: roleName)
             title = "AWS role \(roleName) in \(accountID) → \(request.audience)"
             member = GCPPrincipal.attribute("aws_role", value: roleARN, audience: request.audience)
             steps.append(poolStep(request, location: location))
@@ -94,7 +54,9 @@ public enum GCPSetup {
                 comment: "An AWS provider for account \(accountID) that admits only the role \(roleName) (any session).",
                 command: "gcloud iam workload-identity-pools providers create-aws \(Shell.quote(request.provider)) \(location) --workload-identity-pool=\(Shell.quote(request.pool)) --account-id=\(Shell.quote(accountID)) --attribute-mapping=\(Shell.quote(awsRoleMapping)) --attribute-condition=\(Shell.quote(condition))"))
             source = .aws(region: request.awsRegion)
-            notes.append("Only sessions of arn:aws:iam::\(accountID):role/\(roleName) are admitted (attribute condition on the mapped attribute.aws_role).")
+            let role = IAMRoleARN.text(partition: "aws", accountID: accountID, roleName: roleName)
+            notes.append("Only sessions of \(role) are admitted "
+                + "(attribute condition on the mapped attribute.aws_role).")
         }
 
         if let sa = request.serviceAccount {

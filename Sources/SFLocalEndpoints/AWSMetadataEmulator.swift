@@ -67,10 +67,6 @@ public struct AWSMetadataEmulator: Sendable {
 
     /// The role name: from the assumed-role ARN when known, else a fixed one.
     static func roleName(_ credentials: AWSCredentials) -> String {
-        // arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION
-        let resource = credentials.assumedRoleARN?.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).last ?? ""
-        let parts = resource.split(separator: "/")
-        guard parts.count >= 2, parts[0] == "assumed-role" else { return "skyferry-source" }
-        return String(parts[1])
+        credentials.assumedRoleARN.flatMap(IAMRoleARN.assumedRole)?.roleName ?? "skyferry-source"
     }
 }

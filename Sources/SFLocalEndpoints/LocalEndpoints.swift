@@ -48,7 +48,7 @@ public enum LocalEndpoints {
     public static func servers(_ configuration: AgentConfiguration, store: CredentialStore,
                                authTokens: [String: String], imdsSessionToken: @escaping @Sendable () -> String,
                                equals: @escaping @Sendable ([UInt8], [UInt8]) -> Bool,
-                               idTokens: (TargetConfiguration) -> MetadataServerEmulator.IDTokenIssuer?) -> [Server] {
+                               idTokens: (TargetConfiguration) -> GCPMetadataEmulator.IDTokenIssuer?) -> [Server] {
         func matcher(_ secret: String?) -> @Sendable (String) -> Bool {
             let expected = Array((secret ?? "").utf8)
             return { presented in !expected.isEmpty && equals(Array(presented.utf8), expected) }
@@ -57,8 +57,8 @@ public enum LocalEndpoints {
         var servers: [Server] = []
         for target in configuration.targets {
             if let metadata = target.outputs.gcpMetadataServer, case .gcp(let gcp) = target.provider {
-                let emulator = MetadataServerEmulator(target: target.name, server: metadata, gcp: gcp, store: store,
-                                                      margin: margin, idTokens: idTokens(target))
+                let emulator = GCPMetadataEmulator(target: target.name, server: metadata, gcp: gcp, store: store,
+                                                   margin: margin, idTokens: idTokens(target))
                 servers.append(Server(address: metadata.listen, kind: OutputKind.gcpMetadataServer.rawValue,
                                       policy: LoopbackRequestPolicy(listen: metadata.listen),
                                       refuse: { emulator.text($0.status, $0.reason + "\n") },

@@ -10,16 +10,11 @@ public struct AdmissionHandler: Sendable {
         self.mutator = mutator
     }
 
-    /// The outcome, by the bounded label used in metrics.
-    public enum Result: String, Sendable, CaseIterable {
-        case injected, skipped, denied, invalid
-    }
-
     public struct Answer: Sendable, Equatable {
         public var status: Int
         /// JSON for 200, a plain-text message for 400.
         public var body: String
-        public var result: Result
+        public var result: AdmissionOutcome
         /// The request uid, when the body had one.
         public var uid: String?
         /// Why the pod was skipped or denied (for the log; never holds tokens).
@@ -34,7 +29,7 @@ public struct AdmissionHandler: Sendable {
             return Answer(status: 400, body: error.description + "\n", result: .invalid, uid: nil, reason: error.description)
         }
         let response: AdmissionResponse
-        let result: Result
+        let result: AdmissionOutcome
         let reason: String?
         if request.kind != "Pod" || request.operation != "CREATE" {
             (response, result, reason) = (AdmissionResponse(uid: request.uid, allowed: true), .skipped, "\(request.operation) \(request.kind) is not a pod creation")

@@ -24,33 +24,3 @@ public struct InjectionRequest: Sendable, Equatable {
         self.mode = mode
     }
 }
-
-public struct AWSInjection: Sendable, Equatable {
-    public static let defaultAudience = "sts.amazonaws.com"
-    public var roleArn: String
-    public var region: String?
-
-    public init(roleArn: String, region: String? = nil) {
-        self.roleArn = roleArn
-        self.region = region
-    }
-}
-
-public struct GCPInjection: Sendable, Equatable {
-    /// The workload identity provider's resource name; also the default token audience.
-    public var audience: String
-    public var serviceAccount: String?
-
-    public init(audience: String, serviceAccount: String? = nil) {
-        self.audience = audience
-        self.serviceAccount = serviceAccount
-    }
-}
-
-/// `skyferry.dev/mode`.
-public enum InjectionMode: String, Sendable, Equatable, CaseIterable {
-    /// The agent keeps credentials fresh next to the app (native sidecar, or init + sidecar).
-    case sidecar
-    /// One `--once` init container writes credential files; for Jobs and CronJobs.
-    case initOnly = "init-only"
-}

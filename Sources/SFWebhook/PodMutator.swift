@@ -1,13 +1,3 @@
-/// What the webhook does with one pod.
-public enum InjectionDecision: Sendable, Equatable {
-    /// Admit unchanged: the pod did not ask for injection, or already has it.
-    case skip(reason: String)
-    /// Reject the pod: its annotations are malformed.
-    case deny(message: String)
-    /// Admit with this patch; warnings go back to the client (`kubectl` prints them).
-    case inject(patch: [JSONPatchOperation], warnings: [String])
-}
-
 /// Decides on a pod and computes the JSON Patch, against the raw pod JSON.
 ///
 /// Only `add` operations, each on a path that exists or is created first, so every field the

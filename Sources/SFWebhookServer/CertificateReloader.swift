@@ -1,5 +1,6 @@
 import Logging
 import NIOSSL
+import SFFiles
 import SFWebhook
 import ServiceLifecycle
 import Synchronization
@@ -117,33 +118,13 @@ public final class CertificateReloader: Service, Sendable {
     static let maximumFileBytes = 1024 * 1024
 
     static func read(_ path: String) throws(CertificateError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, errno: errno)
+        do throws(SmallFileError) {
+            return try SmallFile.read(path, limit: maximumFileBytes)
+        } catch {
+            switch error {
+            case .unreadable(let path, let code): throw .unreadable(path: path, errno: code)
+            case .tooLarge(let path, _): throw .invalid(path: path, what: "a PEM file under 1 MiB", underlying: nil)
             }
-            if n == 0 { return out }
-            out += chunk[0..<n]
-            if out.count > maximumFileBytes { throw .invalid(path: path, what: "a PEM file under 1 MiB", underlying: nil) }
-        }
-    }
-}
-
-/// Device, inode, size and modification time of a set of files: a cheap "did anything change" check.
-struct FileIdentity: Sendable, Equatable {
-    var parts: [[Int]]
-
-    init(paths: [String]) {
-        parts = paths.map { path in
-            var info = stat()
-            guard stat(path, &info) == 0 else { return [] }
-            return [Int(info.st_dev), Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
         }
     }
 }

@@ -5,16 +5,16 @@ import SFWebhook
 /// The webhook's Prometheus metrics; labels are bounded (`result`, `reason`).
 public final class WebhookMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
-    private let counters: [AdmissionHandler.Result: Counter]
+    private let counters: [AdmissionOutcome: Counter]
     private let duration: DurationHistogram
     private let connectionsOpen: Gauge
     private let connectionsClosed: [ConnectionCloseReason: Counter]
     private let reloadFailures: Counter
 
     public init() {
-        var counters: [AdmissionHandler.Result: Counter] = [:]
+        var counters: [AdmissionOutcome: Counter] = [:]
         // Every series exists from the start (at zero), so alerts see them before the first admission.
-        for result in AdmissionHandler.Result.allCases {
+        for result in AdmissionOutcome.allCases {
             counters[result] = registry.makeCounter(
                 descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook", metricName: "admissions", unitName: "total",
                                                  helpText: "Admission requests by outcome (injected, skipped, denied, invalid)."),
@@ -61,7 +61,7 @@ public final class WebhookMetrics: Sendable {
         reloadFailures.increment()
     }
 
-    public func record(_ result: AdmissionHandler.Result, duration elapsed: Duration) {
+    public func record(_ result: AdmissionOutcome, duration elapsed: Duration) {
         counters[result]?.increment()
         duration.record(elapsed)
     }

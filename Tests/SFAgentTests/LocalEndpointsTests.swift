@@ -45,7 +45,8 @@ struct LocalEndpointsTests {
             idTokens: { _ in { audience, _ in
                 let n = calls.next()
                 let claims = "{\"aud\":\"\(audience)\",\"iat\":1800000000,\"exp\":1800003600,\"n\":\(n)}"
-                return Base64.encode(Array(#"{"alg":"RS256"}"#.utf8)) + "." + Base64.encode(Array(claims.utf8))
+                return Data(#"{"alg":"RS256"}"#.utf8).base64EncodedString() + "."
+                    + Data(claims.utf8).base64EncodedString()
                     + ".c2ln"
             } })
             + LocalEndpoints.servers(

@@ -103,7 +103,7 @@ struct IMDSSessionTokensTests {
                                  equals: { $0 == $1 })
     }
 
-    @Test("each issue is a fresh token, valid for its TTL only")
+    @Test("each PUT hands out a fresh token, valid for its TTL only")
     func ttl() {
         let tokens = Self.tokens()
         #expect(tokens.issue(ttl: 60, now: Self.now) == "t1")
@@ -137,7 +137,7 @@ struct IDTokenCacheTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func jwt(iat: Int, exp: Int, aud: String = "https://svc.example") -> String {
-        func seg(_ s: String) -> String { Base64.encode(Array(s.utf8)) }
+        func seg(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
         return seg(#"{"alg":"RS256"}"#) + "." + seg("{\"aud\":\"\(aud)\",\"iat\":\(iat),\"exp\":\(exp)}") + ".c2ln"
     }
 

@@ -4,7 +4,7 @@ import SFWebhook
 import Testing
 
 struct WebhookConfigurationParserTests {
-    @Test("the issue's example parses, with defaults for what it leaves out")
+    @Test("a minimal webhook configuration parses, with defaults for what it leaves out")
     func example() throws {
         let configuration = try WebhookConfigurationParser().parse("""
             listen: "0.0.0.0:8443"

@@ -38,7 +38,7 @@ struct GoldenPatchTests {
         }
     }
 
-    @Test("the fixture set covers every case the issue lists")
+    @Test("the fixture set covers every injection, skip and denial case")
     func coverage() {
         let required = ["aws-only", "gcp-only", "several-containers", "native-sidecar", "job-init-only", "skip-containers",
                         "legacy-sidecar", "already-injected", "no-label",

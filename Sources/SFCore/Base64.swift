@@ -1,7 +1,6 @@
-/// Base64 and base64url decoding/encoding without Foundation's `Data` round trips, for JWT segments.
+/// Base64 and base64url decoding without Foundation's `Data` round trips, for JWT segments (encoding, where
+/// production needs it, is Foundation's `Data.base64EncodedString()`).
 public enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
     /// Decodes standard or URL-safe base64, padded or not; nil on any other character or a bad length.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var out: [UInt8] = []
@@ -30,22 +29,6 @@ public enum Base64 {
         }
         // A single leftover sextet cannot encode a byte.
         guard bits < 6, padding <= 2 else { return nil }
-        return out
-    }
-
-    /// Standard base64 with padding (what Kubernetes expects for `[]byte` fields such as a JSONPatch).
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var out = ""
-        var iterator = bytes.makeIterator()
-        while let b0 = iterator.next() {
-            let b1 = iterator.next()
-            let b2 = iterator.next()
-            let n = UInt32(b0) << 16 | UInt32(b1 ?? 0) << 8 | UInt32(b2 ?? 0)
-            out.unicodeScalars.append(Unicode.Scalar(alphabet[Int(n >> 18 & 63)]))
-            out.unicodeScalars.append(Unicode.Scalar(alphabet[Int(n >> 12 & 63)]))
-            out.unicodeScalars.append(b1 == nil ? "=" : Unicode.Scalar(alphabet[Int(n >> 6 & 63)]))
-            out.unicodeScalars.append(b2 == nil ? "=" : Unicode.Scalar(alphabet[Int(n & 63)]))
-        }
         return out
     }
 }

@@ -8,7 +8,7 @@ import SFCore
 /// carrying `X-Forwarded-For` (a proxied request is an SSRF attempt), and stamps `Metadata-Flavor:
 /// Google` on every answer. Pure but for the injected ID-token issuer and its cache. `LocalEndpoints` puts
 /// a `LoopbackRequestPolicy` in front (Host, browser and proxy checks).
-public struct MetadataServerEmulator: Sendable {
+public struct GCPMetadataEmulator: Sendable {
     public typealias IDTokenIssuer = @Sendable (_ audience: String, _ includeEmail: Bool) async throws -> String
 
     public let target: String

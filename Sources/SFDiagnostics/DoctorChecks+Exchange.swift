@@ -29,9 +29,10 @@ extension DoctorChecks {
                 // The whole trust policy this token needs, ready to paste, for the rejections trust decides.
                 let trustRelated = code == "AccessDenied" || (code == "InvalidIdentityToken" && !message.contains("Couldn't retrieve verification key"))
                 if trustRelated, case .aws(let aws) = provider {
-                    let arn = ARNParts(aws.roleArn)
-                    let document = context.requiredTrust.policyDocument(partition: arn.partition, accountID: arn.account)
-                    let roleName = aws.roleArn.split(separator: "/").last.map(String.init) ?? "ROLE"
+                    let role = IAMRoleARN(aws.roleArn)
+                    let document = context.requiredTrust.policyDocument(
+                        partition: role?.partition.name ?? "aws", accountID: role?.accountID ?? "ACCOUNT")
+                    let roleName = role?.roleName ?? "ROLE"
                     fix = (fix.map { $0 + "\n" } ?? "") + "Trust policy for this token (aws iam update-assume-role-policy --role-name \(roleName) --policy-document file://trust-policy.json):\n" + document
                 }
             }
