@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 /// Skyferry: keyless cross-cloud credentials for workloads.
@@ -108,6 +108,7 @@ let package = Package(
         .target(name: "SFServer", dependencies: [
             "SFCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -147,6 +148,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
 
         // Fuzz targets: libFuzzer entry points under -DFUZZING (scripts/fuzz.sh), corpus replayers otherwise.
@@ -204,3 +206,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Every Swift target builds with the upcoming features the Swift server packages enable: `any` spelled out for
+// existentials, and members visible only from modules a file imports itself. Warnings are errors whenever
+// SKYFERRY_WARNINGS_AS_ERRORS=1 (scripts/test.sh sets it, so CI fails on a new warning in our code).
+let upcomingFeatures: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+let warningsAsErrors: [SwiftSetting] =
+    Context.environment["SKYFERRY_WARNINGS_AS_ERRORS"] == "1" ? [.treatAllWarnings(as: .error)] : []
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + upcomingFeatures + warningsAsErrors
+}

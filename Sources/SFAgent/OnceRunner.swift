@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Logging
 import SFCore
+import SFOutputs
 
 /// `agent --once`: every target exchanged first, then every output written — so a failure of any
 /// target creates or replaces no output at all.

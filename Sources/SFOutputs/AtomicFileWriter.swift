@@ -43,7 +43,7 @@ public struct AtomicFileWriter: Sendable {
         var template = Array((directory + "/" + Self.temporaryPrefix(for: name) + "XXXXXX").utf8CString)
         let fd = system.mkstemp(&template)
         guard fd >= 0 else { throw FileWriteError(path: path, step: "create temporary file", errno: system.errno()) }
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var closed = false
         func abandon(_ step: String) -> FileWriteError {
             let error = FileWriteError(path: path, step: step, errno: system.errno())

@@ -8,6 +8,7 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 import SFCore
+import ServiceLifecycle
 
 /// The HTTP/1 server loop of the agent's loopback servers and of the webhook: plain or TLS, with the
 /// connection limits (`ServerLimits`), a `Date` header per response and one place where handler errors

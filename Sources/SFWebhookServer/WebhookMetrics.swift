@@ -28,7 +28,7 @@ public final class WebhookMetrics: Sendable {
                       .milliseconds(10), .milliseconds(25), .milliseconds(100)])
         connectionsOpen = registry.makeGauge(
             descriptor: MetricNameDescriptor(namespace: "skyferry", subsystem: "webhook",
-                                             metricName: "connections_open",
+                                             metricName: "connections_open", unitName: "",
                                              helpText: "Client connections open now (at most server.maxConnections)."))
         var closed: [ConnectionCloseReason: Counter] = [:]
         for reason in ConnectionCloseReason.allCases {

@@ -9,6 +9,7 @@ import SFGCP
 import SFHTTP
 import SFLocalEndpoints
 import ServiceLifecycle
+import UnixSignals
 #if canImport(Glibc)
 import Glibc
 #endif

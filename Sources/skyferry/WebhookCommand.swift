@@ -7,6 +7,7 @@ import SFCore
 import SFWebhook
 import SFWebhookServer
 import ServiceLifecycle
+import UnixSignals
 #if canImport(Glibc)
 import Glibc
 #endif

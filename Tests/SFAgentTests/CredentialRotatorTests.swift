@@ -20,7 +20,7 @@ struct CredentialRotatorTests {
             exchange: TargetExchange(target: target, source: StubSource(), exchanger: exchanger), store: store,
             metrics: AgentMetrics(targets: ["s3"]), writer: OutputWriter(source: .tokenFile(path: "/t")), refresh: RefreshConfiguration(),
             clock: clock, now: now, random: .seeded(5), logger: Logger(label: "t"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await rotator.run() }
             while !stop(store, exchanger.calls.withLock { $0 }) { await Task.yield() }
             group.cancelAll()

@@ -27,7 +27,7 @@ struct SystemProbesTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(SystemProbes.pathState(directory + "/credentials")
                 == PathState(directoryExists: true, directoryWritable: true))
-        FileManager.default.createFile(atPath: directory + "/credentials", contents: Data("x".utf8),
+        _ = FileManager.default.createFile(atPath: directory + "/credentials", contents: Data("x".utf8),
                                        attributes: [.posixPermissions: 0o640])
         #expect(SystemProbes.pathState(directory + "/credentials")
                 == PathState(directoryExists: true, directoryWritable: true, isDirectory: false, existingMode: 0o640))

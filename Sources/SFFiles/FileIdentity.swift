@@ -1,18 +1,12 @@
-import Logging
-import NIOSSL
-import SFFiles
-import SFWebhook
-import ServiceLifecycle
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Device, inode, size and modification time of a set of files: a cheap "did anything change" check.
-struct FileIdentity: Sendable, Equatable {
-    var parts: [[Int]]
+public struct FileIdentity: Sendable, Equatable {
+    public var parts: [[Int]]
 
-    init(paths: [String]) {
+    public init(paths: [String]) {
         parts = paths.map { path in
             var info = stat()
             guard stat(path, &info) == 0 else { return [] }
