@@ -149,6 +149,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ], linkerSettings: [
+            // Release on Linux (the image, the benchmarks): lld, no dynamic symbol table for our own symbols
+            // (nothing loads the executable's symbols by name), relative relocations packed (DT_RELR, glibc
+            // 2.36+), identical code folded: 30.7 → 25.5 MB stripped (docs/benchmarks.md).
+            .unsafeFlags([
+                "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
+                "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                "-Xlinker", "--icf=all", "-Xlinker", "-O2", "-Xlinker", "--hash-style=gnu",
+            ], .when(platforms: [.linux], configuration: .release)),
         ]),
 
         // Fuzz targets: libFuzzer entry points under -DFUZZING (scripts/fuzz.sh), corpus replayers otherwise.

@@ -15,15 +15,13 @@ Prints markdown tables.
 
 from __future__ import annotations
 
-import argparse
 import collections
-import os
 import re
 import subprocess
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import harness
 
 C_PREFIXES = [
     ("CNIOBoringSSL_", "BoringSSL (swift-nio-ssl, CNIOBoringSSL)"),
@@ -82,15 +80,24 @@ def group(module: str) -> str:
     return "other packages"
 
 
+def sections_of(binary: Path) -> list[tuple[str, int]]:
+    """(name, bytes) of every section `size -A` lists."""
+    sections = []
+    size_a = subprocess.run(["size", "-A", str(binary)], capture_output=True, text=True, check=True).stdout
+    for line in size_a.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit() and parts[0].startswith((".", "swift5_")):
+            sections.append((parts[0], int(parts[1])))
+    return sections
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--skyferry",
-                        default=os.environ.get("SKYFERRY_BIN", str(REPO / ".build" / "release" / "skyferry")))
+    parser = harness.argument_parser(__doc__)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--dynamic", action="store_true",
                         help="attribute only the dynamic symbol table (nm -D): for a stripped binary; Swift "
                              "executables on Linux export their global symbols, so this covers most of the code")
-    args = parser.parse_args()
+    args = harness.parse_arguments(parser)
     binary = Path(args.skyferry)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,20 +106,16 @@ def main() -> int:
         stripped_size = stripped.stat().st_size
 
     print(f"### `{binary.name}`: {binary.stat().st_size:,} bytes unstripped, {stripped_size:,} stripped\n")
-    print("| section | bytes | share of stripped |\n|---|---:|---:|")
-    sections = []
-    size_a = subprocess.run(["size", "-A", str(binary)], capture_output=True, text=True, check=True).stdout
-    for line in size_a.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[1].isdigit() and parts[0].startswith((".", "swift5_")):
-            sections.append((parts[0], int(parts[1])))
-    debug = sum(size for name, size in sections if name.startswith((".debug", ".symtab", ".strtab", ".comment")))
-    for name, size in sorted(sections, key=lambda s: -s[1]):
-        if size >= 100_000 and not name.startswith((".debug", ".comment", ".symtab", ".strtab")):
-            print(f"| `{name}` | {size:,} | {100 * size / stripped_size:.1f}% |")
+    sections = sections_of(binary)
+    removed_by_strip = (".debug", ".comment", ".symtab", ".strtab")
+    debug = sum(size for name, size in sections if name.startswith(removed_by_strip))
     swift_meta = sum(size for name, size in sections if name.startswith("swift5_"))
-    print(f"| all `swift5_*` metadata sections | {swift_meta:,} | {100 * swift_meta / stripped_size:.1f}% |")
-    print(f"\n(.debug*/.comment, removed by strip: {debug:,} bytes)\n")
+    rows = [[f"`{name}`", f"{size:,}", f"{100 * size / stripped_size:.1f}%"]
+            for name, size in sorted(sections, key=lambda s: -s[1])
+            if size >= 100_000 and not name.startswith(removed_by_strip)]
+    rows.append(["all `swift5_*` metadata sections", f"{swift_meta:,}", f"{100 * swift_meta / stripped_size:.1f}%"])
+    print(harness.markdown_table(["section", "bytes", "share of stripped"], rows))
+    print(f"\n(.debug*/.comment/.symtab/.strtab, removed by strip: {debug:,} bytes)\n")
 
     nm = subprocess.run(["nm", "-S", "--defined-only", "--size-sort"] + (["-D"] if args.dynamic else []) + [str(binary)],
                         capture_output=True, text=True, check=True).stdout
@@ -129,15 +132,17 @@ def main() -> int:
         modules[module] += size
         kinds[module]["code" if kind in "tTwW" else "data"] += size
     total = sum(modules.values())
-    print(f"| module (symbol sizes; {total:,} bytes attributed) | bytes | code | data |\n|---|---:|---:|---:|")
-    for module, size in modules.most_common(args.top):
-        print(f"| {module} | {size:,} | {kinds[module]['code']:,} | {kinds[module]['data']:,} |")
+    print(harness.markdown_table(
+        [f"module (symbol sizes; {total:,} bytes attributed)", "bytes", "code", "data"],
+        [[module, f"{size:,}", f"{kinds[module]['code']:,}", f"{kinds[module]['data']:,}"]
+         for module, size in modules.most_common(args.top)]))
     families: collections.Counter[str] = collections.Counter()
     for module, size in modules.items():
         families[group(module)] += size
-    print("\n| family | bytes | share of attributed |\n|---|---:|---:|")
-    for family, size in families.most_common():
-        print(f"| {family} | {size:,} | {100 * size / total:.1f}% |")
+    print()
+    print(harness.markdown_table(["family", "bytes", "share of attributed"],
+                                 [[family, f"{size:,}", f"{100 * size / total:.1f}%"]
+                                  for family, size in families.most_common()]))
     return 0
 
 

@@ -15,6 +15,8 @@ import argparse
 import subprocess
 from pathlib import Path
 
+import harness
+
 
 def needed(path: Path) -> list[str]:
     out = subprocess.run(["readelf", "-d", str(path)], capture_output=True, text=True, check=True).stdout
@@ -46,13 +48,12 @@ def main() -> int:
 
     binary_size = (root / args.binary.lstrip("/")).stat().st_size
     print(f"binary {args.binary}: {binary_size:,} bytes; direct DT_NEEDED: {', '.join(direct)}\n")
-    print("| shared object | bytes | needed by (direct dependencies of the binary) |\n|---|---:|---|")
     rows = sorted(files.items(), key=lambda item: -item[1].stat().st_size)
-    for name, path in rows:
-        by = ", ".join(sorted(brought[name])) or "loader"
-        print(f"| {name} | {path.stat().st_size:,} | {by} |")
     total = sum(p.stat().st_size for p in files.values())
-    print(f"| **all shared objects** | **{total:,}** | |")
+    print(harness.markdown_table(
+        ["shared object", "bytes", "needed by (direct dependencies of the binary)"],
+        [[name, f"{path.stat().st_size:,}", ", ".join(sorted(brought[name])) or "loader"] for name, path in rows]
+        + [["**all shared objects**", f"**{total:,}**", ""]], align="lrl"))
     for dep in direct:
         only = [n for n in files if brought[n] == {dep}]
         size = sum(files[n].stat().st_size for n in only)

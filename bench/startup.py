@@ -5,33 +5,25 @@
      GET /readyz answers 200 (the first exchange done and its output written), polled every 5 ms;
      N runs, each a fresh process and a fresh output directory.
 
-Usage: python bench/startup.py [--skyferry PATH] [--runs 20]
-Prints a markdown table (median, p90, min).
+Usage: python bench/startup.py [--skyferry PATH] [--runs 20] [--warmup 2]
+Prints a markdown table (median, p90, min, max; percentiles as harness.PERCENTILE_NOTE says).
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "Tests" / "e2e"))
-sys.path.insert(0, str(REPO / "bench"))
-from fakes.fake_sts import FakeSTS, success  # noqa: E402
-from idle_agent import free_port, jwt  # noqa: E402
+import harness
+from harness import REPO_ROOT
+from idle_agent import jwt
 
-ENV = dict(os.environ, HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9",
-           NO_PROXY="127.0.0.1,localhost")
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+sys.path.insert(0, str(REPO_ROOT / "Tests" / "e2e"))
+from fakes.fake_sts import FakeSTS, success  # noqa: E402
 
 
 def children_cpu() -> float:
@@ -39,18 +31,17 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def version_runs(binary: str, runs: int) -> tuple[list[float], list[float]]:
-    walls, cpus = [], []
-    for _ in range(runs):
-        cpu_before, start = children_cpu(), time.perf_counter()
-        subprocess.run([binary, "version"], check=True, stdout=subprocess.DEVNULL, env=ENV)
-        walls.append(time.perf_counter() - start)
-        cpus.append(children_cpu() - cpu_before)
-    return walls, cpus
+def version_once(binary: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one `skyferry version`."""
+    cpu_before, start = children_cpu(), time.perf_counter()
+    subprocess.run([str(binary), "version"], check=True, stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - start, children_cpu() - cpu_before
 
 
-def ready_once(binary: str, work: Path, sts: FakeSTS) -> float:
-    health = free_port()
+def ready_once(binary: Path, work: Path, sts: FakeSTS) -> float:
+    """Seconds from exec until /readyz answers 200."""
+    work.mkdir()
+    health = harness.free_port()
     (work / "token").write_text(jwt())
     (work / "config.yaml").write_text(f"""
 source: {{tokenFile: {work / 'token'}}}
@@ -60,53 +51,45 @@ targets:
     outputs: {{awsCredentialsFile: {{path: {work / 'out' / 'credentials'}}}}}
 health: {{listen: "127.0.0.1:{health}"}}
 """)
+    url = f"http://127.0.0.1:{health}/readyz"
+    log = work / "agent.log"
     start = time.perf_counter()
-    process = subprocess.Popen([binary, "agent", "--config", str(work / "config.yaml"), "--log-level", "warning"],
-                               env=ENV, stdout=subprocess.DEVNULL, stderr=open(work / "agent.log", "w"))
-    try:
-        while time.perf_counter() - start < 15:
-            try:
-                with NO_PROXY.open(f"http://127.0.0.1:{health}/readyz", timeout=1) as response:
-                    if response.status == 200:
-                        return time.perf_counter() - start
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            time.sleep(0.005)
-        raise SystemExit("agent not ready in 15 s:\n" + (work / "agent.log").read_text())
-    finally:
-        process.terminate()
-        process.wait(5)
-
-
-def row(name: str, values: list[float]) -> str:
-    ms = sorted(v * 1000 for v in values)
-    p90 = ms[min(len(ms) - 1, int(0.9 * len(ms)))]
-    return f"| {name} | {statistics.median(ms):.1f} | {p90:.1f} | {ms[0]:.1f} |"
+    with harness.running([binary, "agent", "--config", work / "config.yaml", "--log-level", "warning"],
+                         env=harness.isolated_env(work), log=log) as agent:
+        harness.wait_until(lambda: harness.http_get(url, timeout=1)[0] == 200, "agent (/readyz)", timeout=15,
+                           interval=0.005, process=agent, log=log)
+        return time.perf_counter() - start
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--skyferry",
-                        default=os.environ.get("SKYFERRY_BIN", str(REPO / ".build" / "release" / "skyferry")))
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
+    parser = harness.argument_parser(__doc__, runs=True)
+    parser.set_defaults(runs=20)
+    args = harness.parse_arguments(parser)
 
-    walls, cpus = version_runs(args.skyferry, args.runs)
-    ready = []
-    with FakeSTS() as sts, tempfile.TemporaryDirectory() as tmp:
+    walls, cpus, ready = [], [], []
+    with FakeSTS() as sts, tempfile.TemporaryDirectory(prefix="skyferry-startup-") as tmp:
+        root = Path(tmp)
+        env = harness.isolated_env(root)
         sts.script(success(duration_seconds=3600))
-        for index in range(args.runs):
-            work = Path(tmp) / str(index)
-            work.mkdir()
-            ready.append(ready_once(args.skyferry, work, sts))
+        for index in range(args.warmup + args.runs):
+            wall, cpu = version_once(args.skyferry, env)
+            seconds = ready_once(args.skyferry, root / str(index), sts)
+            if index >= args.warmup:
+                walls.append(wall)
+                cpus.append(cpu)
+                ready.append(seconds)
 
-    print(f"### Start-up ({args.runs} runs each, `{args.skyferry}`)\n")
-    print("| measure | median ms | p90 ms | min ms |\n|---|---:|---:|---:|")
-    print(row("`skyferry version` wall", walls))
-    print(row("`skyferry version` CPU (user+sys)", cpus))
-    print(row("exec → `/readyz` 200 (one STS exchange, file written)", ready))
+    print(f"### Start-up ({args.runs} runs each after {args.warmup} discarded, `{args.skyferry}`)\n")
+    print(f"{harness.skyferry_version(args.skyferry, env)}; {harness.machine()}\n")
+    fields = ("median", "p90", "min", "max")
+    print(harness.markdown_table(["measure", "median ms", "p90 ms", "min ms", "max ms"], [
+        ["`skyferry version` wall", *harness.summary(walls).scaled(1000).cells(fields)],
+        ["`skyferry version` CPU (user+sys)", *harness.summary(cpus).scaled(1000).cells(fields)],
+        ["exec → `/readyz` 200 (one STS exchange, file written)", *harness.summary(ready).scaled(1000).cells(fields)],
+    ]))
+    print(f"\n{harness.PERCENTILE_NOTE} CPU time comes from getrusage (kernel accounting, ms resolution or better).")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

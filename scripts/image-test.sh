@@ -29,7 +29,7 @@
 #   SKYFERRY_VENV           venv with moto_server and aws (default <repo>/.venv)
 #   SKYFERRY_DEBIAN_MIRROR  Debian mirror for debootstrap and apt in the images (default http://deb.debian.org/debian)
 #   SKYFERRY_IMAGE_KEEP=1   keep the scratch directory (images, logs) for inspection
-#   SKYFERRY_IMAGE_MAX_MB   largest image size accepted, in MB of 10^6 bytes (default 64)
+#   SKYFERRY_IMAGE_MAX_MB   largest image size accepted, in MB of 10^6 bytes (default 50, the target)
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,7 +56,7 @@ mirror="${mirror%/}"
 [[ -x $toolchain/usr/bin/swift ]] || fail "cannot find the Swift toolchain directory (got '$toolchain')"
 [[ -n $mirror && -d $mirror ]] || fail "no Swift package mirror in git's system config (url.<dir>/.insteadOf https://github.com/)"
 debian_mirror="${SKYFERRY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-max_mb="${SKYFERRY_IMAGE_MAX_MB:-64}"
+max_mb="${SKYFERRY_IMAGE_MAX_MB:-50}"
 log "toolchain $toolchain, package mirror $mirror, Debian mirror $debian_mirror"
 
 scratch="$(mktemp -d "${TMPDIR:-/var/tmp}/skyferry-image-test.XXXXXX")"

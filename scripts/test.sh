@@ -55,8 +55,9 @@ else
     step "container image: skipped (SKYFERRY_IMAGE_TEST=0)"
 fi
 
-step "benchmark harness self-test"
-.venv/bin/python -m pytest bench/test_harness.py -p no:cacheprovider -q
+step "benchmark harness self-test (bench/memory.py with two debug agents)"
+SKYFERRY_BIN="$bin_path/skyferry" .venv/bin/python -m pytest bench/test_harness.py bench/test_memory.py \
+    -p no:cacheprovider -q
 
 step "end-to-end tests"
 export SKYFERRY_BIN="${SKYFERRY_BIN:-$bin_path/skyferry}"
