@@ -1,0 +1,24 @@
+/// Where the workload's own identity comes from. Exactly one per configuration.
+public enum SourceConfiguration: Sendable, Equatable {
+    /// An OIDC JWT in a file (a projected service-account token), re-read on every exchange.
+    case tokenFile(path: String)
+    /// A Google-signed ID token from the GCE/GKE metadata server.
+    case gcpMetadata(GCPMetadataSourceConfiguration)
+    /// AWS credentials from the AWS SDKs' credential chain (for GCP targets).
+    case aws(AWSSourceConfiguration)
+
+    /// The `source.*` key, for messages and logs.
+    public var kind: String {
+        switch self {
+        case .tokenFile: return "tokenFile"
+        case .gcpMetadata: return "gcpMetadata"
+        case .aws: return "aws"
+        }
+    }
+
+    /// The file holding the token, when the source is a file Google's libraries can read themselves.
+    public var tokenFilePath: String? {
+        if case .tokenFile(let path) = self { return path }
+        return nil
+    }
+}
