@@ -40,14 +40,11 @@ struct DoctorCommand: AsyncParsableCommand {
         let logger = makeLogger(global)
         let input = ConfigurationInput(path: config)
         let configuration = try loadConfiguration(input, logger: logger)
-        var targets = configuration.targets
-        if let target {
-            targets = targets.filter { $0.name == target }
-            guard !targets.isEmpty else {
-                let names = configuration.targets.map(\.name).joined(separator: ", ")
-                throw CommandFailure("\(input.origin): no target named \"\(target)\" (targets: \(names))",
-                                     .configurationInvalid)
-            }
+        let targets: [TargetConfiguration]
+        do {
+            targets = try configuration.targets(named: target, origin: input.origin)
+        } catch {
+            throw CommandFailure("\(error)", .configurationInvalid)
         }
         let now: @Sendable () -> Date = { Date() }
         let proxy = ProxySettings.from(environment: ProcessEnvironment.current())
