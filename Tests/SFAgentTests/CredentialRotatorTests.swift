@@ -8,9 +8,12 @@ import Synchronization
 import Testing
 
 struct CredentialRotatorTests {
-    /// Runs a rotator on the immediate clock until `stop` says so, then cancels it.
+    /// Runs a rotator on the immediate clock until `stop` says so, then cancels it. Polls for at most
+    /// `timeout` of real time: a rotator that never gets there fails the test instead of hanging it.
     func run(script: [Result<IssuedCredentials, ScriptedFailure>], now: @escaping @Sendable () -> Date,
-             path: String, until stop: @escaping @Sendable (CredentialStore, Int) -> Bool) async throws -> (CredentialStore, ImmediateClock, ScriptedExchanger) {
+             path: String, timeout: Duration = .seconds(10),
+             until stop: @escaping @Sendable (CredentialStore, Int) -> Bool) async throws
+        -> (CredentialStore, ImmediateClock, ScriptedExchanger) {
         let exchanger = ScriptedExchanger(script)
         let target = TargetConfiguration(name: "s3", provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")),
                                          outputs: OutputsConfiguration(awsCredentialsFile: .init(path: path)))
@@ -22,7 +25,16 @@ struct CredentialRotatorTests {
             clock: clock, now: now, random: .seeded(5), logger: Logger(label: "t"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await rotator.run() }
-            while !stop(store, exchanger.calls.withLock { $0 }) { await Task.yield() }
+            let deadline = ContinuousClock.now.advanced(by: timeout)
+            while !stop(store, exchanger.calls.withLock { $0 }) {
+                guard ContinuousClock.now < deadline else {
+                    let calls = exchanger.calls.withLock { $0 }
+                    let state = "the expected state within \(timeout) (\(calls) exchange(s) made)"
+                    Issue.record("the rotator did not reach \(state)")
+                    break
+                }
+                await Task.yield()
+            }
             group.cancelAll()
         }
         return (store, clock, exchanger)
