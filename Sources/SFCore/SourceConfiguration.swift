@@ -16,6 +16,14 @@ public enum SourceConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The source to be asked once, without waiting for it to become ready (`skyferry doctor`): a metadata
+    /// server's `startupWaitSeconds` set to 0, so its not-ready failure says what was tried.
+    public var withoutStartupWait: SourceConfiguration {
+        guard case .gcpMetadata(var metadata) = self else { return self }
+        metadata.startupWaitSeconds = 0
+        return .gcpMetadata(metadata)
+    }
+
     /// The file holding the token, when the source is a file Google's libraries can read themselves.
     public var tokenFilePath: String? {
         if case .tokenFile(let path) = self { return path }

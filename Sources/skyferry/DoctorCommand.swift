@@ -62,8 +62,10 @@ struct DoctorCommand: AsyncParsableCommand {
 
         var diagnoses: [TargetDiagnosis] = []
         for target in targets {
-            let source = try Composition.makeSource(configuration.source(for: target), transport: transport, timeout: timeout,
-                                                    now: now, random: random, logger: logger)
+            // One request, as the doctor makes one exchange: a metadata server that is not ready fails at once.
+            let source = try Composition.makeSource(configuration.source(for: target).withoutStartupWait,
+                                                    transport: transport, timeout: timeout, now: now, random: random,
+                                                    logger: logger)
             diagnoses.append(await probe.diagnose(target, source: source))
         }
         var runningAgent: ListenAddress?

@@ -42,4 +42,10 @@ struct AgentConfigurationRunChecksTests {
         #expect(throws: Never.self) { try Self.configuration(["files": Self.file]).checkRunnableOnce() }
     }
 
+    @Test("asked once, a metadata source does not wait for start-up; other sources are unchanged")
+    func withoutStartupWait() {
+        let metadata = SourceConfiguration.gcpMetadata(.init(audience: "a", startupWaitSeconds: 30))
+        #expect(metadata.withoutStartupWait == .gcpMetadata(.init(audience: "a", startupWaitSeconds: 0)))
+        #expect(SourceConfiguration.tokenFile(path: "/t").withoutStartupWait == .tokenFile(path: "/t"))
+    }
 }
