@@ -40,6 +40,18 @@ struct CredentialRotatorTests {
         return (store, clock, exchanger)
     }
 
+    @Test("a state that never comes fails the test at the deadline instead of hanging it")
+    func deadline() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rot-\(UUID().uuidString)/c").path
+        let base = Date(timeIntervalSince1970: 1_000_000)
+        let start = ContinuousClock.now
+        await withKnownIssue("the rotator never reaches a state no one can reach") {
+            _ = try await run(script: [.success(credentials(expiring: base.addingTimeInterval(3600)))], now: { base },
+                              path: path, timeout: .milliseconds(200)) { _, _ in false }
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
     @Test("refreshes at about half the lifetime, again and again")
     func schedule() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rot-\(UUID().uuidString)/c").path
