@@ -1,3 +1,5 @@
+import SFCore
+
 /// A minimal, non-validating XML reader for AWS query-API responses (no DTDs, no namespaces resolved).
 ///
 /// AWS responses are small, flat documents; this parses elements, text, the five predefined entities,
@@ -27,7 +29,7 @@ public struct XMLElement: Sendable, Equatable {
             guard let next = current.child(name) else { return nil }
             current = next
         }
-        return current.text.trimmingASCIIWhitespaceXML()
+        return current.text.trimmingASCIIWhitespace()
     }
 
     public var localName: String {

@@ -29,10 +29,3 @@ public struct Backoff: Sendable, Equatable {
         return .seconds(Double.random(in: (ceiling * (1 - jitter))...ceiling, using: &random))
     }
 }
-
-extension Duration {
-    /// The duration in (fractional) seconds.
-    public var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

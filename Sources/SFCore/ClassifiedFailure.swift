@@ -12,14 +12,6 @@ extension ClassifiedFailure {
     public var mayPassOnceReady: Bool { false }
 }
 
-extension IdentityTokenError: ClassifiedFailure {
-    public var kind: FailureKind { .source }
-}
-
-extension HTTPTransportError: ClassifiedFailure {
-    public var kind: FailureKind { .unavailable }
-}
-
 /// The `FailureKind` of any error.
 public func failureKind(of error: any Error) -> FailureKind {
     (error as? any ClassifiedFailure)?.kind ?? .unavailable

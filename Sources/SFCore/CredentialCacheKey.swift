@@ -10,6 +10,19 @@ public enum CredentialCacheKey {
     /// Bumped whenever the serialization or the cache file format changes, so old entries are never read.
     public static let version = "skyferry-credential-process-cache-v2"
 
+    /// The key of `target` in `configuration`: its source resolved as the exchange will resolve it
+    /// (`GCE_METADATA_HOST` from `environment` included), so a changed setting never hits an old entry.
+    public static func canonical(target: TargetConfiguration, configuration: AgentConfiguration,
+                                 environment: [String: String]) -> String {
+        var source = configuration.source(for: target)
+        if case .gcpMetadata(var metadata) = source {
+            metadata.endpoint = try? GCPMetadataSourceConfiguration.resolveEndpoint(configured: metadata.endpoint,
+                                                                                     environment: environment)
+            source = .gcpMetadata(metadata)
+        }
+        return canonical(target: target, source: source)
+    }
+
     public static func canonical(target: TargetConfiguration, source: SourceConfiguration) -> String {
         var fields: [(String, String?)] = [("version", version), ("target.name", target.name)]
         switch source {

@@ -14,4 +14,12 @@ public enum CredentialCachePolicy {
         let margin = min(sdkAdvisoryWindow.seconds, lifetime / 2)
         return expiration.timeIntervalSince(now) > margin
     }
+
+    /// Credentials with no more than this left are never handed to an SDK, cached or fresh: it would reject them
+    /// as expired and call the process again at once.
+    public static let minimumValidity: Duration = .seconds(60)
+
+    public static func isWorthHandingOut(expiration: Date, now: Date) -> Bool {
+        expiration.timeIntervalSince(now) > minimumValidity.seconds
+    }
 }

@@ -78,9 +78,11 @@ public enum GCPMetadataError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .notReady(let endpoint, let waited, let underlying):
-            return "the GCE metadata server at \(endpoint) did not answer within \(Int(waited.seconds)) s "
-                + "(last: \(underlying)). Is this a GCE VM or a GKE pod with Workload Identity? Outside GCP, "
-                + "set source.gcpMetadata.endpoint or GCE_METADATA_HOST."
+            // Zero: one request, nothing waited for (the doctor, or `startupWaitSeconds: 0`).
+            let tried = waited == .zero
+                ? "is not ready (one request, " : "did not answer within \(Int(waited.seconds)) s ("
+            return "the GCE metadata server at \(endpoint) \(tried)last: \(underlying)). Is this a GCE VM or a GKE pod "
+                + "with Workload Identity? Outside GCP, set source.gcpMetadata.endpoint or GCE_METADATA_HOST."
         case .unavailable(let status):
             return "HTTP \(status)"
         case .rejected(let endpoint, let serviceAccount, let status, let body):
@@ -107,16 +109,5 @@ public enum GCPMetadataError: Error, Sendable, Equatable, CustomStringConvertibl
         default:
             return false
         }
-    }
-}
-
-extension GCPMetadataSourceConfiguration {
-    /// The metadata endpoint: the configured one, else `GCE_METADATA_HOST` (host[:port], as Google's libraries take it), else the default.
-    public static func resolveEndpoint(configured: Endpoint?, environment: [String: String]) throws(EndpointError) -> Endpoint {
-        if let configured { return configured }
-        if let host = environment["GCE_METADATA_HOST"], !host.isEmpty {
-            return try Endpoint(parsing: "http://" + host, allowMetadataHosts: true)
-        }
-        return defaultEndpoint
     }
 }

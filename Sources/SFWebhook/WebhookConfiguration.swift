@@ -23,37 +23,3 @@ public struct WebhookConfiguration: Sendable, Equatable {
         self.nativeSidecars = nativeSidecars
     }
 }
-
-/// `tls`: PEM files, re-read when they change (cert-manager rotates them in place).
-public struct TLSFilesConfiguration: Sendable, Equatable {
-    public static let defaultReloadIntervalSeconds = 5
-
-    public var certFile: String
-    public var keyFile: String
-    /// How often the files' identity (inode, size, mtime) is checked.
-    public var reloadIntervalSeconds: Int
-
-    public init(certFile: String, keyFile: String, reloadIntervalSeconds: Int = Self.defaultReloadIntervalSeconds) {
-        self.certFile = certFile
-        self.keyFile = keyFile
-        self.reloadIntervalSeconds = reloadIntervalSeconds
-    }
-}
-
-/// `agent`: the injected container.
-public struct AgentContainerConfiguration: Sendable, Equatable {
-    /// Small: the agent idles between refreshes (measured RSS is in the README).
-    public static let defaultResources: JSONValue = [
-        "requests": ["cpu": "10m", "memory": "16Mi"],
-        "limits": ["memory": "64Mi"],
-    ]
-
-    public var image: String
-    /// The container's `resources`, as written in the file (quantities as strings).
-    public var resources: JSONValue
-
-    public init(image: String, resources: JSONValue = Self.defaultResources) {
-        self.image = image
-        self.resources = resources
-    }
-}

@@ -48,11 +48,10 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = makeLogger(global)
         let input = ConfigurationInput(path: config)
         let configuration = try loadConfiguration(input, logger: logger)
-        let idle = configuration.targets.filter { $0.outputs.kinds.isEmpty }.map(\.name)
-        guard idle.isEmpty else {
-            let names = idle.joined(separator: ", ")
-            throw CommandFailure("configuration \(input.origin): target(s) \(names) have no outputs; the agent would "
-                                 + "have nothing to write (targets[].outputs, e.g. awsCredentialsFile)", .configurationInvalid)
+        do {
+            try configuration.checkEveryTargetHasOutputs()
+        } catch {
+            throw CommandFailure("configuration \(input.origin): \(error)", .configurationInvalid)
         }
         for leftover in OutputWriter(source: configuration.source).removeLeftovers(for: configuration.targets) {
             logger.debug("removed a temporary file an interrupted write left behind",
@@ -72,15 +71,10 @@ struct AgentCommand: AsyncParsableCommand {
         ])
 
         if once {
-            let served = configuration.targets.filter {
-                $0.outputs.awsContainerEndpoint != nil || $0.outputs.gcpMetadataServer != nil || $0.outputs.gcpExternalAccountFile?.imdsListen != nil
-            }.map(\.name)
-            guard served.isEmpty else {
-                let names = served.joined(separator: ", ")
-                throw CommandFailure("configuration \(input.origin): target(s) \(names) have endpoint outputs "
-                                     + "(awsContainerEndpoint, gcpMetadataServer, gcpExternalAccountFile.imdsListen), which "
-                                     + "only the long-running agent serves; run without --once, or use file outputs",
-                                     .configurationInvalid)
+            do {
+                try configuration.checkRunnableOnce()
+            } catch {
+                throw CommandFailure("configuration \(input.origin): \(error)", .configurationInvalid)
             }
             do {
                 _ = try await OnceRunner(exchanges: exchanges, refresh: configuration.refresh, writer: OutputWriter(source: configuration.source))

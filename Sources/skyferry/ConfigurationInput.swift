@@ -3,9 +3,6 @@ import Logging
 import SFAgent
 import SFConfiguration
 import SFCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Where the configuration comes from: a file, or (no `--config`) the `SKYFERRY_CONFIG_YAML` variable.
 struct ConfigurationInput {
@@ -34,14 +31,5 @@ func loadConfiguration(_ input: ConfigurationInput, logger: Logger) throws(Comma
         return try ConfigurationLoader.agent(path: path)
     } catch {
         throw CommandFailure(error.description, .configurationInvalid)
-    }
-}
-
-extension TokenFileError {
-    var errnoValue: Int32 {
-        switch self {
-        case .unreadable(_, let code): return code
-        case .tooLarge: return EFBIG
-        }
     }
 }

@@ -5,7 +5,6 @@ import SFAgent
 import SFConsole
 import SFCore
 import SFCrypto
-import SFGCP
 import SFHTTP
 import SFOutputs
 #if canImport(Glibc)
@@ -52,22 +51,11 @@ struct CredentialProcessCommand: AsyncParsableCommand {
         global.logFormat = logFormat
         let logger = makeLogger(global)
         let configuration = try loadConfiguration(ConfigurationInput(path: config), logger: logger)
-        let awsTargets = configuration.targets.filter { if case .aws = $0.provider { return true } else { return false } }
         let chosen: TargetConfiguration
-        if let target {
-            guard let match = awsTargets.first(where: { $0.name == target }) else {
-                let names = awsTargets.map(\.name).joined(separator: ", ")
-                throw CommandFailure("\(config): no AWS target named \"\(target)\" (AWS targets: \(names))",
-                                     .configurationInvalid)
-            }
-            chosen = match
-        } else {
-            guard awsTargets.count == 1 else {
-                let names = awsTargets.map(\.name).joined(separator: ", ")
-                throw CommandFailure("\(config) has \(awsTargets.count) AWS targets (\(names)); choose one with --target",
-                                     .configurationInvalid)
-            }
-            chosen = awsTargets[0]
+        do {
+            chosen = try configuration.awsTarget(named: target, origin: config)
+        } catch {
+            throw CommandFailure("\(error)", .configurationInvalid)
         }
 
         let now: @Sendable () -> Date = { Date() }
@@ -103,7 +91,8 @@ struct CredentialProcessCommand: AsyncParsableCommand {
                 throw CommandFailure("no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME, or pass --no-cache",
                                      .configurationInvalid)
             }
-            let key = Self.cacheKey(chosen, configuration: configuration, environment: environment)
+            let key = CredentialCacheKey.canonical(target: chosen, configuration: configuration,
+                                                   environment: environment)
             let digest = Digest.sha256(Array(key.utf8))
             let cache = CredentialProcessCache(directory: directory, fileName: CredentialProcessCache.fileName(
                 target: chosen.name, digest: digest), euid: UInt32(geteuid()))
@@ -145,24 +134,11 @@ struct CredentialProcessCommand: AsyncParsableCommand {
         }
 
         // Never print credentials an SDK would reject as expired (it would call us again at once).
-        guard credentials.expiration.timeIntervalSince(now()) > 60 else {
+        guard CredentialCachePolicy.isWorthHandingOut(expiration: credentials.expiration, now: now()) else {
             let expiry = Timestamp.formatISO8601(credentials.expiration)
             throw CommandFailure("target \"\(chosen.name)\": the credentials STS issued expire at \(expiry), less than a "
                                  + "minute from now; check this machine's clock", .stsUnavailable)
         }
         print(CredentialProcessRenderer.render(credentials))
-    }
-
-    /// The canonical serialization the cache file is named after: the target with its source resolved as the
-    /// exchange will resolve it (`GCE_METADATA_HOST` included), so a changed setting never hits an old entry.
-    static func cacheKey(_ target: TargetConfiguration, configuration: AgentConfiguration,
-                         environment: [String: String]) -> String {
-        var source = configuration.source(for: target)
-        if case .gcpMetadata(var metadata) = source {
-            metadata.endpoint = try? GCPMetadataSourceConfiguration.resolveEndpoint(configured: metadata.endpoint,
-                                                                                     environment: environment)
-            source = .gcpMetadata(metadata)
-        }
-        return CredentialCacheKey.canonical(target: target, source: source)
     }
 }

@@ -40,14 +40,11 @@ struct DoctorCommand: AsyncParsableCommand {
         let logger = makeLogger(global)
         let input = ConfigurationInput(path: config)
         let configuration = try loadConfiguration(input, logger: logger)
-        var targets = configuration.targets
-        if let target {
-            targets = targets.filter { $0.name == target }
-            guard !targets.isEmpty else {
-                let names = configuration.targets.map(\.name).joined(separator: ", ")
-                throw CommandFailure("\(input.origin): no target named \"\(target)\" (targets: \(names))",
-                                     .configurationInvalid)
-            }
+        let targets: [TargetConfiguration]
+        do {
+            targets = try configuration.targets(named: target, origin: input.origin)
+        } catch {
+            throw CommandFailure("\(error)", .configurationInvalid)
         }
         let now: @Sendable () -> Date = { Date() }
         let proxy = ProxySettings.from(environment: ProcessEnvironment.current())
@@ -65,8 +62,10 @@ struct DoctorCommand: AsyncParsableCommand {
 
         var diagnoses: [TargetDiagnosis] = []
         for target in targets {
-            let source = try Composition.makeSource(configuration.source(for: target), transport: transport, timeout: timeout,
-                                                    now: now, random: random, logger: logger)
+            // One request, as the doctor makes one exchange: a metadata server that is not ready fails at once.
+            let source = try Composition.makeSource(configuration.source(for: target).withoutStartupWait,
+                                                    transport: transport, timeout: timeout, now: now, random: random,
+                                                    logger: logger)
             diagnoses.append(await probe.diagnose(target, source: source))
         }
         var runningAgent: ListenAddress?

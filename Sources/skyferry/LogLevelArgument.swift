@@ -17,6 +17,3 @@ struct LogLevelArgument: ExpressibleByArgument, Sendable {
     static var allValueStrings: [String] { Logger.Level.allCases.map(\.rawValue) }
     var defaultValueDescription: String { level.rawValue }
 }
-
-/// `--log-format text|json`.
-extension LogFormat: ExpressibleByArgument {}

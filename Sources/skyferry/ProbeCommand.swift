@@ -20,13 +20,9 @@ struct ProbeCommand: AsyncParsableCommand {
     func run() async throws {
         let endpoint: Endpoint
         do {
-            endpoint = try Endpoint(parsing: url)
+            endpoint = try Endpoint.probeURL(url)
         } catch {
-            throw CommandFailure("probe: \(url): \(error)", .configurationInvalid)
-        }
-        guard endpoint.scheme == .http, Endpoint.isLoopbackHost(endpoint.host) else {
-            throw CommandFailure("probe: \(url) is not a plain http URL on a loopback host "
-                                 + "(the agent's health server listens on loopback)", .configurationInvalid)
+            throw CommandFailure("probe: \(error)", .configurationInvalid)
         }
         let transport = CurlTransport(options: .init(proxy: ProxySettings(), userAgent: "skyferry-probe/\(Skyferry.version)"))
         // The answer (or the failure) goes to stdout, where the kubelet records it.

@@ -8,9 +8,12 @@ import Synchronization
 import Testing
 
 struct CredentialRotatorTests {
-    /// Runs a rotator on the immediate clock until `stop` says so, then cancels it.
+    /// Runs a rotator on the immediate clock until `stop` says so, then cancels it. Polls for at most
+    /// `timeout` of real time: a rotator that never gets there fails the test instead of hanging it.
     func run(script: [Result<IssuedCredentials, ScriptedFailure>], now: @escaping @Sendable () -> Date,
-             path: String, until stop: @escaping @Sendable (CredentialStore, Int) -> Bool) async throws -> (CredentialStore, ImmediateClock, ScriptedExchanger) {
+             path: String, timeout: Duration = .seconds(10),
+             until stop: @escaping @Sendable (CredentialStore, Int) -> Bool) async throws
+        -> (CredentialStore, ImmediateClock, ScriptedExchanger) {
         let exchanger = ScriptedExchanger(script)
         let target = TargetConfiguration(name: "s3", provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")),
                                          outputs: OutputsConfiguration(awsCredentialsFile: .init(path: path)))
@@ -22,10 +25,31 @@ struct CredentialRotatorTests {
             clock: clock, now: now, random: .seeded(5), logger: Logger(label: "t"))
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await rotator.run() }
-            while !stop(store, exchanger.calls.withLock { $0 }) { await Task.yield() }
+            let deadline = ContinuousClock.now.advanced(by: timeout)
+            while !stop(store, exchanger.calls.withLock { $0 }) {
+                guard ContinuousClock.now < deadline else {
+                    let calls = exchanger.calls.withLock { $0 }
+                    let state = "the expected state within \(timeout) (\(calls) exchange(s) made)"
+                    Issue.record("the rotator did not reach \(state)")
+                    break
+                }
+                await Task.yield()
+            }
             group.cancelAll()
         }
         return (store, clock, exchanger)
+    }
+
+    @Test("a state that never comes fails the test at the deadline instead of hanging it")
+    func deadline() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rot-\(UUID().uuidString)/c").path
+        let base = Date(timeIntervalSince1970: 1_000_000)
+        let start = ContinuousClock.now
+        await withKnownIssue("the rotator never reaches a state no one can reach") {
+            _ = try await run(script: [.success(credentials(expiring: base.addingTimeInterval(3600)))], now: { base },
+                              path: path, timeout: .milliseconds(200)) { _, _ in false }
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
     }
 
     @Test("refreshes at about half the lifetime, again and again")

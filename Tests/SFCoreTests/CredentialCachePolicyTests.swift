@@ -25,4 +25,12 @@ struct CredentialCachePolicyTests {
         #expect(!CredentialCachePolicy.isReusable(issuedAt: Self.issued, expiration: Self.issued.addingTimeInterval(3600), now: Self.issued.addingTimeInterval(-600)))
         #expect(!CredentialCachePolicy.isReusable(issuedAt: Self.issued, expiration: Self.issued, now: Self.issued))
     }
+
+    @Test("credentials are handed out only with more than a minute left")
+    func handedOut() {
+        let now = Self.issued
+        #expect(CredentialCachePolicy.isWorthHandingOut(expiration: now.addingTimeInterval(61), now: now))
+        #expect(!CredentialCachePolicy.isWorthHandingOut(expiration: now.addingTimeInterval(60), now: now))
+        #expect(!CredentialCachePolicy.isWorthHandingOut(expiration: now.addingTimeInterval(-1), now: now))
+    }
 }

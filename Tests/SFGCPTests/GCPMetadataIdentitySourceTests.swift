@@ -81,6 +81,19 @@ struct GCPMetadataIdentitySourceTests {
         } catch { Issue.record("wrong error \(error)") }
     }
 
+    @Test("a not-ready failure asked once (no start-up wait, as the doctor asks) says so, not a wait of 0 s")
+    func askedOnce() async {
+        let refused = HTTPTransportError.connectFailed(url: "u", reason: "Connection refused")
+        do {
+            _ = try await source(ScriptedTransport(script: [.failure(refused)]), wait: 0).fetchToken()
+            Issue.record("succeeded")
+        } catch let error as GCPMetadataError {
+            #expect(error.description.hasPrefix("the GCE metadata server at 127.0.0.1:8080 is not ready "
+                + "(one request, last: cannot connect to u: Connection refused). Is this a GCE VM"))
+            #expect(!error.description.contains("within"))
+        } catch { Issue.record("wrong error \(error)") }
+    }
+
     @Test("a 404 is not retried and names the missing binding")
     func notFound() async {
         let transport = ScriptedTransport(script: [.success(HTTPResponse(status: 404, body: Array("Not Found".utf8)))])

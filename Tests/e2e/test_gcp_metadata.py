@@ -10,6 +10,7 @@ import urllib.parse
 
 import pytest
 
+from doctor_support import EXIT_FAILED, doctor_json, step
 from e2e_support import ACCOUNT, AUDIENCE, SESSION_NAME, TARGET_NAME, google_verifier, read_credentials, snapshot_dir
 from e2e_support import run as run_process
 from fakes.fake_metadata import DEFAULT_EMAIL, FakeMetadata
@@ -150,6 +151,22 @@ def test_metadata_server_down_longer_than_startup_wait_fails_clearly(ws, metadat
     assert not ws.output.exists()
     # It waited for the metadata server as long as configured (and not much longer).
     assert wait - 0.3 <= result.elapsed <= wait + 3, f"gave up after {result.elapsed:.2f}s (startupWaitSeconds {wait})"
+
+
+def test_doctor_asks_a_metadata_server_that_is_not_ready_once_and_says_so(ws, metadata_key, fake_sts):
+    # The doctor makes one request (no startup wait), so its message must not claim a wait it never made.
+    with FakeMetadata(key=metadata_key, not_ready_seconds=120, not_ready_mode="503") as metadata:
+        result, report = doctor_json(ws, ws.gcp_config(metadata.url, fake_sts.url, startup_wait_seconds=30))
+        authority = metadata.authority
+    assert result.returncode == EXIT_FAILED, result
+    source = step(report, "source")
+    assert source["status"] == "fail", source
+    assert source["detail"].startswith(
+        f"the GCE metadata server at {authority} is not ready (one request, last: HTTP 503)."
+    ), source["detail"]
+    assert "within" not in source["detail"]
+    assert result.elapsed < 15, f"the doctor took {result.elapsed:.2f}s"
+    assert fake_sts.requests == []
 
 
 @pytest.mark.parametrize("not_ready_mode", ["refuse", "503"])

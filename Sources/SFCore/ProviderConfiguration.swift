@@ -1,0 +1,12 @@
+/// The cloud a target exchanges the identity at.
+public enum ProviderConfiguration: Sendable, Equatable {
+    case aws(AWSTargetConfiguration)
+    case gcp(GCPTargetConfiguration)
+
+    public var name: String {
+        switch self {
+        case .aws: return "aws"
+        case .gcp: return "gcp"
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// Where the workload's own identity comes from. Exactly one per configuration.
+public enum SourceConfiguration: Sendable, Equatable {
+    /// An OIDC JWT in a file (a projected service-account token), re-read on every exchange.
+    case tokenFile(path: String)
+    /// A Google-signed ID token from the GCE/GKE metadata server.
+    case gcpMetadata(GCPMetadataSourceConfiguration)
+    /// AWS credentials from the AWS SDKs' credential chain (for GCP targets).
+    case aws(AWSSourceConfiguration)
+
+    /// The `source.*` key, for messages and logs.
+    public var kind: String {
+        switch self {
+        case .tokenFile: return "tokenFile"
+        case .gcpMetadata: return "gcpMetadata"
+        case .aws: return "aws"
+        }
+    }
+
+    /// The source to be asked once, without waiting for it to become ready (`skyferry doctor`): a metadata
+    /// server's `startupWaitSeconds` set to 0, so its not-ready failure says what was tried.
+    public var withoutStartupWait: SourceConfiguration {
+        guard case .gcpMetadata(var metadata) = self else { return self }
+        metadata.startupWaitSeconds = 0
+        return .gcpMetadata(metadata)
+    }
+
+    /// The file holding the token, when the source is a file Google's libraries can read themselves.
+    public var tokenFilePath: String? {
+        if case .tokenFile(let path) = self { return path }
+        return nil
+    }
+}

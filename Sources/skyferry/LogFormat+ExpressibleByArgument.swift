@@ -1,0 +1,5 @@
+import ArgumentParser
+import SFConsole
+
+/// `--log-format text|json`.
+extension LogFormat: ExpressibleByArgument {}
