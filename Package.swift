@@ -34,11 +34,12 @@ let package = Package(
     name: "Skyferry",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "skyferry", targets: ["skyferry"]),
+        .executable(name: "skyferry", targets: ["skyferry"])
     ],
     // Every package in the resolved graph is pinned with `exact:`, transitive ones included, so a build resolves
     // the same sources everywhere (a Package.resolved from this machine's mirror carries no upstream commit ids, so
-    // it stays out of git). Direct dependencies first; `scripts/check-pins.sh` fails when the graph and this list differ.
+    // it stays out of git). Direct dependencies first; `scripts/check-pins.sh` fails when the graph and this list
+    // differ.
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
@@ -47,7 +48,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
-        // The webhook's TLS (already in the graph through HummingbirdTLS); named for per-handshake certificate overrides.
+        // The webhook's TLS (already in the graph through HummingbirdTLS); named for per-handshake certificate
+        // overrides.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
         // Transitive: pinned here only so that they cannot float.
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
@@ -105,113 +107,186 @@ let package = Package(
         .target(name: "SFLocalEndpoints", dependencies: ["SFCore"]),
         // The one HTTP/1 server loop (plain or TLS) with its connection limits, for the agent and the webhook.
         // NIOSSL for the TLS child channel (already in the graph through HummingbirdTLS).
-        .target(name: "SFServer", dependencies: [
-            "SFCore",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "HummingbirdTLS", package: "hummingbird"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            // The connection limits watch HTTP/1 parts (both packages are already in the graph).
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "NIOTLS", package: "swift-nio"),
-        ]),
-        .target(name: "SFAgent", dependencies: [
-            "SFCore", "SFOutputs", "SFLocalEndpoints", "SFServer", "SFFiles",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        .target(
+            name: "SFServer",
+            dependencies: [
+                "SFCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                // The connection limits watch HTTP/1 parts (both packages are already in the graph).
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "SFAgent",
+            dependencies: [
+                "SFCore", "SFOutputs", "SFLocalEndpoints", "SFServer", "SFFiles",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
 
-        .target(name: "SFWebhookServer", dependencies: [
-            "SFWebhook", "SFCore", "SFServer", "SFFiles",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        .target(
+            name: "SFWebhookServer",
+            dependencies: [
+                "SFWebhook", "SFCore", "SFServer", "SFFiles",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
 
         // The only composition root.
-        .executableTarget(name: "skyferry", dependencies: [
-            "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent", "SFCrypto", "SFDiagnostics",
-            "SFDoctor", "SFConsole", "SFWebhook", "SFWebhookServer", "SFConfiguration", "SFFiles",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ], linkerSettings: [
-            // Release on Linux (the image, the benchmarks): lld, no dynamic symbol table for our own symbols
-            // (nothing loads the executable's symbols by name), relative relocations packed (DT_RELR, glibc
-            // 2.36+), identical code folded: 30.7 → 25.5 MB stripped (docs/benchmarks.md).
-            .unsafeFlags([
-                "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
-                "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-                "-Xlinker", "--icf=all", "-Xlinker", "-O2", "-Xlinker", "--hash-style=gnu",
-            ], .when(platforms: [.linux], configuration: .release)),
-        ]),
+        .executableTarget(
+            name: "skyferry",
+            dependencies: [
+                "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent", "SFCrypto",
+                "SFDiagnostics",
+                "SFDoctor", "SFConsole", "SFWebhook", "SFWebhookServer", "SFConfiguration", "SFFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            linkerSettings: [
+                // Release on Linux (the image, the benchmarks): lld, no dynamic symbol table for our own symbols
+                // (nothing loads the executable's symbols by name), relative relocations packed (DT_RELR, glibc
+                // 2.36+), identical code folded: 30.7 → 25.5 MB stripped (docs/benchmarks.md).
+                .unsafeFlags(
+                    [
+                        "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
+                        "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                        "-Xlinker", "--icf=all", "-Xlinker", "-O2", "-Xlinker", "--hash-style=gnu",
+                    ],
+                    .when(platforms: [.linux], configuration: .release)
+                )
+            ]
+        ),
 
         // Fuzz targets: libFuzzer entry points under -DFUZZING (scripts/fuzz.sh), corpus replayers otherwise.
         .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"),
-        .executableTarget(name: "FuzzConfiguration", dependencies: ["SFConfiguration", "SFCore", "FuzzSupport"],
-                          path: "Fuzz/FuzzConfiguration"),
+        .executableTarget(
+            name: "FuzzConfiguration",
+            dependencies: ["SFConfiguration", "SFCore", "FuzzSupport"],
+            path: "Fuzz/FuzzConfiguration"
+        ),
         .executableTarget(name: "FuzzJWT", dependencies: ["SFCore", "FuzzSupport"], path: "Fuzz/FuzzJWT"),
-        .executableTarget(name: "FuzzAdmissionReview", dependencies: ["SFWebhook", "FuzzSupport"], path: "Fuzz/FuzzAdmissionReview"),
-        .executableTarget(name: "FuzzSTSResponse", dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"], path: "Fuzz/FuzzSTSResponse"),
-        .executableTarget(name: "FuzzValidators", dependencies: ["SFCore", "SFGCP", "FuzzSupport"],
-                          path: "Fuzz/FuzzValidators"),
-        .executableTarget(name: "FuzzCredentialDocuments", dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"],
-                          path: "Fuzz/FuzzCredentialDocuments"),
-        .executableTarget(name: "FuzzWebhookConfiguration", dependencies: ["SFConfiguration", "SFWebhook", "SFCore",
-                                                                   "FuzzSupport"],
-                          path: "Fuzz/FuzzWebhookConfiguration"),
-        .executableTarget(name: "FuzzPodToAgentConfiguration", dependencies: ["SFConfiguration", "SFWebhook", "SFCore",
-                                                                      "FuzzSupport"],
-                          path: "Fuzz/FuzzPodToAgentConfiguration"),
-        .executableTarget(name: "FuzzLoopbackRequests", dependencies: ["SFLocalEndpoints", "SFConfiguration", "SFCore",
-                                                                               "FuzzSupport"],
-                          path: "Fuzz/FuzzLoopbackRequests"),
+        .executableTarget(
+            name: "FuzzAdmissionReview",
+            dependencies: ["SFWebhook", "FuzzSupport"],
+            path: "Fuzz/FuzzAdmissionReview"
+        ),
+        .executableTarget(
+            name: "FuzzSTSResponse",
+            dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"],
+            path: "Fuzz/FuzzSTSResponse"
+        ),
+        .executableTarget(
+            name: "FuzzValidators",
+            dependencies: ["SFCore", "SFGCP", "FuzzSupport"],
+            path: "Fuzz/FuzzValidators"
+        ),
+        .executableTarget(
+            name: "FuzzCredentialDocuments",
+            dependencies: ["SFAWS", "SFGCP", "SFCore", "FuzzSupport"],
+            path: "Fuzz/FuzzCredentialDocuments"
+        ),
+        .executableTarget(
+            name: "FuzzWebhookConfiguration",
+            dependencies: [
+                "SFConfiguration", "SFWebhook", "SFCore",
+                "FuzzSupport",
+            ],
+            path: "Fuzz/FuzzWebhookConfiguration"
+        ),
+        .executableTarget(
+            name: "FuzzPodToAgentConfiguration",
+            dependencies: [
+                "SFConfiguration", "SFWebhook", "SFCore",
+                "FuzzSupport",
+            ],
+            path: "Fuzz/FuzzPodToAgentConfiguration"
+        ),
+        .executableTarget(
+            name: "FuzzLoopbackRequests",
+            dependencies: [
+                "SFLocalEndpoints", "SFConfiguration", "SFCore",
+                "FuzzSupport",
+            ],
+            path: "Fuzz/FuzzLoopbackRequests"
+        ),
 
         .testTarget(name: "SFYAMLTests", dependencies: ["SFYAML"]),
         .testTarget(name: "SFCryptoTests", dependencies: ["SFCrypto"]),
         .testTarget(name: "SFCoreTests", dependencies: ["SFCore"]),
-        .testTarget(name: "SFConfigurationTests", dependencies: ["SFConfiguration", "SFWebhook", "SFCore"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SFConfigurationTests",
+            dependencies: ["SFConfiguration", "SFWebhook", "SFCore"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "SFAWSTests", dependencies: ["SFAWS", "SFCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFGCPTests", dependencies: ["SFGCP", "SFCore"]),
         .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
-        .testTarget(name: "SFDiagnosticsTests", dependencies: ["SFDiagnostics", "SFAWS", "SFGCP", "SFCore", "SFWebhook",
-                                                               "SFConfiguration"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SFDiagnosticsTests",
+            dependencies: [
+                "SFDiagnostics", "SFAWS", "SFGCP", "SFCore", "SFWebhook",
+                "SFConfiguration",
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "SFHTTPTests", dependencies: ["SFHTTP", "SFCore"]),
         .testTarget(name: "SFDoctorTests", dependencies: ["SFDoctor", "SFDiagnostics", "SFCore", "SFConfiguration"]),
-        .testTarget(name: "SFConsoleTests", dependencies: [
-            "SFConsole", "SFCore", .product(name: "Logging", package: "swift-log"),
-        ]),
+        .testTarget(
+            name: "SFConsoleTests",
+            dependencies: [
+                "SFConsole", "SFCore", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "SFFilesTests", dependencies: ["SFFiles"]),
-        .testTarget(name: "SFServerTests", dependencies: [
-            "SFServer", "SFCore",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .testTarget(name: "SFAgentTests", dependencies: [
-            "SFAgent", "SFLocalEndpoints", "SFServer", "SFCore", "SFOutputs", "SFConfiguration",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ]),
-        .testTarget(name: "SFWebhookTests", dependencies: ["SFWebhook", "SFCore", "SFConfiguration"],
-                    resources: [.copy("Fixtures")]),
-        .testTarget(name: "SFWebhookServerTests", dependencies: [
-            "SFWebhookServer", "SFWebhook", "SFServer", "SFCore",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-        ]),
+        .testTarget(
+            name: "SFServerTests",
+            dependencies: [
+                "SFServer", "SFCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SFAgentTests",
+            dependencies: [
+                "SFAgent", "SFLocalEndpoints", "SFServer", "SFCore", "SFOutputs", "SFConfiguration",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "SFWebhookTests",
+            dependencies: ["SFWebhook", "SFCore", "SFConfiguration"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SFWebhookServerTests",
+            dependencies: [
+                "SFWebhookServer", "SFWebhook", "SFServer", "SFCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

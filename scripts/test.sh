@@ -25,6 +25,9 @@ scripts/install-deps.sh
 step "lint shell scripts"
 shellcheck scripts/*.sh .ci/run
 
+step "Swift format (.swift-format, 120 columns)"
+scripts/check-format.sh
+
 step "deployment checks (Dockerfile, chart, manifests)"
 scripts/check-deploy.sh
 

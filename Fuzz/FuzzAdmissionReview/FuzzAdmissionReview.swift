@@ -2,7 +2,9 @@ import FuzzSupport
 import SFWebhook
 
 /// The mutator every decoded review is run through, as the webhook would.
-let handler = AdmissionHandler(mutator: PodMutator(agent: AgentContainerConfiguration(image: "fuzz.example/skyferry:0"), nativeSidecars: true))
+let handler = AdmissionHandler(
+    mutator: PodMutator(agent: AgentContainerConfiguration(image: "fuzz.example/skyferry:0"), nativeSidecars: true)
+)
 
 /// Fuzz target for the AdmissionReview decoder (and the JSON parser, the annotation checks and the
 /// mutator behind it): any body must produce a 200 or a 400, never a crash or a hang. A parsed JSON

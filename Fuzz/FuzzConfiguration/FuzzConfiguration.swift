@@ -2,7 +2,8 @@ import FuzzSupport
 import SFConfiguration
 import SFCore
 
-/// Fuzz target for the YAML configuration parser (libyaml + validation): any input must produce a value or an error, never a crash or a hang.
+/// Fuzz target for the YAML configuration parser (libyaml + validation): any input must produce a value or an error,
+/// never a crash or a hang.
 func fuzzOne(_ bytes: [UInt8]) {
     _ = try? ConfigurationParser().parse(String(decoding: bytes, as: UTF8.self), origin: "fuzz")
 }

@@ -4,25 +4,39 @@ import SFAWS
 import SFCore
 import SFGCP
 
-let context = GCPError.Context(audience: "//iam.googleapis.com/x", serviceAccount: "r@p.iam.gserviceaccount.com",
-                               endpoint: "https://iamcredentials", subject: nil, issuer: nil, tokenAudiences: [])
+let context = GCPError.Context(
+    audience: "//iam.googleapis.com/x",
+    serviceAccount: "r@p.iam.gserviceaccount.com",
+    endpoint: "https://iamcredentials",
+    subject: nil,
+    issuer: nil,
+    tokenAudiences: []
+)
 
 /// Fuzz target for the credential documents peers answer with — IAM Credentials `generateIdToken`, the
-/// container-credentials / IMDS `security-credentials` JSON, the `credential-process` cache file — and the timestamps in them (RFC 3339, HTTP
+/// container-credentials / IMDS `security-credentials` JSON, the `credential-process` cache file — and the timestamps
+/// in them (RFC 3339, HTTP
 /// dates). Each parser sees the whole input, so the corpus stays plain JSON and text. Any input must give a
 /// value or an error; a value must keep the parser's promises (checked with `precondition`).
 func fuzzOne(_ bytes: [UInt8]) {
     for status in [200, 403] {
-        if let token = try? GCPSecurityTokenService.parseGenerateIdToken(status: status, body: bytes,
-                                                                          context: context) {
-            precondition(token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
-                         "generateIdToken gave a token that is not three dot-separated parts")
+        if let token = try? GCPSecurityTokenService.parseGenerateIdToken(
+            status: status,
+            body: bytes,
+            context: context
+        ) {
+            precondition(
+                token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
+                "generateIdToken gave a token that is not three dot-separated parts"
+            )
         }
     }
     for provider in ["container credentials", "EC2 instance metadata"] {
         if let credentials = try? AWSCredentialChain.decodeCredentials(bytes, provider: provider) {
-            precondition(!credentials.accessKeyID.isEmpty && !credentials.secretAccessKey.isEmpty,
-                         "\(provider) credentials without a key")
+            precondition(
+                !credentials.accessKeyID.isEmpty && !credentials.secretAccessKey.isEmpty,
+                "\(provider) credentials without a key"
+            )
         }
     }
     if let entry = CredentialCacheEntry.decode(bytes) {
@@ -42,8 +56,10 @@ func checkISO8601(_ text: String) {
     // Four-digit years only: an offset can move 0000-01-01 or 9999-12-31 across the edge of the format.
     guard (0...9999).contains(Timestamp.civil(date).year) else { return }
     let printed = Timestamp.formatISO8601(date)
-    precondition(Timestamp.parseISO8601(printed) == Date(timeIntervalSince1970: seconds),
-                 "\(text) prints as \(printed), which parses to another time")
+    precondition(
+        Timestamp.parseISO8601(printed) == Date(timeIntervalSince1970: seconds),
+        "\(text) prints as \(printed), which parses to another time"
+    )
     _ = Timestamp.formatISO8601Milliseconds(date)
     _ = Timestamp.formatAMZDate(date)
 }

@@ -26,7 +26,8 @@ enum Secrets {
     static let sourceSessionToken = "fuzz-imds-source-session-token"
     static let accessToken = "ya29.fuzz-gcp-access-token"
     static let imdsSession = "fuzz-imds-session-token"
-    static let idToken = Data(#"{"alg":"RS256"}"#.utf8).base64EncodedString() + "."
+    static let idToken =
+        Data(#"{"alg":"RS256"}"#.utf8).base64EncodedString() + "."
         + Data(#"{"aud":"a","iat":1800000000,"exp":1800003600,"fuzz":"id-token"}"#.utf8).base64EncodedString() + ".c2ln"
 }
 
@@ -34,7 +35,8 @@ let now = Date(timeIntervalSince1970: 1_800_000_000)
 let audience = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/p/providers/k"
 let ports = (container: 9911, metadata: 8989, imds: 9912)
 
-let configuration = try! ConfigurationParser().parse("""
+let configuration = try! ConfigurationParser().parse(
+    """
     source: {tokenFile: /t}
     targets:
       - name: s3
@@ -43,39 +45,71 @@ let configuration = try! ConfigurationParser().parse("""
       - name: gcs
         gcp: {audience: "\(audience)", serviceAccount: reader@p.iam.gserviceaccount.com}
         outputs: {gcpMetadataServer: {listen: "localhost:\(ports.metadata)"}}
-    """, origin: "fuzz.yaml")
-let imdsConfiguration = try! ConfigurationParser().parse("""
+    """,
+    origin: "fuzz.yaml"
+)
+let imdsConfiguration = try! ConfigurationParser().parse(
+    """
     source: {aws: {region: us-east-1}}
     targets:
       - name: gcs
         gcp: {audience: "\(audience)"}
         outputs: {gcpExternalAccountFile: {path: /o/gcp.json, imdsListen: "127.0.0.1:\(ports.imds)"}}
-    """, origin: "fuzz.yaml")
+    """,
+    origin: "fuzz.yaml"
+)
 
 /// Valid credentials for every target, read-only after this.
 let store: CredentialStore = {
     let store = CredentialStore(targets: ["s3", "gcs"])
     let expiry = now.addingTimeInterval(3600)
-    store.recordSuccess("s3", credentials: .aws(AWSCredentials(
-        accessKeyID: "ASIAFUZZCONTAINER", secretAccessKey: Secrets.containerSecretKey,
-        sessionToken: Secrets.containerSessionToken, expiration: expiry)), at: now)
-    let source = AWSCredentials(accessKeyID: "ASIAFUZZSOURCE", secretAccessKey: Secrets.sourceSecretKey,
-                                sessionToken: Secrets.sourceSessionToken, expiration: expiry,
-                                assumedRoleARN: "arn:aws:sts::111122223333:assumed-role/source/s")
-    store.recordSuccess("gcs", credentials: .gcp(GCPAccessToken(token: Secrets.accessToken, expiration: expiry)),
-                        identity: .aws(source, region: "us-east-1"), at: now)
+    store.recordSuccess(
+        "s3",
+        credentials: .aws(
+            AWSCredentials(
+                accessKeyID: "ASIAFUZZCONTAINER",
+                secretAccessKey: Secrets.containerSecretKey,
+                sessionToken: Secrets.containerSessionToken,
+                expiration: expiry
+            )
+        ),
+        at: now
+    )
+    let source = AWSCredentials(
+        accessKeyID: "ASIAFUZZSOURCE",
+        secretAccessKey: Secrets.sourceSecretKey,
+        sessionToken: Secrets.sourceSessionToken,
+        expiration: expiry,
+        assumedRoleARN: "arn:aws:sts::111122223333:assumed-role/source/s"
+    )
+    store.recordSuccess(
+        "gcs",
+        credentials: .gcp(GCPAccessToken(token: Secrets.accessToken, expiration: expiry)),
+        identity: .aws(source, region: "us-east-1"),
+        at: now
+    )
     return store
 }()
 
 /// Fresh servers per input (their IMDS session table and ID-token cache start empty), by kind.
 func servers() -> [String: LocalEndpoints.Server] {
-    let all = LocalEndpoints.servers(
-        configuration, store: store, authTokens: ["/o/token": Secrets.authToken],
-        imdsSessionToken: { "unused" }, equals: { $0 == $1 },
-        idTokens: { _ in { _, _ in Secrets.idToken } })
-        + LocalEndpoints.servers(imdsConfiguration, store: store, authTokens: [:],
-                                 imdsSessionToken: { Secrets.imdsSession }, equals: { $0 == $1 },
-                                 idTokens: { _ in nil })
+    let all =
+        LocalEndpoints.servers(
+            configuration,
+            store: store,
+            authTokens: ["/o/token": Secrets.authToken],
+            imdsSessionToken: { "unused" },
+            equals: { $0 == $1 },
+            idTokens: { _ in { _, _ in Secrets.idToken } }
+        )
+        + LocalEndpoints.servers(
+            imdsConfiguration,
+            store: store,
+            authTokens: [:],
+            imdsSessionToken: { Secrets.imdsSession },
+            equals: { $0 == $1 },
+            idTokens: { _ in nil }
+        )
     return Dictionary(uniqueKeysWithValues: all.map { ($0.kind, $0) })
 }
 
@@ -113,7 +147,9 @@ func decode(_ bytes: [UInt8]) -> (openSession: Bool, request: LocalRequest) {
     let path = input.edited(paths)
     let query = input.edited(queries)
     let authoritySelector = input.byte()
-    let authority: String? = authoritySelector == 0xFF ? nil
+    let authority: String? =
+        authoritySelector == 0xFF
+        ? nil
         : authoritySelector >= 0xE0 ? input.string() : authorities[Int(authoritySelector) % authorities.count]
     var headers: [(String, String)] = []
     for _ in 0..<Int(input.byte() % 8) {
@@ -141,7 +177,8 @@ func mustRefuse(_ request: LocalRequest, port: Int) -> Bool {
         if rest.isEmpty || rest == ":" { return false }
         let digits = rest.dropFirst()
         if rest.first == ":", (1...5).contains(digits.count), digits.utf8.allSatisfy({ (48...57).contains($0) }),
-           Int(digits) == port {
+            Int(digits) == port
+        {
             return false
         }
     }
@@ -159,32 +196,46 @@ func leaks(_ response: LocalResponse, _ secrets: [String], _ request: LocalReque
     return secrets.first { response.body.contains($0) && !own.contains($0) }
 }
 
-let allSecrets = [Secrets.containerSecretKey, Secrets.containerSessionToken, Secrets.sourceSecretKey,
-                  Secrets.sourceSessionToken, Secrets.accessToken, Secrets.idToken, Secrets.imdsSession,
-                  Secrets.authToken]
+let allSecrets = [
+    Secrets.containerSecretKey, Secrets.containerSessionToken, Secrets.sourceSecretKey,
+    Secrets.sourceSessionToken, Secrets.accessToken, Secrets.idToken, Secrets.imdsSession,
+    Secrets.authToken,
+]
 
 func fuzzOne(_ bytes: [UInt8]) {
     let (openSession, request) = decode(bytes)
     let servers = servers()
-    let container = servers[OutputKind.awsContainerEndpoint.rawValue]!,
-        metadata = servers[OutputKind.gcpMetadataServer.rawValue]!
+    let container = servers[OutputKind.awsContainerEndpoint.rawValue]!
+    let metadata = servers[OutputKind.gcpMetadataServer.rawValue]!
     let imds = servers["imds"]!
     let (fromContainer, fromMetadata, fromIMDS, session) = runToCompletion {
         var session: LocalResponse?
         if openSession {
-            session = await imds.respond(LocalRequest(
-                method: "PUT", path: "/latest/api/token", authority: "127.0.0.1:\(ports.imds)",
-                headers: ["X-aws-ec2-metadata-token-ttl-seconds": "21600"]), now)
+            session = await imds.respond(
+                LocalRequest(
+                    method: "PUT",
+                    path: "/latest/api/token",
+                    authority: "127.0.0.1:\(ports.imds)",
+                    headers: ["X-aws-ec2-metadata-token-ttl-seconds": "21600"]
+                ),
+                now
+            )
         }
-        return (await container.respond(request, now), await metadata.respond(request, now),
-                await imds.respond(request, now), session)
+        return (
+            await container.respond(request, now), await metadata.respond(request, now),
+            await imds.respond(request, now), session
+        )
     }
     if let session {
-        precondition(session.status == 200 && session.body == Secrets.imdsSession,
-                     "a valid IMDSv2 PUT failed: \(session.status)")
+        precondition(
+            session.status == 200 && session.body == Secrets.imdsSession,
+            "a valid IMDSv2 PUT failed: \(session.status)"
+        )
     }
-    let answers = [(container, fromContainer, ports.container), (metadata, fromMetadata, ports.metadata),
-                   (imds, fromIMDS, ports.imds)]
+    let answers = [
+        (container, fromContainer, ports.container), (metadata, fromMetadata, ports.metadata),
+        (imds, fromIMDS, ports.imds),
+    ]
     for (server, response, port) in answers {
         let context = "\(server.kind) answered \(response.status) to \(request)"
         if mustRefuse(request, port: port) {
@@ -198,30 +249,41 @@ func fuzzOne(_ bytes: [UInt8]) {
         precondition(token == Secrets.authToken, "container endpoint 200 without the token: \(request)")
     }
     if let secret = leaks(fromContainer, allSecrets, request) {
-        precondition(fromContainer.status == 200 && token == Secrets.authToken
-                     && [Secrets.containerSecretKey, Secrets.containerSessionToken].contains(secret),
-                     "container endpoint leaks \(secret) to \(request)")
+        precondition(
+            fromContainer.status == 200 && token == Secrets.authToken
+                && [Secrets.containerSecretKey, Secrets.containerSessionToken].contains(secret),
+            "container endpoint leaks \(secret) to \(request)"
+        )
     }
 
     let google = request.header("metadata-flavor") == "Google"
-    precondition(fromMetadata.headers.contains { $0.name == "Metadata-Flavor" && $0.value == "Google" },
-                 "metadata answer without Metadata-Flavor: \(fromMetadata.status)")
+    precondition(
+        fromMetadata.headers.contains { $0.name == "Metadata-Flavor" && $0.value == "Google" },
+        "metadata answer without Metadata-Flavor: \(fromMetadata.status)"
+    )
     if fromMetadata.status == 200 && !google {
-        precondition(request.path == "/" && fromMetadata.body == "computeMetadata/\n",
-                     "metadata emulation 200 without Metadata-Flavor: Google: \(request)")
+        precondition(
+            request.path == "/" && fromMetadata.body == "computeMetadata/\n",
+            "metadata emulation 200 without Metadata-Flavor: Google: \(request)"
+        )
     }
     if let secret = leaks(fromMetadata, allSecrets, request) {
-        precondition(fromMetadata.status == 200 && google && [Secrets.accessToken, Secrets.idToken].contains(secret),
-                     "metadata emulation leaks \(secret) to \(request)")
+        precondition(
+            fromMetadata.status == 200 && google && [Secrets.accessToken, Secrets.idToken].contains(secret),
+            "metadata emulation leaks \(secret) to \(request)"
+        )
     }
 
     let sessionPresented = openSession && request.header("x-aws-ec2-metadata-token") == Secrets.imdsSession
     if let secret = leaks(fromIMDS, allSecrets, request) {
         let issued = secret == Secrets.imdsSession && request.method == "PUT" && request.path == "/latest/api/token"
-        let sourceCredentials = sessionPresented
+        let sourceCredentials =
+            sessionPresented
             && [Secrets.sourceSecretKey, Secrets.sourceSessionToken].contains(secret)
-        precondition(fromIMDS.status == 200 && (issued || sourceCredentials),
-                     "IMDS emulation leaks \(secret) to \(request)")
+        precondition(
+            fromIMDS.status == 200 && (issued || sourceCredentials),
+            "IMDS emulation leaks \(secret) to \(request)"
+        )
     }
 }
 

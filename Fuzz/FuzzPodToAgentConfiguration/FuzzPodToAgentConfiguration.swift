@@ -11,16 +11,22 @@ let legacyHandler = AdmissionHandler(mutator: PodMutator(agent: agent, nativeSid
 
 /// The request annotations, each with valid examples the fuzzer edits (`FuzzBytes.edited`).
 let annotationExamples: [(key: String, examples: [String])] = [
-    (PodAnnotations.awsRoleArn, [
-        "arn:aws:iam::123456789012:role/reader", "arn:aws-cn:iam::123456789012:role/path/to/reader",
-        "arn:aws-us-gov:iam::123456789012:role/a+b=c,d.e@f-g_h",
-    ]),
+    (
+        PodAnnotations.awsRoleArn,
+        [
+            "arn:aws:iam::123456789012:role/reader", "arn:aws-cn:iam::123456789012:role/path/to/reader",
+            "arn:aws-us-gov:iam::123456789012:role/a+b=c,d.e@f-g_h",
+        ]
+    ),
     (PodAnnotations.awsRegion, ["us-east-1", "cn-north-1", "us-gov-west-1", "eu-isoe-west-1"]),
-    (PodAnnotations.gcpAudience, [
-        "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/pool/providers/provider",
-        "https://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q",
-        "//iam.googleapis.com/locations/global/workforcePools/pool/providers/provider",
-    ]),
+    (
+        PodAnnotations.gcpAudience,
+        [
+            "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/pool/providers/provider",
+            "https://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q",
+            "//iam.googleapis.com/locations/global/workforcePools/pool/providers/provider",
+        ]
+    ),
     (PodAnnotations.gcpServiceAccount, ["reader@my-project.iam.gserviceaccount.com"]),
     (PodAnnotations.tokenAudience, ["sts.amazonaws.com", "skyferry"]),
     (PodAnnotations.tokenExpiration, ["3600", "600", "604800"]),
@@ -71,8 +77,10 @@ func fuzzOne(_ bytes: [UInt8]) {
         do {
             configuration = try ConfigurationParser().parse(yaml, origin: "SKYFERRY_CONFIG_YAML")
         } catch {
-            fatalError("the webhook admitted a pod with annotations \(visible(asked)) "
-                + "but the agent rejects its configuration: \(error)")
+            fatalError(
+                "the webhook admitted a pod with annotations \(visible(asked)) "
+                    + "but the agent rejects its configuration: \(error)"
+            )
         }
         check(configuration, matches: asked)
     }
@@ -82,8 +90,10 @@ func fuzzOne(_ bytes: [UInt8]) {
 /// crash report shows the character that made the difference.
 func visible(_ annotations: [String: String]) -> String {
     annotations.sorted { $0.key < $1.key }.map { key, value in
-        let escaped = value.unicodeScalars.map { (0x20...0x7E).contains($0.value) && $0 != "\\" && $0 != "\""
-            ? String($0) : "\\u{\(String($0.value, radix: 16, uppercase: true))}" }.joined()
+        let escaped = value.unicodeScalars.map {
+            (0x20...0x7E).contains($0.value) && $0 != "\\" && $0 != "\""
+                ? String($0) : "\\u{\(String($0.value, radix: 16, uppercase: true))}"
+        }.joined()
         return "\(key)=\"\(escaped)\""
     }.joined(separator: ", ")
 }
@@ -91,8 +101,8 @@ func visible(_ annotations: [String: String]) -> String {
 /// The `SKYFERRY_CONFIG_YAML` values in the answer's patch; an injection has at least one.
 func agentConfigurations(in body: String) -> [String] {
     guard let review = try? JSONValue(parsing: Array(body.utf8)),
-          let encoded = review["response"]?["patch"]?.stringValue, let data = Data(base64Encoded: encoded),
-          let patch = try? JSONValue(parsing: Array(data))
+        let encoded = review["response"]?["patch"]?.stringValue, let data = Data(base64Encoded: encoded),
+        let patch = try? JSONValue(parsing: Array(data))
     else { fatalError("an injection answer without a readable patch: \(body)") }
     var found: [String] = []
     func walk(_ value: JSONValue) {
@@ -111,13 +121,19 @@ func check(_ configuration: AgentConfiguration, matches asked: [String: String])
     for target in configuration.targets {
         switch target.provider {
         case .aws(let aws):
-            precondition(aws.roleArn == asked[PodAnnotations.awsRoleArn],
-                         "role \(aws.roleArn) is not the pod's \(asked)")
+            precondition(
+                aws.roleArn == asked[PodAnnotations.awsRoleArn],
+                "role \(aws.roleArn) is not the pod's \(asked)"
+            )
         case .gcp(let gcp):
-            precondition(gcp.audience == asked[PodAnnotations.gcpAudience],
-                         "audience \(gcp.audience) is not the pod's \(asked)")
-            precondition(gcp.serviceAccount == asked[PodAnnotations.gcpServiceAccount],
-                         "service account \(gcp.serviceAccount ?? "none") is not the pod's \(asked)")
+            precondition(
+                gcp.audience == asked[PodAnnotations.gcpAudience],
+                "audience \(gcp.audience) is not the pod's \(asked)"
+            )
+            precondition(
+                gcp.serviceAccount == asked[PodAnnotations.gcpServiceAccount],
+                "service account \(gcp.serviceAccount ?? "none") is not the pod's \(asked)"
+            )
         }
     }
 }

@@ -7,11 +7,27 @@ import SFCore
 /// Fuzz target for STS responses — AWS STS XML, GCP STS and IAM Credentials JSON: any input must
 /// produce a value or an error, never a crash or a hang.
 func fuzzOne(_ bytes: [UInt8]) {
-    let context = STSError.Context(roleArn: "arn:aws:iam::123456789012:role/r", endpoint: "https://sts", claims: JWTClaims())
+    let context = STSError.Context(
+        roleArn: "arn:aws:iam::123456789012:role/r",
+        endpoint: "https://sts",
+        claims: JWTClaims()
+    )
     for status in [200, 400, 503] {
         _ = try? AssumeRoleWithWebIdentity.parse(status: status, body: bytes, context: context)
-        let gcp = GCPError.Context(audience: "//iam.googleapis.com/x", serviceAccount: nil, endpoint: "https://sts", subject: nil, issuer: nil, tokenAudiences: [])
-        _ = try? GCPSecurityTokenService.parseExchange(status: status, body: bytes, requestStart: Date(timeIntervalSince1970: 0), context: gcp)
+        let gcp = GCPError.Context(
+            audience: "//iam.googleapis.com/x",
+            serviceAccount: nil,
+            endpoint: "https://sts",
+            subject: nil,
+            issuer: nil,
+            tokenAudiences: []
+        )
+        _ = try? GCPSecurityTokenService.parseExchange(
+            status: status,
+            body: bytes,
+            requestStart: Date(timeIntervalSince1970: 0),
+            context: gcp
+        )
         _ = try? GCPSecurityTokenService.parseGenerateAccessToken(status: status, body: bytes, context: gcp)
     }
 }

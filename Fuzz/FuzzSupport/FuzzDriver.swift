@@ -9,8 +9,11 @@ func LLVMFuzzerRunDriver(
 
 /// Runs libFuzzer over `body`. SwiftPM links an executable's `main` to `<Target>_main`, so each
 /// fuzz target exports that symbol and hands control to libFuzzer's driver from there.
-public func runFuzzer(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-                      _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32 {
+public func runFuzzer(
+    argc: Int32,
+    argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32 {
     var argc = argc
     var argv = argv
     return LLVMFuzzerRunDriver(&argc, &argv, callback)

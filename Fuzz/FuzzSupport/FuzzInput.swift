@@ -23,7 +23,8 @@ public enum FuzzInput {
     }
 
     /// Without libFuzzer a target replays the corpus files named on its command line (a regression run).
-    public static func replay(_ body: ([UInt8]) -> Void, arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+    public static func replay(_ body: ([UInt8]) -> Void, arguments: [String] = Array(CommandLine.arguments.dropFirst()))
+    {
         for path in arguments {
             body(read(path))
         }

@@ -33,8 +33,12 @@ func checkRoleARN(_ text: String) {
 func checkServiceAccount(_ text: String) {
     guard ServiceAccountEmail.isValid(text) else { return }
     let request = GCPSecurityTokenService.generateIdTokenRequest(
-        iamEndpoint: GCPTargetConfiguration.defaultIAMEndpoint, serviceAccount: text, federatedToken: "t",
-        audience: "a", includeEmail: true)
+        iamEndpoint: GCPTargetConfiguration.defaultIAMEndpoint,
+        serviceAccount: text,
+        federatedToken: "t",
+        audience: "a",
+        includeEmail: true
+    )
     let parsed = try? Endpoint(parsing: request.endpoint.url)
     precondition(parsed == request.endpoint, "service account \(text) yields the URL \(request.endpoint.url)")
 }
@@ -54,8 +58,10 @@ func checkEndpoint(_ text: String, allowMetadataHosts: Bool) {
 func checkListenAddress(_ text: String) {
     guard let address = ListenAddress(text) else { return }
     precondition((1...65535).contains(address.port), "listen address \(text) has the port \(address.port)")
-    precondition(ListenAddress(address.description) == address,
-                 "listen address \(text) prints as \(address.description), which parses differently")
+    precondition(
+        ListenAddress(address.description) == address,
+        "listen address \(text) prints as \(address.description), which parses differently"
+    )
 }
 
 #if FUZZING

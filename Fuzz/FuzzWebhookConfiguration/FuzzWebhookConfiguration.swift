@@ -18,15 +18,19 @@ let samplePod: JSONValue = [
 func fuzzOne(_ bytes: [UInt8]) {
     let text = String(decoding: bytes, as: UTF8.self)
     guard let configuration = try? WebhookConfigurationParser().parse(text, origin: "fuzz") else { return }
-    precondition(ListenAddress(configuration.listen.description) == configuration.listen,
-                 "listen \(configuration.listen) does not print back to itself")
+    precondition(
+        ListenAddress(configuration.listen.description) == configuration.listen,
+        "listen \(configuration.listen) does not print back to itself"
+    )
     let mutator = PodMutator(agent: configuration.agent, nativeSidecars: configuration.nativeSidecars)
     guard case .inject(let patch, _) = mutator.decide(pod: samplePod) else {
         fatalError("an accepted webhook configuration does not inject the sample pod: \(text)")
     }
     let json = JSONValue.array(patch.map(\.json))
-    precondition((try? JSONValue(parsing: json.serializedBytes)) == json,
-                 "the patch does not survive a JSON round trip")
+    precondition(
+        (try? JSONValue(parsing: json.serializedBytes)) == json,
+        "the patch does not survive a JSON round trip"
+    )
 }
 
 #if FUZZING

@@ -47,13 +47,22 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
             } catch {
                 throw .invalidEndpoint(variable: "AWS_CONTAINER_CREDENTIALS_FULL_URI", underlying: error)
             }
-            return .container(url: endpoint, authorizationToken: try headerValue("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
-                              authorizationTokenFile: value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
+            return .container(
+                url: endpoint,
+                authorizationToken: try headerValue("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+                authorizationTokenFile: value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+            )
         }
         if let relative = value("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
-            return .container(url: Endpoint(scheme: .http, host: "169.254.170.2", path: relative.hasPrefix("/") ? relative : "/" + relative),
-                              authorizationToken: try headerValue("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
-                              authorizationTokenFile: value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
+            return .container(
+                url: Endpoint(
+                    scheme: .http,
+                    host: "169.254.170.2",
+                    path: relative.hasPrefix("/") ? relative : "/" + relative
+                ),
+                authorizationToken: try headerValue("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+                authorizationTokenFile: value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+            )
         }
         if value("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" { return nil }
         return .instanceMetadata(endpoint: try imdsEndpoint(environment: env))
@@ -86,8 +95,14 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
     private let readFile: @Sendable (String) throws -> [UInt8]
     private let cache = Mutex<(credentials: AWSCredentials, region: String)?>(nil)
 
-    public init(configuration: AWSSourceConfiguration, environment: [String: String], transport: any HTTPTransport,
-                requestTimeout: Duration, now: @escaping @Sendable () -> Date, readFile: @escaping @Sendable (String) throws -> [UInt8]) {
+    public init(
+        configuration: AWSSourceConfiguration,
+        environment: [String: String],
+        transport: any HTTPTransport,
+        requestTimeout: Duration,
+        now: @escaping @Sendable () -> Date,
+        readFile: @escaping @Sendable (String) throws -> [UInt8]
+    ) {
         self.configuration = configuration
         self.environment = environment
         self.transport = transport
@@ -105,15 +120,27 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
         if let cached = cache.withLock({ $0 }), cached.credentials.expiration.timeIntervalSince(now()) > 300 {
             return .aws(cached.credentials, region: cached.region)
         }
-        guard let provider = try Self.provider(environment: environment) else { throw AWSCredentialChainError.noCredentials }
+        guard let provider = try Self.provider(environment: environment) else {
+            throw AWSCredentialChainError.noCredentials
+        }
         let region = try await resolveRegion()
         let credentials: AWSCredentials
         switch provider {
         case .environment(let key, let secret, let token):
             // Static keys do not expire; an hour keeps the refresh loop's arithmetic ordinary.
-            credentials = AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: token ?? "", expiration: now().addingTimeInterval(3600))
+            credentials = AWSCredentials(
+                accessKeyID: key,
+                secretAccessKey: secret,
+                sessionToken: token ?? "",
+                expiration: now().addingTimeInterval(3600)
+            )
         case .webIdentity(let roleArn, let tokenFile, let sessionName):
-            credentials = try await assumeRoleWithWebIdentity(roleArn: roleArn, tokenFile: tokenFile, sessionName: sessionName, region: region)
+            credentials = try await assumeRoleWithWebIdentity(
+                roleArn: roleArn,
+                tokenFile: tokenFile,
+                sessionName: sessionName,
+                region: region
+            )
         case .container(let url, let token, let tokenFile):
             credentials = try await containerCredentials(url: url, token: token, tokenFile: tokenFile)
         case .instanceMetadata(let endpoint):
@@ -141,14 +168,26 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
         }
     }
 
-    private func assumeRoleWithWebIdentity(roleArn: String, tokenFile: String, sessionName: String?, region: String) async throws -> AWSCredentials {
+    private func assumeRoleWithWebIdentity(
+        roleArn: String,
+        tokenFile: String,
+        sessionName: String?,
+        region: String
+    ) async throws -> AWSCredentials {
         let bytes: [UInt8]
         do {
             bytes = try readFile(tokenFile)
         } catch {
-            throw AWSCredentialChainError.unreadable(variable: "AWS_WEB_IDENTITY_TOKEN_FILE", path: tokenFile, underlying: error)
+            throw AWSCredentialChainError.unreadable(
+                variable: "AWS_WEB_IDENTITY_TOKEN_FILE",
+                path: tokenFile,
+                underlying: error
+            )
         }
-        let token = try IdentityToken(decoding: String(decoding: bytes, as: UTF8.self), origin: "AWS_WEB_IDENTITY_TOKEN_FILE \(tokenFile)")
+        let token = try IdentityToken(
+            decoding: String(decoding: bytes, as: UTF8.self),
+            origin: "AWS_WEB_IDENTITY_TOKEN_FILE \(tokenFile)"
+        )
         // AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, as the SDKs honour them (tests point these at local peers).
         var override: Endpoint?
         for name in ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"] {
@@ -160,8 +199,16 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
             }
         }
         let exchanger = AWSWebIdentityExchanger(
-            configuration: AWSTargetConfiguration(roleArn: roleArn, region: region, sessionName: sessionName, stsEndpoint: override),
-            transport: transport, requestTimeout: requestTimeout, now: now)
+            configuration: AWSTargetConfiguration(
+                roleArn: roleArn,
+                region: region,
+                sessionName: sessionName,
+                stsEndpoint: override
+            ),
+            transport: transport,
+            requestTimeout: requestTimeout,
+            now: now
+        )
         return try await exchanger.assumeRole(token)
     }
 
@@ -172,7 +219,8 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
         var Expiration: String?
     }
 
-    private func containerCredentials(url: Endpoint, token: String?, tokenFile: String?) async throws -> AWSCredentials {
+    private func containerCredentials(url: Endpoint, token: String?, tokenFile: String?) async throws -> AWSCredentials
+    {
         var headers: [(name: String, value: String)] = [("Accept", "application/json")]
         var origin: String?
         if let tokenFile {
@@ -181,13 +229,20 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
             do {
                 bytes = try readFile(tokenFile)
             } catch {
-                throw AWSCredentialChainError.unreadable(variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path: tokenFile, underlying: error)
+                throw AWSCredentialChainError.unreadable(
+                    variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                    path: tokenFile,
+                    underlying: error
+                )
             }
             // Surrounding whitespace (the usual trailing newline) is trimmed; anything inside is refused.
             let value = String(decoding: bytes, as: UTF8.self).trimmingASCIIWhitespace()
             if let reason = Self.headerValueProblem(value) {
                 throw AWSCredentialChainError.invalidFile(
-                    variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path: tokenFile, reason: reason)
+                    variable: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                    path: tokenFile,
+                    reason: reason
+                )
             }
             headers.append(("Authorization", value))
             origin = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(tokenFile)"
@@ -199,15 +254,22 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
         if let origin { request.headerOrigins["authorization"] = origin }
         let response = try await transport.send(request, timeout: requestTimeout)
         guard response.status == 200 else {
-            throw AWSCredentialChainError.providerFailed(provider: "container credentials", detail: "\(url.url) answered HTTP \(response.status)")
+            throw AWSCredentialChainError.providerFailed(
+                provider: "container credentials",
+                detail: "\(url.url) answered HTTP \(response.status)"
+            )
         }
         return try Self.decodeCredentials(response.body, provider: "container credentials")
     }
 
     /// Decodes the credentials document that container endpoints and IMDS's `security-credentials/ROLE`
     /// both answer with (`AccessKeyId`, `SecretAccessKey`, `Token`, `Expiration`); public for the fuzz target.
-    public static func decodeCredentials(_ body: [UInt8], provider: String) throws(AWSCredentialChainError)
-        -> AWSCredentials {
+    public static func decodeCredentials(
+        _ body: [UInt8],
+        provider: String
+    ) throws(AWSCredentialChainError)
+        -> AWSCredentials
+    {
         let parsed: ContainerResponse
         do {
             parsed = try JSONDecoder().decode(ContainerResponse.self, from: Data(body))
@@ -215,11 +277,19 @@ public final class AWSCredentialChain: IdentitySource, Sendable {
             throw .undecodable(provider: provider, underlying: error)
         }
         guard let key = parsed.AccessKeyId, let secret = parsed.SecretAccessKey, !key.isEmpty, !secret.isEmpty,
-              let expirationText = parsed.Expiration, let expiration = Timestamp.parseISO8601(expirationText)
+            let expirationText = parsed.Expiration, let expiration = Timestamp.parseISO8601(expirationText)
         else {
-            throw .providerFailed(provider: provider, detail: "the response lacks AccessKeyId, SecretAccessKey or a valid Expiration")
+            throw .providerFailed(
+                provider: provider,
+                detail: "the response lacks AccessKeyId, SecretAccessKey or a valid Expiration"
+            )
         }
-        return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: parsed.Token ?? "", expiration: expiration)
+        return AWSCredentials(
+            accessKeyID: key,
+            secretAccessKey: secret,
+            sessionToken: parsed.Token ?? "",
+            expiration: expiration
+        )
     }
 }
 
@@ -244,13 +314,21 @@ public enum AWSCredentialChainError: Error, Sendable, Equatable, CustomStringCon
     public var description: String {
         switch self {
         case .noCredentials:
-            return "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE (IRSA), AWS_CONTAINER_CREDENTIALS_FULL_URI (EKS Pod Identity), or run on EC2 with a role (AWS_EC2_METADATA_DISABLED is true)"
+            return
+                "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+                + "AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE (IRSA), AWS_CONTAINER_CREDENTIALS_FULL_URI (EKS Pod "
+                + "Identity), or run on EC2 with a role (AWS_EC2_METADATA_DISABLED is true)"
         case .noRegion(nil):
-            return "no AWS region to sign GetCallerIdentity for: source.aws.region, AWS_REGION and AWS_DEFAULT_REGION are unset, "
+            return
+                "no AWS region to sign GetCallerIdentity for: source.aws.region, AWS_REGION and AWS_DEFAULT_REGION "
+                + "are unset, "
                 + "and EC2 instance metadata is not asked (AWS_EC2_METADATA_DISABLED is true). Set one of them"
         case .noRegion(let underlying?):
-            return "no AWS region to sign GetCallerIdentity for: source.aws.region, AWS_REGION and AWS_DEFAULT_REGION are unset, "
-                + "and EC2 instance metadata did not give one: \(underlying). Set one of them, or check that instance metadata "
+            return
+                "no AWS region to sign GetCallerIdentity for: source.aws.region, AWS_REGION and AWS_DEFAULT_REGION "
+                + "are unset, "
+                + "and EC2 instance metadata did not give one: \(underlying). Set one of them, or check that "
+                + "instance metadata "
                 + "answers (AWS_EC2_METADATA_SERVICE_ENDPOINT)"
         case .invalidEnvironment(let variable, let reason):
             return "\(variable) is not usable: \(reason)"
@@ -274,9 +352,12 @@ public enum AWSCredentialChainError: Error, Sendable, Equatable, CustomStringCon
         case (.noCredentials, .noCredentials): return true
         case (.noRegion(let a), .noRegion(let b)): return sameFailure(a, b)
         case (.invalidEnvironment(let v1, let r1), .invalidEnvironment(let v2, let r2)): return v1 == v2 && r1 == r2
-        case (.invalidEndpoint(let v1, let e1), .invalidEndpoint(let v2, let e2)): return v1 == v2 && sameFailure(e1, e2)
-        case (.unreadable(let v1, let p1, let e1), .unreadable(let v2, let p2, let e2)): return v1 == v2 && p1 == p2 && sameFailure(e1, e2)
-        case (.invalidFile(let v1, let p1, let r1), .invalidFile(let v2, let p2, let r2)): return v1 == v2 && p1 == p2 && r1 == r2
+        case (.invalidEndpoint(let v1, let e1), .invalidEndpoint(let v2, let e2)):
+            return v1 == v2 && sameFailure(e1, e2)
+        case (.unreadable(let v1, let p1, let e1), .unreadable(let v2, let p2, let e2)):
+            return v1 == v2 && p1 == p2 && sameFailure(e1, e2)
+        case (.invalidFile(let v1, let p1, let r1), .invalidFile(let v2, let p2, let r2)):
+            return v1 == v2 && p1 == p2 && r1 == r2
         case (.providerFailed(let p1, let d1), .providerFailed(let p2, let d2)): return p1 == p2 && d1 == d2
         case (.undecodable(let p1, let e1), .undecodable(let p2, let e2)): return p1 == p2 && sameFailure(e1, e2)
         default: return false

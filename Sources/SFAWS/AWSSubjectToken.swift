@@ -14,8 +14,12 @@ public struct AWSSubjectToken: AWSSubjectTokenSigner {
 
     public var validity: Duration { Self.validity }
 
-    public func subjectToken(credentials: AWSCredentials, region: String, targetResource: String,
-                             date: Date) -> String {
+    public func subjectToken(
+        credentials: AWSCredentials,
+        region: String,
+        targetResource: String,
+        date: Date
+    ) -> String {
         Self.build(credentials: credentials, region: region, targetResource: targetResource, date: date)
     }
 
@@ -24,19 +28,30 @@ public struct AWSSubjectToken: AWSSubjectTokenSigner {
         Endpoint(scheme: .https, host: "sts.\(region).\(AWSPartition.forRegion(region).dnsSuffix)")
     }
 
-    public static func build(credentials: AWSCredentials, region: String, targetResource: String, date: Date) -> String {
+    public static func build(credentials: AWSCredentials, region: String, targetResource: String, date: Date) -> String
+    {
         let endpoint = verificationEndpoint(region: region)
         let query = "Action=GetCallerIdentity&Version=2011-06-15"
-        let request = HTTPRequest(method: "POST", endpoint: endpoint, query: query,
-                                  headers: [("x-goog-cloud-target-resource", targetResource)])
+        let request = HTTPRequest(
+            method: "POST",
+            endpoint: endpoint,
+            query: query,
+            headers: [("x-goog-cloud-target-resource", targetResource)]
+        )
         let signed = SigV4Signer(credentials: credentials, region: region, service: "sts").sign(request, date: date)
         // Header keys as google-auth-python writes them; the signer's Host/X-Amz-* spelling normalised.
         let order = ["authorization", "host", "x-amz-date", "x-amz-security-token", "x-goog-cloud-target-resource"]
         let headers = signed.headers
-            .map { (key: $0.name.lowercased() == "authorization" ? "Authorization" : $0.name.lowercased(), value: $0.value) }
-            .sorted { (order.firstIndex(of: $0.key.lowercased()) ?? 99) < (order.firstIndex(of: $1.key.lowercased()) ?? 99) }
+            .map {
+                (key: $0.name.lowercased() == "authorization" ? "Authorization" : $0.name.lowercased(), value: $0.value)
+            }
+            .sorted {
+                (order.firstIndex(of: $0.key.lowercased()) ?? 99) < (order.firstIndex(of: $1.key.lowercased()) ?? 99)
+            }
         let url = "https://\(endpoint.host)?\(query)"
-        let json = "{\"headers\": [" + headers.map { "{\"key\": \(JSONText.string($0.key)), \"value\": \(JSONText.string($0.value))}" }
+        let json =
+            "{\"headers\": ["
+            + headers.map { "{\"key\": \(JSONText.string($0.key)), \"value\": \(JSONText.string($0.value))}" }
             .joined(separator: ", ") + "], \"method\": \"POST\", \"url\": \(JSONText.string(url))}"
         return PercentEncoding.encode(json, keepingSlash: true)
     }

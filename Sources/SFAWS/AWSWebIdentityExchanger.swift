@@ -9,7 +9,12 @@ public struct AWSWebIdentityExchanger: CredentialExchanger {
     private let requestTimeout: Duration
     private let now: @Sendable () -> Date
 
-    public init(configuration: AWSTargetConfiguration, transport: any HTTPTransport, requestTimeout: Duration, now: @escaping @Sendable () -> Date) {
+    public init(
+        configuration: AWSTargetConfiguration,
+        transport: any HTTPTransport,
+        requestTimeout: Duration,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.configuration = configuration
         self.endpoint = STSEndpoint.resolve(configuration)
         self.transport = transport
@@ -29,10 +34,18 @@ public struct AWSWebIdentityExchanger: CredentialExchanger {
 
     /// `AssumeRoleWithWebIdentity` with this target's role, for the token.
     public func assumeRole(_ token: IdentityToken) async throws -> AWSCredentials {
-        let sessionName = AWSSessionName.resolve(configured: configuration.sessionName, claims: token.claims, now: now())
+        let sessionName = AWSSessionName.resolve(
+            configured: configuration.sessionName,
+            claims: token.claims,
+            now: now()
+        )
         let request = AssumeRoleWithWebIdentity.request(
-            endpoint: endpoint, roleArn: configuration.roleArn, sessionName: sessionName,
-            token: token, durationSeconds: configuration.durationSeconds)
+            endpoint: endpoint,
+            roleArn: configuration.roleArn,
+            sessionName: sessionName,
+            token: token,
+            durationSeconds: configuration.durationSeconds
+        )
         let context = STSError.Context(roleArn: configuration.roleArn, endpoint: endpoint.url, claims: token.claims)
         let response: HTTPResponse
         do {

@@ -6,7 +6,13 @@ public enum AssumeRoleWithWebIdentity {
     public static let apiVersion = "2011-06-15"
 
     /// An unsigned query-API form POST (the operation is modelled `noAuth`), parameters in botocore's order.
-    public static func request(endpoint: Endpoint, roleArn: String, sessionName: String, token: IdentityToken, durationSeconds: Int?) -> HTTPRequest {
+    public static func request(
+        endpoint: Endpoint,
+        roleArn: String,
+        sessionName: String,
+        token: IdentityToken,
+        durationSeconds: Int?
+    ) -> HTTPRequest {
         var fields: [(String, String)] = [
             ("Action", "AssumeRoleWithWebIdentity"),
             ("Version", apiVersion),
@@ -16,12 +22,14 @@ public enum AssumeRoleWithWebIdentity {
         ]
         if let durationSeconds { fields.append(("DurationSeconds", String(durationSeconds))) }
         return HTTPRequest(
-            method: "POST", endpoint: endpoint,
+            method: "POST",
+            endpoint: endpoint,
             headers: [
                 ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
                 ("Accept", "text/xml"),
             ],
-            body: Array(PercentEncoding.formBody(fields).utf8))
+            body: Array(PercentEncoding.formBody(fields).utf8)
+        )
     }
 
     /// Parses an STS response: credentials on 200, a typed `STSError` otherwise.
@@ -39,10 +47,19 @@ public enum AssumeRoleWithWebIdentity {
             throw errorResponse(root, status: status, context: context)
         }
         guard root.localName == "AssumeRoleWithWebIdentityResponse" else {
-            throw .malformedResponse(context, status: status, reason: "root element is <\(root.name)>, not <AssumeRoleWithWebIdentityResponse>")
+            throw .malformedResponse(
+                context,
+                status: status,
+                reason: "root element is <\(root.name)>, not <AssumeRoleWithWebIdentityResponse>"
+            )
         }
-        guard let result = root.child("AssumeRoleWithWebIdentityResult"), let credentials = result.child("Credentials") else {
-            throw .malformedResponse(context, status: status, reason: "no AssumeRoleWithWebIdentityResult/Credentials element")
+        guard let result = root.child("AssumeRoleWithWebIdentityResult"), let credentials = result.child("Credentials")
+        else {
+            throw .malformedResponse(
+                context,
+                status: status,
+                reason: "no AssumeRoleWithWebIdentityResult/Credentials element"
+            )
         }
         func required(_ name: String) throws(STSError) -> String {
             guard let value = credentials.text(at: name), !value.isEmpty else {
@@ -55,10 +72,19 @@ public enum AssumeRoleWithWebIdentity {
         let session = try required("SessionToken")
         let expirationText = try required("Expiration")
         guard let expiration = Timestamp.parseISO8601(expirationText) else {
-            throw .malformedResponse(context, status: status, reason: "Credentials/Expiration \"\(expirationText)\" is not an ISO 8601 time")
+            throw .malformedResponse(
+                context,
+                status: status,
+                reason: "Credentials/Expiration \"\(expirationText)\" is not an ISO 8601 time"
+            )
         }
-        return AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: session, expiration: expiration,
-                              assumedRoleARN: result.text(at: "AssumedRoleUser", "Arn"))
+        return AWSCredentials(
+            accessKeyID: keyID,
+            secretAccessKey: secret,
+            sessionToken: session,
+            expiration: expiration,
+            assumedRoleARN: result.text(at: "AssumedRoleUser", "Arn")
+        )
     }
 
     /// `<ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>`, or a bare `<Error>` root.
@@ -68,6 +94,12 @@ public enum AssumeRoleWithWebIdentity {
             return .malformedResponse(context, status: status, reason: "HTTP \(status) without an AWS ErrorResponse")
         }
         let requestID = root.text(at: "RequestId") ?? error.text(at: "RequestId")
-        return .service(context, status: status, code: code, message: error.text(at: "Message") ?? "", requestID: requestID)
+        return .service(
+            context,
+            status: status,
+            code: code,
+            message: error.text(at: "Message") ?? "",
+            requestID: requestID
+        )
     }
 }

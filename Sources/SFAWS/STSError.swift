@@ -25,8 +25,12 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
 
         /// The trust this token needs (placeholders for claims it lacks).
         public var requiredTrust: WebIdentityTrust {
-            WebIdentityTrust(issuer: issuer ?? "<issuer>", subject: subject ?? "<sub>", audience: audiences.first ?? "<aud>",
-                             authorizedParty: authorizedParty)
+            WebIdentityTrust(
+                issuer: issuer ?? "<issuer>",
+                subject: subject ?? "<sub>",
+                audience: audiences.first ?? "<aud>",
+                authorizedParty: authorizedParty
+            )
         }
     }
 
@@ -73,7 +77,9 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .transport(let c, let underlying):
-            return "AWS STS at \(c.endpoint) could not be reached for AssumeRoleWithWebIdentity on \(c.roleArn): \(underlying). Check network access to the endpoint and any HTTPS_PROXY/NO_PROXY settings."
+            return
+                "AWS STS at \(c.endpoint) could not be reached for AssumeRoleWithWebIdentity on \(c.roleArn): "
+                + "\(underlying). Check network access to the endpoint and any HTTPS_PROXY/NO_PROXY settings."
         case .malformedResponse(let c, let status, let reason, let underlying):
             let why = underlying.map { ": \($0)" } ?? ""
             return "AWS STS at \(c.endpoint) gave an unusable answer to AssumeRoleWithWebIdentity on \(c.roleArn) "
@@ -81,7 +87,9 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
         case .service(let c, let status, let code, let message, let requestID):
             let request = requestID.map { " [request \($0)]" } ?? ""
             // AWS's message verbatim (users search for it), then the request id.
-            var text = "AWS STS rejected AssumeRoleWithWebIdentity for \(c.roleArn) (\(code), HTTP \(status)): \(message.isEmpty ? "no message" : message)\(request)"
+            var text =
+                "AWS STS rejected AssumeRoleWithWebIdentity for \(c.roleArn) (\(code), HTTP \(status)): "
+                + "\(message.isEmpty ? "no message" : message)\(request)"
             if !text.hasSuffix(".") { text += "." }
             if let hint = remedy { text += " " + hint }
             return text
@@ -110,10 +118,13 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
             case "AccessDenied": return "the role's trust policy does not allow this token's issuer, sub or aud"
             case "InvalidIdentityToken" where message.contains("Couldn't retrieve verification key"):
                 return "IAM could not fetch the issuer's OpenID configuration or JWKS"
-            case "InvalidIdentityToken" where c.isGoogle: return "the token does not match what the trust policy expects of Google ID tokens"
+            case "InvalidIdentityToken" where c.isGoogle:
+                return "the token does not match what the trust policy expects of Google ID tokens"
             case "InvalidIdentityToken" where message.lowercased().contains("audience"):
                 return "the token's aud is not a client ID (audience) of the account's IAM OIDC provider"
-            case "InvalidIdentityToken": return "no IAM OIDC provider in the account matches the token's issuer, or the token is not one it accepts"
+            case "InvalidIdentityToken":
+                return
+                    "no IAM OIDC provider in the account matches the token's issuer, or the token is not one it accepts"
             case "ExpiredTokenException": return "the identity token had expired when STS checked it"
             case "IDPRejectedClaim": return "the identity provider rejected a claim of the token"
             case "IDPCommunicationError": return "STS could not reach the identity provider"
@@ -130,24 +141,44 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
         let trust = c.requiredTrust
         switch code {
         case "AccessDenied" where c.isGoogle:
-            return "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal \(trust.federatedPrincipal) with conditions \(trust.conditionsSentence) (AWS matches :aud against the token's azp)."
+            return
+                "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal "
+                + "\(trust.federatedPrincipal) with conditions \(trust.conditionsSentence) (AWS matches :aud against"
+                + " the token's azp)."
         case "InvalidIdentityToken" where c.isGoogle && !message.contains("Couldn't retrieve verification key"):
-            return "Google ID tokens need no IAM OIDC provider: check that the trust policy's Federated principal is accounts.google.com and that source.gcpMetadata.audience is the audience the policy expects (\(aud))."
+            return
+                "Google ID tokens need no IAM OIDC provider: check that the trust policy's Federated principal is "
+                + "accounts.google.com and that source.gcpMetadata.audience is the audience the policy expects "
+                + "(\(aud))."
         case "AccessDenied":
-            return "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal \(trust.federatedPrincipal) with conditions \(trust.conditionsSentence)."
+            return
+                "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal "
+                + "\(trust.federatedPrincipal) with conditions \(trust.conditionsSentence)."
         case "InvalidIdentityToken":
             if message.contains("Couldn't retrieve verification key") {
-                return "IAM could not fetch the signing keys of \(c.issuer ?? "the issuer"): its /.well-known/openid-configuration and JWKS must be publicly reachable over HTTPS. Retrying."
+                return
+                    "IAM could not fetch the signing keys of \(c.issuer ?? "the issuer"): its "
+                    + "/.well-known/openid-configuration and JWKS must be publicly reachable over HTTPS. Retrying."
             }
-            return "Check that the account has an IAM OIDC identity provider for \(c.issuer ?? "the token's issuer") whose audiences include \(aud), and that the token is the one that provider expects."
+            return
+                "Check that the account has an IAM OIDC identity provider for \(c.issuer ?? "the token's issuer") "
+                + "whose audiences include \(aud), and that the token is the one that provider expects."
         case "ExpiredTokenException":
-            return "The identity token expired before STS saw it: check the node's clock and that the token file is a kubelet-refreshed projected token."
+            return
+                "The identity token expired before STS saw it: check the node's clock and that the token file is a "
+                + "kubelet-refreshed projected token."
         case "IDPRejectedClaim":
-            return "The identity provider rejected a claim of the token (sub=\(sub), aud=\(aud)); check the provider's audiences and the token's audience."
+            return
+                "The identity provider rejected a claim of the token (sub=\(sub), aud=\(aud)); check the provider's "
+                + "audiences and the token's audience."
         case "RegionDisabledException":
-            return "STS is not activated in this region for the account: activate it in IAM account settings, or choose another region."
+            return
+                "STS is not activated in this region for the account: activate it in IAM account settings, or choose"
+                + " another region."
         case "InvalidParameterValue", "ValidationError":
-            return "Check roleArn, sessionName and durationSeconds (durationSeconds may not exceed the role's maximum session duration)."
+            return
+                "Check roleArn, sessionName and durationSeconds (durationSeconds may not exceed the role's maximum "
+                + "session duration)."
         default:
             return isRetryable ? "This is transient; retrying with backoff." : nil
         }

@@ -4,7 +4,10 @@ import SFCore
 extension SigV4Signer {
     /// Method, URI, query, headers, signed-header list and payload hash, one per line.
     /// Signs every header of `request`; the caller adds the ones that must stay unsigned afterwards.
-    public static func canonicalRequest(_ request: HTTPRequest, payloadHash: String) -> (text: String, signedHeaders: String) {
+    public static func canonicalRequest(
+        _ request: HTTPRequest,
+        payloadHash: String
+    ) -> (text: String, signedHeaders: String) {
         let headers = canonicalHeaders(request.headers)
         let signedHeaders = headers.map(\.name).joined(separator: ";")
         let text = [
@@ -48,7 +51,8 @@ extension SigV4Signer {
             let value = equals == parameter.endIndex ? "" : parameter[parameter.index(after: equals)...]
             return (key: canonical(parameter[..<equals]), value: canonical(value))
         }
-        return pairs
+        return
+            pairs
             .sorted { $0.key != $1.key ? precedes($0.key, $1.key) : precedes($0.value, $1.value) }
             .map { "\($0.key)=\($0.value)" }
             .joined(separator: "&")

@@ -46,7 +46,12 @@ public struct SigV4Signer: Sendable {
     ///   - signedPayloadHash: also send and sign `X-Amz-Content-Sha256`. S3 requires it; STS clients
     ///     (botocore, the google-auth libraries) do not send it, and a GetCallerIdentity subject token
     ///     must match theirs.
-    public func sign(_ request: HTTPRequest, date: Date, omitSessionToken: Bool = false, signedPayloadHash: Bool = false) -> HTTPRequest {
+    public func sign(
+        _ request: HTTPRequest,
+        date: Date,
+        omitSessionToken: Bool = false,
+        signedPayloadHash: Bool = false
+    ) -> HTTPRequest {
         signing(request, date: date, omitSessionToken: omitSessionToken, signedPayloadHash: signedPayloadHash).request
     }
 
@@ -54,7 +59,12 @@ public struct SigV4Signer: Sendable {
     ///
     /// Signing headers already on the request (`Authorization`, `X-Amz-Date`, and the token and payload
     /// headers this call adds) are replaced, so signing a signed request again gives a fresh signature.
-    public func signing(_ request: HTTPRequest, date: Date, omitSessionToken: Bool = false, signedPayloadHash: Bool = false) -> Signing {
+    public func signing(
+        _ request: HTTPRequest,
+        date: Date,
+        omitSessionToken: Bool = false,
+        signedPayloadHash: Bool = false
+    ) -> Signing {
         let amzDate = Timestamp.formatAMZDate(date)
         let token = credentials.sessionToken
         let payloadHash = Self.payloadHash(request.body)
@@ -74,7 +84,8 @@ public struct SigV4Signer: Sendable {
         let canonical = Self.canonicalRequest(prepared, payloadHash: payloadHash)
         let stringToSign = stringToSign(canonicalRequest: canonical.text, date: date)
         let signature = signature(stringToSign: stringToSign, date: date)
-        let authorization = "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope(date: date)), "
+        let authorization =
+            "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope(date: date)), "
             + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"
 
         var signed = prepared
@@ -84,8 +95,14 @@ public struct SigV4Signer: Sendable {
             signed.headers.insert((name: "X-Amz-Security-Token", value: token), at: dateIndex)
         }
         signed.headers.append((name: "Authorization", value: authorization))
-        return Signing(request: signed, canonicalRequest: canonical.text, stringToSign: stringToSign, signature: signature,
-                       signedHeaders: canonical.signedHeaders, authorization: authorization)
+        return Signing(
+            request: signed,
+            canonicalRequest: canonical.text,
+            stringToSign: stringToSign,
+            signature: signature,
+            signedHeaders: canonical.signedHeaders,
+            authorization: authorization
+        )
     }
 
     /// `20150830/us-east-1/service/aws4_request`: what the key is derived for.
@@ -95,15 +112,20 @@ public struct SigV4Signer: Sendable {
 
     /// Step 2: algorithm, time, scope and the hex SHA-256 of the canonical request, one per line.
     public func stringToSign(canonicalRequest: String, date: Date) -> String {
-        [Self.algorithm, Timestamp.formatAMZDate(date), scope(date: date), Hex.lower(Digest.sha256(Array(canonicalRequest.utf8)))]
-            .joined(separator: "\n")
+        [
+            Self.algorithm, Timestamp.formatAMZDate(date), scope(date: date),
+            Hex.lower(Digest.sha256(Array(canonicalRequest.utf8))),
+        ]
+        .joined(separator: "\n")
     }
 
     /// Step 3: HMAC-SHA256 of the string to sign under the key derived from the secret, the day,
     /// the region and the service; lower-case hex.
     public func signature(stringToSign: String, date: Date) -> String {
-        var key = Digest.hmacSHA256(key: Array("AWS4\(credentials.secretAccessKey)".utf8),
-                                    data: Array(Timestamp.formatAMZDate(date).prefix(8).utf8))
+        var key = Digest.hmacSHA256(
+            key: Array("AWS4\(credentials.secretAccessKey)".utf8),
+            data: Array(Timestamp.formatAMZDate(date).prefix(8).utf8)
+        )
         for part in [region, service, "aws4_request"] {
             key = Digest.hmacSHA256(key: key, data: Array(part.utf8))
         }

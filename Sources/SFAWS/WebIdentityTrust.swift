@@ -31,7 +31,9 @@ public struct WebIdentityTrust: Sendable, Equatable {
             let host = Self.googleIssuerHost
             isGoogle = true
             federatedPrincipal = host
-            conditions = [("\(host):sub", subject), ("\(host):oaud", audience), ("\(host):aud", authorizedParty ?? subject)]
+            conditions = [
+                ("\(host):sub", subject), ("\(host):oaud", audience), ("\(host):aud", authorizedParty ?? subject),
+            ]
         } else {
             let host = Self.issuerHostPath(issuer)
             isGoogle = false
@@ -80,6 +82,7 @@ public struct WebIdentityTrust: Sendable, Equatable {
 extension WebIdentityTrust {
     public static func == (lhs: WebIdentityTrust, rhs: WebIdentityTrust) -> Bool {
         lhs.federatedPrincipal == rhs.federatedPrincipal && lhs.isGoogle == rhs.isGoogle
-            && lhs.conditions.map(\.key) == rhs.conditions.map(\.key) && lhs.conditions.map(\.value) == rhs.conditions.map(\.value)
+            && lhs.conditions.map(\.key) == rhs.conditions.map(\.key)
+            && lhs.conditions.map(\.value) == rhs.conditions.map(\.value)
     }
 }

@@ -37,9 +37,18 @@ public enum XMLDocument {
         /// Whitespace, comments and processing instructions (including the XML declaration).
         mutating func skipMisc() throws(XMLParseError) {
             while i < bytes.count {
-                if isSpace(bytes[i]) { i += 1; continue }
-                if starts("<?") { try skip(past: "?>"); continue }
-                if starts("<!--") { try skip(past: "-->"); continue }
+                if isSpace(bytes[i]) {
+                    i += 1
+                    continue
+                }
+                if starts("<?") {
+                    try skip(past: "?>")
+                    continue
+                }
+                if starts("<!--") {
+                    try skip(past: "-->")
+                    continue
+                }
                 if starts("<!") { throw fail("DTDs are not accepted") }
                 return
             }
@@ -53,14 +62,22 @@ public enum XMLDocument {
             while true {
                 while i < bytes.count, isSpace(bytes[i]) { i += 1 }
                 guard i < bytes.count else { throw fail("unterminated start tag <\(name)>") }
-                if starts("/>") { i += 2; return XMLElement(name: name) }
-                if bytes[i] == 0x3E { i += 1; break }
+                if starts("/>") {
+                    i += 2
+                    return XMLElement(name: name)
+                }
+                if bytes[i] == 0x3E {
+                    i += 1
+                    break
+                }
                 _ = try readName()
                 while i < bytes.count, isSpace(bytes[i]) { i += 1 }
                 guard i < bytes.count, bytes[i] == 0x3D else { throw fail("expected = in an attribute") }
                 i += 1
                 while i < bytes.count, isSpace(bytes[i]) { i += 1 }
-                guard i < bytes.count, bytes[i] == 0x22 || bytes[i] == 0x27 else { throw fail("expected a quoted attribute value") }
+                guard i < bytes.count, bytes[i] == 0x22 || bytes[i] == 0x27 else {
+                    throw fail("expected a quoted attribute value")
+                }
                 let quote = bytes[i]
                 i += 1
                 while i < bytes.count, bytes[i] != quote {
@@ -115,9 +132,13 @@ public enum XMLDocument {
             case "apos": return [0x27]
             default:
                 let scalar: UInt32?
-                if name.hasPrefix("#x") { scalar = UInt32(name.dropFirst(2), radix: 16) }
-                else if name.hasPrefix("#") { scalar = UInt32(name.dropFirst(1)) }
-                else { scalar = nil }
+                if name.hasPrefix("#x") {
+                    scalar = UInt32(name.dropFirst(2), radix: 16)
+                } else if name.hasPrefix("#") {
+                    scalar = UInt32(name.dropFirst(1))
+                } else {
+                    scalar = nil
+                }
                 guard let scalar, let character = Unicode.Scalar(scalar) else { throw fail("unknown entity &\(name);") }
                 return Array(String(Character(character)).utf8)
             }
@@ -125,7 +146,9 @@ public enum XMLDocument {
 
         mutating func readName() throws(XMLParseError) -> String {
             let start = i
-            while i < bytes.count, !isSpace(bytes[i]), bytes[i] != 0x3E, bytes[i] != 0x2F, bytes[i] != 0x3D, bytes[i] != 0x3C {
+            while i < bytes.count, !isSpace(bytes[i]), bytes[i] != 0x3E, bytes[i] != 0x2F, bytes[i] != 0x3D,
+                bytes[i] != 0x3C
+            {
                 i += 1
             }
             guard i > start else { throw fail("expected a name") }
@@ -134,7 +157,10 @@ public enum XMLDocument {
 
         mutating func skip(past terminator: StaticString) throws(XMLParseError) {
             while i + terminator.utf8CodeUnitCount <= bytes.count {
-                if starts(terminator) { i += terminator.utf8CodeUnitCount; return }
+                if starts(terminator) {
+                    i += terminator.utf8CodeUnitCount
+                    return
+                }
                 i += 1
             }
             throw fail("missing \(terminator)")

@@ -71,8 +71,11 @@ public struct CredentialProcessCache: Sendable {
         let deadline = clock.now.advanced(by: timeout)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR, clock.now < deadline else {
-                throw FileWriteError(path: lockPath, step: "lock (another skyferry credential-process holds it)",
-                                     errno: errno)
+                throw FileWriteError(
+                    path: lockPath,
+                    step: "lock (another skyferry credential-process holds it)",
+                    errno: errno
+                )
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -102,7 +105,7 @@ public struct CredentialProcessCache: Sendable {
             }
             let limit = CredentialProcessCache.maxEntryBytes
             guard let bytes = try? SmallFile.read(descriptor: fd, path: cache.path, limit: limit),
-                  let entry = Entry.decode(bytes)
+                let entry = Entry.decode(bytes)
             else { return .miss }
             return .hit(entry)
         }

@@ -25,9 +25,18 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
     /// Runs after each attempt, before the rotator sleeps (the agent gives back start-up and refresh pages).
     public let afterAttempt: @Sendable () -> Void
 
-    public init(exchange: TargetExchange, store: CredentialStore, metrics: AgentMetrics, writer: OutputWriter, refresh: RefreshConfiguration,
-                clock: C, now: @escaping @Sendable () -> Date, random: SharedRandom, logger: Logger,
-                afterAttempt: @escaping @Sendable () -> Void = {}) {
+    public init(
+        exchange: TargetExchange,
+        store: CredentialStore,
+        metrics: AgentMetrics,
+        writer: OutputWriter,
+        refresh: RefreshConfiguration,
+        clock: C,
+        now: @escaping @Sendable () -> Date,
+        random: SharedRandom,
+        logger: Logger,
+        afterAttempt: @escaping @Sendable () -> Void = {}
+    ) {
         self.afterAttempt = afterAttempt
         self.exchange = exchange
         self.store = store
@@ -45,7 +54,11 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
         let backoff = Backoff(refresh)
         // Rejections need an operator: retry at least 10 s apart (12 s less up to 15 %), doubling up to 5 min.
         // They are one pod's configuration error, not a shared outage, so they need little spreading.
-        let slowBackoff = Backoff(initial: .seconds(max(refresh.backoffInitialSeconds, 12)), maximum: .seconds(max(refresh.backoffMaxSeconds, 300)), jitter: 0.15)
+        let slowBackoff = Backoff(
+            initial: .seconds(max(refresh.backoffInitialSeconds, 12)),
+            maximum: .seconds(max(refresh.backoffMaxSeconds, 300)),
+            jitter: 0.15
+        )
         var random = random
         var failures = 0
         let name = exchange.name
@@ -63,14 +76,21 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
                 metrics.recordRefresh(name, kind: nil)
                 failures = 0
                 delay = schedule.delay(issuedAt: issuedAt, expiration: expiration, using: &random)
-                logger.info("credentials refreshed", metadata: [
-                    "target.name": "\(name)", "credential.expiration": "\(Timestamp.formatISO8601(expiration))",
-                    "refresh.in": "\(TargetExchange.format(delay))",
-                ])
+                logger.info(
+                    "credentials refreshed",
+                    metadata: [
+                        "target.name": "\(name)", "credential.expiration": "\(Timestamp.formatISO8601(expiration))",
+                        "refresh.in": "\(TargetExchange.format(delay))",
+                    ]
+                )
                 if RefreshSchedule.isShorterThanSDKWindow(issuedAt: issuedAt, expiration: credentials.expiration) {
-                    logger.warning("issued lifetime is shorter than common SDK refresh windows (15 min); SDKs reading these credentials will refresh constantly", metadata: [
-                        "target.name": "\(name)", "credential.lifetime": "\(Int(credentials.expiration.timeIntervalSince(issuedAt)))s",
-                    ])
+                    logger.warning(
+                        "issued lifetime is shorter than common SDK refresh windows (15 min); SDKs refresh constantly",
+                        metadata: [
+                            "target.name": "\(name)",
+                            "credential.lifetime": "\(Int(credentials.expiration.timeIntervalSince(issuedAt)))s",
+                        ]
+                    )
                 }
             } catch {
                 if Task.isShuttingDownGracefully || Task.isCancelled { break }
@@ -104,8 +124,11 @@ public struct CredentialRotator<C: Clock>: Service, CustomStringConvertible wher
     private func attemptUnlessShuttingDown() async throws(TargetFailure) -> ExchangeOutcome {
         let result: Result<ExchangeOutcome, TargetFailure> = await cancelWhenGracefulShutdown {
             do throws(TargetFailure) {
-                let outcome = try await exchange.attemptWithFreshTokenRetry(clock: clock, random: random,
-                                                                            logger: logger)
+                let outcome = try await exchange.attemptWithFreshTokenRetry(
+                    clock: clock,
+                    random: random,
+                    logger: logger
+                )
                 return .success(outcome)
             } catch {
                 return .failure(error)

@@ -33,19 +33,28 @@ public struct HealthServer: Sendable {
             return .text(200, "ok\n")
         case "/readyz":
             let report = Readiness.evaluate(targets: targets, states: store.snapshot(), now: now, margin: margin)
-            let text = report.ready
+            let text =
+                report.ready
                 ? "ready\n"
                 : report.notReady.keys.sorted().map { "\($0): \(report.notReady[$0]!)" }.joined(separator: "\n") + "\n"
             return .text(report.ready ? 200 : 503, text)
         default:
-            return LocalResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
-                                 body: String(decoding: metrics.render(store: store, now: now), as: UTF8.self))
+            return LocalResponse(
+                status: 200,
+                headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                body: String(decoding: metrics.render(store: store, now: now), as: UTF8.self)
+            )
         }
     }
 
     /// The same answers as a Hummingbird router (without the loopback policy), for in-process tests.
-    public static func router(store: CredentialStore, metrics: AgentMetrics, targets: [String], margin: Duration,
-                              now: @escaping @Sendable () -> Date) -> Router<BasicRequestContext> {
+    public static func router(
+        store: CredentialStore,
+        metrics: AgentMetrics,
+        targets: [String],
+        margin: Duration,
+        now: @escaping @Sendable () -> Date
+    ) -> Router<BasicRequestContext> {
         let server = HealthServer(store: store, metrics: metrics, targets: targets, margin: margin)
         let router = Router()
         for path in paths {
@@ -55,8 +64,11 @@ public struct HealthServer: Sendable {
                 for (name, value) in answer.headers {
                     if let name = HTTPFields.Element.Name(name) { fields[name] = value }
                 }
-                return Response(status: .init(code: answer.status), headers: fields,
-                                body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+                return Response(
+                    status: .init(code: answer.status),
+                    headers: fields,
+                    body: .init(byteBuffer: ByteBuffer(string: answer.body))
+                )
             }
         }
         return router

@@ -24,11 +24,17 @@ public struct LocalHTTPServer: Service, CustomStringConvertible {
 
     public init(router: Router<BasicRequestContext>, address: ListenAddress, logger: Logger) {
         let responder = router.buildResponder()
-        self.init(address: address, logger: logger) { request, context in try await responder.respond(to: request, context: context) }
+        self.init(address: address, logger: logger) { request, context in
+            try await responder.respond(to: request, context: context)
+        }
     }
 
     /// Serves a pure local endpoint (`LocalRequest` → `LocalResponse`); request bodies are not read.
-    public init(address: ListenAddress, logger: Logger, endpoint: @escaping @Sendable (LocalRequest) async -> LocalResponse) {
+    public init(
+        address: ListenAddress,
+        logger: Logger,
+        endpoint: @escaping @Sendable (LocalRequest) async -> LocalResponse
+    ) {
         self.init(address: address, logger: logger) { request, _ in
             let answer = await endpoint(Self.localRequest(request))
             return Self.response(answer, head: request.method == .head)
@@ -48,8 +54,13 @@ public struct LocalHTTPServer: Service, CustomStringConvertible {
             headers[field.name.canonicalName] = field.value
         }
         // HTTPTypes moves HTTP/1's first Host header out of the fields into the authority.
-        return LocalRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
-                            authority: request.head.authority, headers: headers)
+        return LocalRequest(
+            method: request.method.rawValue,
+            path: request.uri.path,
+            query: request.uri.query ?? "",
+            authority: request.head.authority,
+            headers: headers
+        )
     }
 
     /// The endpoint's answer as an HTTP response; a HEAD response has the length of the GET body, no body.
@@ -66,12 +77,21 @@ public struct LocalHTTPServer: Service, CustomStringConvertible {
     public func run() async throws {
         let logger = self.logger
         let address = self.address
-        let server = HTTP1Server(address: address, limits: limits, observer: observer, logger: logger,
-                                 onListening: { local in
-                                     logger.info("listening", metadata: [
-                                         "listen.address": "\(local?.description ?? "\(address)")",
-                                     ])
-                                 }, handler: handler)
+        let server = HTTP1Server(
+            address: address,
+            limits: limits,
+            observer: observer,
+            logger: logger,
+            onListening: { local in
+                logger.info(
+                    "listening",
+                    metadata: [
+                        "listen.address": "\(local?.description ?? "\(address)")"
+                    ]
+                )
+            },
+            handler: handler
+        )
         try await server.run()
     }
 }

@@ -12,8 +12,14 @@ public struct MeasuredTransport: HTTPTransport {
     let skewWarning: Double
     let logger: Logger
 
-    public init(base: any HTTPTransport, target: String, metrics: AgentMetrics, now: @escaping @Sendable () -> Date,
-                skewWarningSeconds: Int, logger: Logger) {
+    public init(
+        base: any HTTPTransport,
+        target: String,
+        metrics: AgentMetrics,
+        now: @escaping @Sendable () -> Date,
+        skewWarningSeconds: Int,
+        logger: Logger
+    ) {
         self.base = base
         self.target = target
         self.metrics = metrics
@@ -37,9 +43,13 @@ public struct MeasuredTransport: HTTPTransport {
         if let skew = ClockSkew.estimate(dateHeader: response.header("Date"), requestStart: start, requestEnd: now()) {
             metrics.recordClockSkew(target, seconds: skew)
             if abs(skew) > skewWarning {
-                logger.warning("local clock differs from the STS clock; tokens may be rejected as not yet valid or expired", metadata: [
-                    "target.name": "\(target)", "clock.skew": "\(Int(skew))s", "sts.endpoint": "\(request.endpoint.url)",
-                ])
+                logger.warning(
+                    "local clock differs from the STS clock; tokens may be rejected as not yet valid or expired",
+                    metadata: [
+                        "target.name": "\(target)", "clock.skew": "\(Int(skew))s",
+                        "sts.endpoint": "\(request.endpoint.url)",
+                    ]
+                )
             }
         }
         return response

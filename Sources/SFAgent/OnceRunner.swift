@@ -16,7 +16,11 @@ public struct OnceRunner: Sendable {
         self.writer = writer
     }
 
-    public func run<C: Clock>(clock: C, random: SharedRandom, logger: Logger) async throws(TargetFailure) -> [(TargetExchange, ExchangeOutcome)] where C.Duration == Duration {
+    public func run<C: Clock>(
+        clock: C,
+        random: SharedRandom,
+        logger: Logger
+    ) async throws(TargetFailure) -> [(TargetExchange, ExchangeOutcome)] where C.Duration == Duration {
         let deadline = Duration.seconds(refresh.retryDeadlineSeconds)
         let backoff = Backoff(refresh)
         // Targets exchange concurrently; results are put back in configuration order.
@@ -24,7 +28,18 @@ public struct OnceRunner: Sendable {
             for (index, exchange) in exchanges.enumerated() {
                 group.addTask {
                     do throws(TargetFailure) {
-                        return (index, .success(try await exchange.exchange(deadline: deadline, backoff: backoff, clock: clock, random: random, logger: logger)))
+                        return (
+                            index,
+                            .success(
+                                try await exchange.exchange(
+                                    deadline: deadline,
+                                    backoff: backoff,
+                                    clock: clock,
+                                    random: random,
+                                    logger: logger
+                                )
+                            )
+                        )
                     } catch {
                         return (index, .failure(error))
                     }
@@ -41,10 +56,14 @@ public struct OnceRunner: Sendable {
         for (exchange, outcome) in issued {
             let files = try writer.write(outcome, for: exchange.target)
             for file in files {
-                logger.info("credentials written", metadata: [
-                    "target.name": "\(exchange.name)", "output": "\(file.output)", "file.path": "\(file.path)",
-                    "credential.expiration": "\(Timestamp.formatISO8601(outcome.expiration(for: exchange.target.outputs)))",
-                ])
+                logger.info(
+                    "credentials written",
+                    metadata: [
+                        "target.name": "\(exchange.name)", "output": "\(file.output)", "file.path": "\(file.path)",
+                        "credential.expiration":
+                            "\(Timestamp.formatISO8601(outcome.expiration(for: exchange.target.outputs)))",
+                    ]
+                )
             }
         }
         return issued

@@ -18,7 +18,8 @@ public struct OutputWriter: Sendable {
     }
 
     /// Renders every file first (pure), then writes them one by one, each atomically.
-    public func write(_ outcome: ExchangeOutcome, for target: TargetConfiguration) throws(TargetFailure) -> [FileWrite] {
+    public func write(_ outcome: ExchangeOutcome, for target: TargetConfiguration) throws(TargetFailure) -> [FileWrite]
+    {
         let files = OutputPlan.files(for: target, source: target.source ?? source, outcome: outcome)
         for file in files {
             do {

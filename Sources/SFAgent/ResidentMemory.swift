@@ -20,7 +20,9 @@ public enum ResidentMemory {
             let perms = Array(fields[1])
             guard perms.count == 4, perms[0] == "r", perms[1] == "-", perms[3] == "p" else { continue }
             let range = fields[0].split(separator: "-")
-            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start else { continue }
+            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16),
+                end > start
+            else { continue }
             result.append((start, Int(end - start), perms[2] == "x"))
         }
         return result

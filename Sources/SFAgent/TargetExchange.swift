@@ -19,27 +19,41 @@ public struct TargetExchange: Sendable {
 
     /// One attempt: a fresh token (re-read every time, waited for while the source is not ready yet), one exchange.
     public func attempt<C: Clock>(
-        clock: C, random: SharedRandom, logger: Logger
+        clock: C,
+        random: SharedRandom,
+        logger: Logger
     ) async throws(TargetFailure) -> ExchangeOutcome where C.Duration == Duration {
         let identity = try await readyIdentity(clock: clock, random: random, logger: logger)
         switch identity {
         case .token(let token):
-            logger.debug("identity token read", metadata: [
-                "target.name": "\(name)", "source": "\(source.origin)",
-                "token.iss": "\(token.claims.issuer ?? "-")", "token.sub": "\(token.claims.subject ?? "-")",
-                "token.aud": "\(token.claims.audiences.joined(separator: ","))",
-                "token.exp": "\(token.claims.expiresAt.map(Timestamp.formatISO8601) ?? "-")",
-            ])
+            logger.debug(
+                "identity token read",
+                metadata: [
+                    "target.name": "\(name)", "source": "\(source.origin)",
+                    "token.iss": "\(token.claims.issuer ?? "-")", "token.sub": "\(token.claims.subject ?? "-")",
+                    "token.aud": "\(token.claims.audiences.joined(separator: ","))",
+                    "token.exp": "\(token.claims.expiresAt.map(Timestamp.formatISO8601) ?? "-")",
+                ]
+            )
         case .aws(let credentials, let region):
-            logger.debug("AWS credentials resolved", metadata: [
-                "target.name": "\(name)", "source": "\(source.origin)", "aws.accessKeyId": "\(credentials.accessKeyID.prefix(4))…",
-                "aws.region": "\(region)", "credential.expiration": "\(Timestamp.formatISO8601(credentials.expiration))",
-            ])
+            logger.debug(
+                "AWS credentials resolved",
+                metadata: [
+                    "target.name": "\(name)", "source": "\(source.origin)",
+                    "aws.accessKeyId": "\(credentials.accessKeyID.prefix(4))…",
+                    "aws.region": "\(region)",
+                    "credential.expiration": "\(Timestamp.formatISO8601(credentials.expiration))",
+                ]
+            )
         }
         do {
             return ExchangeOutcome(credentials: try await exchanger.exchange(identity), identity: identity)
         } catch {
-            throw TargetFailure(target: name, step: .exchange(provider: exchanger.provider, endpoint: exchanger.endpointDescription), underlying: error)
+            throw TargetFailure(
+                target: name,
+                step: .exchange(provider: exchanger.provider, endpoint: exchanger.endpointDescription),
+                underlying: error
+            )
         }
     }
 
@@ -47,7 +61,9 @@ public struct TargetExchange: Sendable {
     /// metadata server in the first seconds of a pod) it is asked again, backing off from 250 ms to 4 s, until
     /// its `startupWait` has passed; then the last failure stands. Sources never retry themselves.
     func readyIdentity<C: Clock>(
-        clock: C, random: SharedRandom, logger: Logger
+        clock: C,
+        random: SharedRandom,
+        logger: Logger
     ) async throws(TargetFailure) -> WorkloadIdentity where C.Duration == Duration {
         let deadline = clock.now.advanced(by: source.startupWait)
         let backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(4))
@@ -63,10 +79,13 @@ public struct TargetExchange: Sendable {
                 guard notReady, remaining > .zero, !Task.isCancelled else { throw failure }
                 let delay = min(backoff.delay(attempt: retries, using: &random), remaining)
                 retries += 1
-                logger.notice("identity source not ready; waiting", metadata: [
-                    "target.name": "\(name)", "source": "\(source.origin)", "retry.in": "\(Self.format(delay))",
-                    "retry.attempt": "\(retries)",
-                ])
+                logger.notice(
+                    "identity source not ready; waiting",
+                    metadata: [
+                        "target.name": "\(name)", "source": "\(source.origin)", "retry.in": "\(Self.format(delay))",
+                        "retry.attempt": "\(retries)",
+                    ]
+                )
                 do {
                     try await clock.sleep(for: delay)
                 } catch {
@@ -79,13 +98,18 @@ public struct TargetExchange: Sendable {
     /// One attempt, and when it is rejected in a way a rotated token could fix (expired or invalid token:
     /// the kubelet may have just replaced it), one more straight away with the token re-read.
     public func attemptWithFreshTokenRetry<C: Clock>(
-        clock: C, random: SharedRandom, logger: Logger
+        clock: C,
+        random: SharedRandom,
+        logger: Logger
     ) async throws(TargetFailure) -> ExchangeOutcome where C.Duration == Duration {
         do {
             return try await attempt(clock: clock, random: random, logger: logger)
         } catch {
             guard error.kind == .rejected, error.mayPassWithFreshToken, !Task.isCancelled else { throw error }
-            logger.debug("exchange rejected the token; re-reading it and retrying once", metadata: ["target.name": "\(name)"])
+            logger.debug(
+                "exchange rejected the token; re-reading it and retrying once",
+                metadata: ["target.name": "\(name)"]
+            )
             return try await attempt(clock: clock, random: random, logger: logger)
         }
     }
@@ -95,7 +119,11 @@ public struct TargetExchange: Sendable {
     /// Transient failures back off exponentially with jitter; a rejection that a rotated token could fix
     /// (expired/invalid token) is retried once straight away with a re-read token.
     public func exchange<C: Clock>(
-        deadline: Duration, backoff: Backoff, clock: C, random: SharedRandom, logger: Logger
+        deadline: Duration,
+        backoff: Backoff,
+        clock: C,
+        random: SharedRandom,
+        logger: Logger
     ) async throws(TargetFailure) -> ExchangeOutcome where C.Duration == Duration {
         let end = clock.now.advanced(by: deadline)
         var random = random
@@ -112,15 +140,23 @@ public struct TargetExchange: Sendable {
                 let remaining = clock.now.duration(to: end)
                 guard remaining > .zero, !Task.isCancelled else { throw error }
                 let delay = min(backoff.delay(attempt: retries, using: &random), remaining)
-                logger.notice("exchange failed; retrying", metadata: [
-                    "target.name": "\(name)", "retry.in": "\(Self.format(delay))", "retry.attempt": "\(retries + 1)",
-                    "error": "\(error)",
-                ])
+                logger.notice(
+                    "exchange failed; retrying",
+                    metadata: [
+                        "target.name": "\(name)", "retry.in": "\(Self.format(delay))",
+                        "retry.attempt": "\(retries + 1)",
+                        "error": "\(error)",
+                    ]
+                )
                 retries += 1
                 do {
                     try await clock.sleep(for: delay)
                 } catch {
-                    throw TargetFailure(target: name, step: .exchange(provider: exchanger.provider, endpoint: exchanger.endpointDescription), underlying: CancellationError())
+                    throw TargetFailure(
+                        target: name,
+                        step: .exchange(provider: exchanger.provider, endpoint: exchanger.endpointDescription),
+                        underlying: CancellationError()
+                    )
                 }
             }
         }

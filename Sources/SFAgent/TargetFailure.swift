@@ -12,7 +12,9 @@ public struct TargetFailure: Error, Sendable, CustomStringConvertible, Classifie
         public var description: String {
             switch self {
             case .source: return "reading the identity token"
-            case .exchange(let provider, _): return provider == "aws" ? "exchanging the token at AWS STS" : "exchanging the identity at GCP (STS, then IAM Credentials)"
+            case .exchange(let provider, _):
+                return provider == "aws"
+                    ? "exchanging the token at AWS STS" : "exchanging the identity at GCP (STS, then IAM Credentials)"
             case .output(let path): return "writing \(path)"
             }
         }

@@ -12,8 +12,11 @@ public struct TokenFileSource: IdentityTokenSource {
     private let read: @Sendable (String) throws(TokenFileError) -> [UInt8]
     private let now: @Sendable () -> Date
 
-    public init(path: String, now: @escaping @Sendable () -> Date,
-                read: @escaping @Sendable (String) throws(TokenFileError) -> [UInt8] = TokenFileSource.readFile) {
+    public init(
+        path: String,
+        now: @escaping @Sendable () -> Date,
+        read: @escaping @Sendable (String) throws(TokenFileError) -> [UInt8] = TokenFileSource.readFile
+    ) {
         self.path = path
         self.now = now
         self.read = read
@@ -55,12 +58,15 @@ public enum TokenFileError: Error, Sendable, Equatable, CustomStringConvertible,
         switch self {
         case .unreadable(let path, let code):
             let reason = String(cString: strerror(code))
-            let hint = code == ENOENT
+            let hint =
+                code == ENOENT
                 ? "Is the projected service-account token volume mounted at that path?"
                 : "Check the file's permissions against this process's user and group (fsGroup)."
             return "cannot read the identity token at \(path): \(reason). \(hint)"
         case .tooLarge(let path, let limit):
-            return "the identity token file \(path) is larger than \(limit) bytes; it is not a JWT. Check source.tokenFile."
+            return
+                "the identity token file \(path) is larger than \(limit) bytes; it is not a JWT. Check "
+                + "source.tokenFile."
         }
     }
 }

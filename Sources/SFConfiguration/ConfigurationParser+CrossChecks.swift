@@ -23,8 +23,12 @@ extension ConfigurationParser {
 
     /// Every local server needs its own address, except AWS container endpoints, which serve several
     /// targets on one address (one path each) when they share the authorization token file.
-    func checkListenAddresses(_ targets: [ReadTarget], health: HealthConfiguration?, healthNode: YAMLNode?,
-                              _ r: ConfigurationReader) {
+    func checkListenAddresses(
+        _ targets: [ReadTarget],
+        health: HealthConfiguration?,
+        healthNode: YAMLNode?,
+        _ r: ConfigurationReader
+    ) {
         var seen: [String: (key: String, tokenFile: String?)] = [:]
         if let health { seen[health.listen.description] = ("health.listen", nil) }
         for (target, index, node) in targets {
@@ -32,7 +36,8 @@ extension ConfigurationParser {
                 let key = "targets[\(index)].outputs.\(key)"
                 if let other = seen[address.description] {
                     if let tokenFile, other.tokenFile == tokenFile { continue }
-                    let why = tokenFile != nil && other.tokenFile != nil
+                    let why =
+                        tokenFile != nil && other.tokenFile != nil
                         ? "container endpoints on one address must share authTokenFile"
                         : "each server needs its own address"
                     r.fail(key, node, "\(address) is also used by \(other.key); \(why)")

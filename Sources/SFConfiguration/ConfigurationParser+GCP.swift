@@ -19,8 +19,12 @@ extension ConfigurationParser {
             if let account = r.string(node, at: path + ".serviceAccount"), Self.isServiceAccountEmail(account) {
                 gcp.serviceAccount = account
             } else {
-                r.fail(path + ".serviceAccount", node, "expected a service account email such as "
-                    + "reader@my-project.iam.gserviceaccount.com, found \(r.describe(node))")
+                r.fail(
+                    path + ".serviceAccount",
+                    node,
+                    "expected a service account email such as "
+                        + "reader@my-project.iam.gserviceaccount.com, found \(r.describe(node))"
+                )
                 ok = false
             }
         }
@@ -31,13 +35,21 @@ extension ConfigurationParser {
                 if scopes.count == items.count, scopes.allSatisfy(known) {
                     gcp.scopes = scopes
                 } else {
-                    r.fail(path + ".scopes", node, "expected OAuth scope URLs such as "
-                        + "https://www.googleapis.com/auth/cloud-platform")
+                    r.fail(
+                        path + ".scopes",
+                        node,
+                        "expected OAuth scope URLs such as "
+                            + "https://www.googleapis.com/auth/cloud-platform"
+                    )
                     ok = false
                 }
             } else {
-                r.fail(path + ".scopes", node, "expected a non-empty list of OAuth scopes, found "
-                    + "\(node.shapeDescription)")
+                r.fail(
+                    path + ".scopes",
+                    node,
+                    "expected a non-empty list of OAuth scopes, found "
+                        + "\(node.shapeDescription)"
+                )
                 ok = false
             }
         }
@@ -45,11 +57,17 @@ extension ConfigurationParser {
             if let lifetime = r.integer(node, at: path + ".lifetimeSeconds", range: 600...43_200) {
                 gcp.lifetimeSeconds = lifetime
                 if gcp.serviceAccount == nil && entries["serviceAccount"] == nil {
-                    r.fail(path + ".lifetimeSeconds", node, "lifetimeSeconds applies to impersonated tokens only (STS "
-                        + "tokens last 1 h); set serviceAccount or remove it")
+                    r.fail(
+                        path + ".lifetimeSeconds",
+                        node,
+                        "lifetimeSeconds applies to impersonated tokens only (STS "
+                            + "tokens last 1 h); set serviceAccount or remove it"
+                    )
                     ok = false
                 }
-            } else { ok = false }
+            } else {
+                ok = false
+            }
         }
         if let node = entries["stsEndpoint"] {
             if let endpoint = readEndpoint(node, at: path + ".stsEndpoint", r) {

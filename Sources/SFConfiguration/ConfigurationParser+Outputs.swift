@@ -9,8 +9,13 @@ extension ConfigurationParser {
         .awsContainerEndpoint, .gcpMetadataServer,
     ]
 
-    func readOutputs(_ node: YAMLNode, at path: String, provider: String?, source: SourceConfiguration?,
-                     _ r: ConfigurationReader) -> OutputsConfiguration? {
+    func readOutputs(
+        _ node: YAMLNode,
+        at path: String,
+        provider: String?,
+        source: SourceConfiguration?,
+        _ r: ConfigurationReader
+    ) -> OutputsConfiguration? {
         let keys = OutputKind.allCases.map(\.rawValue)
         guard let entries = r.mapping(node, at: path, allowed: keys) else { return nil }
         guard !entries.isEmpty else {
@@ -20,8 +25,12 @@ extension ConfigurationParser {
         var ok = true
         for kind in OutputKind.allCases
         where entries[kind.rawValue] != nil && provider != nil && provider != kind.provider {
-            r.fail(path + "." + kind.rawValue, entries[kind.rawValue], "output \(kind) hands over \(kind.provider) "
-                + "credentials, but this target's provider is \(provider ?? "")")
+            r.fail(
+                path + "." + kind.rawValue,
+                entries[kind.rawValue],
+                "output \(kind) hands over \(kind.provider) "
+                    + "credentials, but this target's provider is \(provider ?? "")"
+            )
             ok = false
         }
         var outputs = OutputsConfiguration()
@@ -54,8 +63,11 @@ extension ConfigurationParser {
         return ok ? outputs : nil
     }
 
-    func readCredentialsFile(_ node: YAMLNode, at path: String,
-                             _ r: ConfigurationReader) -> AWSCredentialsFileOutputConfiguration? {
+    func readCredentialsFile(
+        _ node: YAMLNode,
+        at path: String,
+        _ r: ConfigurationReader
+    ) -> AWSCredentialsFileOutputConfiguration? {
         guard let entries = r.mapping(node, at: path, allowed: ["path", "profile", "mode"]) else { return nil }
         let filePath = r.required(entries, "path", at: path, parent: node).flatMap { r.string($0, at: path + ".path") }
         var output = AWSCredentialsFileOutputConfiguration(path: filePath ?? "")
@@ -63,9 +75,14 @@ extension ConfigurationParser {
         if let node = entries["profile"] {
             if let profile = r.string(node, at: path + ".profile") {
                 if profile.contains(where: { $0 == "[" || $0 == "]" || $0.isNewline || $0 == "#" || $0 == ";" })
-                    || profile.trimmingASCIIWhitespace() != profile {
-                    r.fail(path + ".profile", node, "\"\(profile)\" is not a usable INI profile name (no brackets, "
-                        + "'#', ';', line breaks or surrounding spaces)")
+                    || profile.trimmingASCIIWhitespace() != profile
+                {
+                    r.fail(
+                        path + ".profile",
+                        node,
+                        "\"\(profile)\" is not a usable INI profile name (no brackets, "
+                            + "'#', ';', line breaks or surrounding spaces)"
+                    )
                     ok = false
                 } else {
                     output.profile = profile
@@ -80,12 +97,17 @@ extension ConfigurationParser {
         return ok ? output : nil
     }
 
-    func readExternalAccountOutput(_ node: YAMLNode, at path: String, source: SourceConfiguration?,
-                                   _ r: ConfigurationReader) -> ExternalAccountFileOutputConfiguration? {
+    func readExternalAccountOutput(
+        _ node: YAMLNode,
+        at path: String,
+        source: SourceConfiguration?,
+        _ r: ConfigurationReader
+    ) -> ExternalAccountFileOutputConfiguration? {
         let keys = ["path", "mode", "subjectTokenPath", "imdsListen"]
         guard let entries = r.mapping(node, at: path, allowed: keys) else { return nil }
-        guard let filePath = r.required(entries, "path", at: path, parent: node)
-            .flatMap({ r.string($0, at: path + ".path") })
+        guard
+            let filePath = r.required(entries, "path", at: path, parent: node)
+                .flatMap({ r.string($0, at: path + ".path") })
         else { return nil }
         var output = ExternalAccountFileOutputConfiguration(path: filePath)
         if let node = entries["mode"] {
@@ -95,13 +117,21 @@ extension ConfigurationParser {
         let subject = entries["subjectTokenPath"].flatMap { r.string($0, at: path + ".subjectTokenPath") }
         if let node = entries["imdsListen"] {
             guard case .aws = source else {
-                r.fail(path + ".imdsListen", node, "imdsListen serves an aws source's credentials; this target's "
-                    + "source is \(source?.kind ?? "missing")")
+                r.fail(
+                    path + ".imdsListen",
+                    node,
+                    "imdsListen serves an aws source's credentials; this target's "
+                        + "source is \(source?.kind ?? "missing")"
+                )
                 return nil
             }
             if subject != nil {
-                r.fail(path + ".subjectTokenPath", entries["subjectTokenPath"], "with imdsListen Google's libraries "
-                    + "sign their own subject tokens; remove subjectTokenPath")
+                r.fail(
+                    path + ".subjectTokenPath",
+                    entries["subjectTokenPath"],
+                    "with imdsListen Google's libraries "
+                        + "sign their own subject tokens; remove subjectTokenPath"
+                )
                 return nil
             }
             guard let listen = readListen(node, at: path + ".imdsListen", r) else { return nil }
@@ -110,8 +140,12 @@ extension ConfigurationParser {
         }
         if case .tokenFile(let tokenPath) = source {
             if subject != nil {
-                r.fail(path + ".subjectTokenPath", entries["subjectTokenPath"], "with a tokenFile source the "
-                    + "external_account file points at \(tokenPath) itself; remove subjectTokenPath")
+                r.fail(
+                    path + ".subjectTokenPath",
+                    entries["subjectTokenPath"],
+                    "with a tokenFile source the "
+                        + "external_account file points at \(tokenPath) itself; remove subjectTokenPath"
+                )
                 return nil
             }
         } else {
@@ -121,11 +155,15 @@ extension ConfigurationParser {
         return output
     }
 
-    func readTokenFileOutput(_ node: YAMLNode, at path: String,
-                             _ r: ConfigurationReader) -> TokenFileOutputConfiguration? {
+    func readTokenFileOutput(
+        _ node: YAMLNode,
+        at path: String,
+        _ r: ConfigurationReader
+    ) -> TokenFileOutputConfiguration? {
         guard let entries = r.mapping(node, at: path, allowed: ["path", "mode"]) else { return nil }
-        guard let filePath = r.required(entries, "path", at: path, parent: node)
-            .flatMap({ r.string($0, at: path + ".path") })
+        guard
+            let filePath = r.required(entries, "path", at: path, parent: node)
+                .flatMap({ r.string($0, at: path + ".path") })
         else { return nil }
         var output = TokenFileOutputConfiguration(path: filePath)
         if let node = entries["mode"] {

@@ -6,14 +6,16 @@ extension ConfigurationParser {
     func readHealth(_ node: YAMLNode, _ r: ConfigurationReader) -> HealthConfiguration? {
         guard let entries = r.mapping(node, at: "health", allowed: ["listen"]) else { return nil }
         guard let listenNode = r.required(entries, "listen", at: "health", parent: node),
-              let listen = readListen(listenNode, at: "health.listen", r)
+            let listen = readListen(listenNode, at: "health.listen", r)
         else { return nil }
         return HealthConfiguration(listen: listen)
     }
 
     func readRefresh(_ node: YAMLNode, _ r: ConfigurationReader) -> RefreshConfiguration? {
-        let keys = ["lifetimeFraction", "jitterFraction", "requestTimeoutSeconds", "retryDeadlineSeconds",
-                    "backoffInitialSeconds", "backoffMaxSeconds", "clockSkewWarningSeconds", "expiryMarginSeconds"]
+        let keys = [
+            "lifetimeFraction", "jitterFraction", "requestTimeoutSeconds", "retryDeadlineSeconds",
+            "backoffInitialSeconds", "backoffMaxSeconds", "clockSkewWarningSeconds", "expiryMarginSeconds",
+        ]
         guard let entries = r.mapping(node, at: "refresh", allowed: keys) else { return nil }
         var refresh = RefreshConfiguration()
         var ok = true
@@ -34,8 +36,12 @@ extension ConfigurationParser {
         integer("clockSkewWarningSeconds", 1...3600) { refresh.clockSkewWarningSeconds = $0 }
         integer("expiryMarginSeconds", 0...3600) { refresh.expiryMarginSeconds = $0 }
         if ok, refresh.backoffMaxSeconds < refresh.backoffInitialSeconds {
-            r.fail("refresh.backoffMaxSeconds", entries["backoffMaxSeconds"], "must be at least backoffInitialSeconds "
-                + "(\(refresh.backoffInitialSeconds))")
+            r.fail(
+                "refresh.backoffMaxSeconds",
+                entries["backoffMaxSeconds"],
+                "must be at least backoffInitialSeconds "
+                    + "(\(refresh.backoffInitialSeconds))"
+            )
             ok = false
         }
         return ok ? refresh : nil

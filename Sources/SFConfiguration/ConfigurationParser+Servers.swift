@@ -15,9 +15,13 @@ extension ConfigurationParser {
         // Copied from the webhook's `server`, this key would otherwise read as a typo of idleTimeoutSeconds.
         if case .mapping(let pairs) = node.value {
             for pair in pairs where pair.key.scalar == "handshakeTimeoutSeconds" {
-                r.fail("server.handshakeTimeoutSeconds", pair.key, "not accepted by the agent: its loopback servers "
-                    + "speak plain HTTP, there is no TLS handshake to time; expected one of: "
-                    + Self.serverKeys.joined(separator: ", "))
+                r.fail(
+                    "server.handshakeTimeoutSeconds",
+                    pair.key,
+                    "not accepted by the agent: its loopback servers "
+                        + "speak plain HTTP, there is no TLS handshake to time; expected one of: "
+                        + Self.serverKeys.joined(separator: ", ")
+                )
                 ok = false
             }
             node.value = .mapping(pairs.filter { $0.key.scalar != "handshakeTimeoutSeconds" })

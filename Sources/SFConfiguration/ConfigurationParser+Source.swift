@@ -8,8 +8,12 @@ extension ConfigurationParser {
     func readSource(_ node: YAMLNode, at path: String = "source", _ r: ConfigurationReader) -> SourceConfiguration? {
         guard let entries = r.mapping(node, at: path, allowed: Self.sourceKinds) else { return nil }
         guard entries.count == 1, let (kind, value) = entries.first else {
-            r.fail(path, node, "exactly one identity source is required (one of: "
-                + "\(Self.sourceKinds.joined(separator: ", "))), found \(entries.count)")
+            r.fail(
+                path,
+                node,
+                "exactly one identity source is required (one of: "
+                    + "\(Self.sourceKinds.joined(separator: ", "))), found \(entries.count)"
+            )
             return nil
         }
         switch kind {
@@ -23,8 +27,12 @@ extension ConfigurationParser {
             if let node = entries["region"] {
                 guard let region = r.string(node, at: path + ".aws.region") else { return nil }
                 guard AWSPartition.isValidRegion(region) else {
-                    r.fail(path + ".aws.region", node, "\"\(region)\" is not an AWS region name (expected e.g. "
-                        + "us-east-1, eu-west-2, cn-north-1)")
+                    r.fail(
+                        path + ".aws.region",
+                        node,
+                        "\"\(region)\" is not an AWS region name (expected e.g. "
+                            + "us-east-1, eu-west-2, cn-north-1)"
+                    )
                     return nil
                 }
                 aws.region = region
@@ -35,8 +43,11 @@ extension ConfigurationParser {
         }
     }
 
-    func readGCPMetadata(_ node: YAMLNode, at path: String,
-                         _ r: ConfigurationReader) -> GCPMetadataSourceConfiguration? {
+    func readGCPMetadata(
+        _ node: YAMLNode,
+        at path: String,
+        _ r: ConfigurationReader
+    ) -> GCPMetadataSourceConfiguration? {
         let keys = ["audience", "endpoint", "serviceAccount", "startupWaitSeconds"]
         guard let entries = r.mapping(node, at: path, allowed: keys) else { return nil }
         let audience = r.required(entries, "audience", at: path, parent: node)
@@ -55,11 +66,17 @@ extension ConfigurationParser {
                 if account == "default" || ServiceAccountEmail.isValid(account) {
                     source.serviceAccount = account
                 } else {
-                    r.fail(path + ".serviceAccount", node, "\(JSONText.string(account)) is not a service account "
-                        + "(expected default or an email such as sa@project.iam.gserviceaccount.com)")
+                    r.fail(
+                        path + ".serviceAccount",
+                        node,
+                        "\(JSONText.string(account)) is not a service account "
+                            + "(expected default or an email such as sa@project.iam.gserviceaccount.com)"
+                    )
                     ok = false
                 }
-            } else { ok = false }
+            } else {
+                ok = false
+            }
         }
         if let node = entries["startupWaitSeconds"] {
             if let seconds = r.integer(node, at: path + ".startupWaitSeconds", range: 0...600) {

@@ -4,8 +4,11 @@ import SFYAML
 /// `targets`: names, the one provider key, the outputs.
 extension ConfigurationParser {
     /// The targets that parsed (with their nodes, for later checks), and whether all did.
-    func readTargets(_ node: YAMLNode, source: SourceConfiguration?,
-                     _ r: ConfigurationReader) -> (targets: [ReadTarget], complete: Bool)? {
+    func readTargets(
+        _ node: YAMLNode,
+        source: SourceConfiguration?,
+        _ r: ConfigurationReader
+    ) -> (targets: [ReadTarget], complete: Bool)? {
         guard case .sequence(let items) = node.value else {
             r.fail("targets", node, "expected a list of targets, found \(node.shapeDescription)")
             return nil
@@ -19,10 +22,17 @@ extension ConfigurationParser {
         var complete = true
         for (index, item) in items.enumerated() {
             let path = "targets[\(index)]"
-            guard let target = readTarget(item, at: path, source: source, r) else { complete = false; continue }
+            guard let target = readTarget(item, at: path, source: source, r) else {
+                complete = false
+                continue
+            }
             if let first = seen[target.name] {
-                r.fail(path + ".name", item, "duplicate target name \"\(target.name)\" (also targets[\(first)]); "
-                    + "names must be unique")
+                r.fail(
+                    path + ".name",
+                    item,
+                    "duplicate target name \"\(target.name)\" (also targets[\(first)]); "
+                        + "names must be unique"
+                )
                 complete = false
             }
             seen[target.name] = index
@@ -33,8 +43,12 @@ extension ConfigurationParser {
 
     static let providerKinds = ["aws", "gcp"]
 
-    func readTarget(_ node: YAMLNode, at path: String, source: SourceConfiguration?,
-                    _ r: ConfigurationReader) -> TargetConfiguration? {
+    func readTarget(
+        _ node: YAMLNode,
+        at path: String,
+        source: SourceConfiguration?,
+        _ r: ConfigurationReader
+    ) -> TargetConfiguration? {
         let keys = ["name"] + Self.providerKinds + ["source", "outputs"]
         guard let entries = r.mapping(node, at: path, allowed: keys) else { return nil }
         var override: SourceConfiguration?
@@ -46,29 +60,42 @@ extension ConfigurationParser {
         let effectiveSource = override ?? source
         let name = r.required(entries, "name", at: path, parent: node).flatMap { r.string($0, at: path + ".name") }
         if let name, !Self.isValidTargetName(name) {
-            r.fail(path + ".name", entries["name"], "\"\(name)\" is not a valid target name (expected 1-63 lower-case "
-                + "letters, digits and '-', starting and ending with a letter or digit)")
+            r.fail(
+                path + ".name",
+                entries["name"],
+                "\"\(name)\" is not a valid target name (expected 1-63 lower-case "
+                    + "letters, digits and '-', starting and ending with a letter or digit)"
+            )
         }
         let providers = Self.providerKinds.filter { entries[$0] != nil }
         var provider: ProviderConfiguration?
         if providers.count != 1 {
-            r.fail(path, node, "exactly one provider key is required (one of: "
-                + "\(Self.providerKinds.joined(separator: ", "))), found "
-                + "\(providers.isEmpty ? "none" : providers.joined(separator: ", "))")
+            r.fail(
+                path,
+                node,
+                "exactly one provider key is required (one of: "
+                    + "\(Self.providerKinds.joined(separator: ", "))), found "
+                    + "\(providers.isEmpty ? "none" : providers.joined(separator: ", "))"
+            )
         } else if let awsNode = entries["aws"] {
             provider = readAWS(awsNode, at: path + ".aws", r).map { .aws($0) }
             if case .aws = effectiveSource {
-                r.fail(path + ".aws", awsNode, "an aws source feeds GCP targets only (AWS-to-AWS role chaining is not "
-                    + "what Skyferry is for); use a tokenFile or gcpMetadata source")
+                r.fail(
+                    path + ".aws",
+                    awsNode,
+                    "an aws source feeds GCP targets only (AWS-to-AWS role chaining is not "
+                        + "what Skyferry is for); use a tokenFile or gcpMetadata source"
+                )
                 provider = nil
             }
         } else if let gcpNode = entries["gcp"] {
             provider = readGCP(gcpNode, at: path + ".gcp", r).map { .gcp($0) }
         }
         // Optional: `credential-process` needs none; `agent` checks that every target has one.
-        let outputs = entries["outputs"].map {
-            readOutputs($0, at: path + ".outputs", provider: providers.first, source: effectiveSource, r)
-        } ?? OutputsConfiguration()
+        let outputs =
+            entries["outputs"].map {
+                readOutputs($0, at: path + ".outputs", provider: providers.first, source: effectiveSource, r)
+            } ?? OutputsConfiguration()
         guard let name, Self.isValidTargetName(name), let provider, let outputs, overrideOK else { return nil }
         return TargetConfiguration(name: name, provider: provider, outputs: outputs, source: override)
     }

@@ -37,7 +37,12 @@ public struct ConfigurationParser: Sendable {
             return nil
         }
         let targets = parsed.targets.map(\.target)
-        return AgentConfiguration(source: source, targets: targets, refresh: refresh, health: health ?? nil,
-                                  server: server)
+        return AgentConfiguration(
+            source: source,
+            targets: targets,
+            refresh: refresh,
+            health: health ?? nil,
+            server: server
+        )
     }
 }

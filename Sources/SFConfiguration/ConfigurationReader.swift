@@ -17,7 +17,9 @@ public final class ConfigurationReader {
     /// Loads `text` as YAML and reads it with `body`: the size cap, syntax errors and every issue, for each
     /// file. `origin` (a path, or `$SKYFERRY_CONFIG_YAML`) is only used in messages.
     public static func read<Value>(
-        _ text: String, origin: String, _ body: (YAMLNode, ConfigurationReader) -> Value?
+        _ text: String,
+        origin: String,
+        _ body: (YAMLNode, ConfigurationReader) -> Value?
     ) throws(ConfigurationError) -> Value {
         let size = text.utf8.count
         let limit = ConfigurationParser.maxBytes
@@ -72,8 +74,12 @@ public final class ConfigurationReader {
     }
 
     /// The value of a required key; a missing or null one is an issue on the parent's line.
-    public func required(_ entries: [String: YAMLNode], _ key: String, at path: String,
-                         parent: YAMLNode) -> YAMLNode? {
+    public func required(
+        _ entries: [String: YAMLNode],
+        _ key: String,
+        at path: String,
+        parent: YAMLNode
+    ) -> YAMLNode? {
         guard let node = entries[key], !node.isNull else {
             fail(join(path, key), parent, "required key is missing")
             return nil
@@ -100,8 +106,12 @@ public final class ConfigurationReader {
         if let parsed, range.contains(parsed) { return parsed }
         let bounds = "\(range.lowerBound)-\(range.upperBound)"
         if let unit {
-            fail(path, node, "expected a whole number of \(unit) from \(range.lowerBound) to \(range.upperBound), "
-                + "found \(describe(node))")
+            fail(
+                path,
+                node,
+                "expected a whole number of \(unit) from \(range.lowerBound) to \(range.upperBound), "
+                    + "found \(describe(node))"
+            )
         } else if let parsed {
             fail(path, node, "\(parsed) is out of range (expected \(bounds))")
         } else {
@@ -164,7 +174,8 @@ public final class ConfigurationReader {
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if a.isEmpty { return b.count }
         var previous = Array(0...b.count)
         for i in 1...a.count {

@@ -19,8 +19,12 @@ public struct WebhookConfigurationParser: Sendable {
         if let node = top["listen"] {
             listen = r.string(node, at: "listen").flatMap { text in
                 guard let address = ListenAddress(text) else {
-                    r.fail("listen", node, "\"\(text)\" is not a listen address (expected HOST:PORT, e.g. "
-                        + "0.0.0.0:8443)")
+                    r.fail(
+                        "listen",
+                        node,
+                        "\"\(text)\" is not a listen address (expected HOST:PORT, e.g. "
+                            + "0.0.0.0:8443)"
+                    )
                     return nil
                 }
                 return address
@@ -34,8 +38,13 @@ public struct WebhookConfigurationParser: Sendable {
         }
         let server = top["server"].map { readServer($0, r) } ?? .webhook
         guard let listen, let tls, let agent, let nativeSidecars, let server else { return nil }
-        return WebhookConfiguration(listen: listen, tls: tls, agent: agent, nativeSidecars: nativeSidecars,
-                                    server: server)
+        return WebhookConfiguration(
+            listen: listen,
+            tls: tls,
+            agent: agent,
+            nativeSidecars: nativeSidecars,
+            server: server
+        )
     }
 
     /// `server`: each key optional, defaults from `ServerLimits.webhook`.
@@ -44,8 +53,12 @@ public struct WebhookConfigurationParser: Sendable {
         guard let entries = r.mapping(node, at: "server", allowed: keys) else { return nil }
         var limits = ServerLimits.webhook
         var ok = true
-        func integer(_ key: String, _ range: ClosedRange<Int>, _ unit: String,
-                     into field: WritableKeyPath<ServerLimits, Int>) {
+        func integer(
+            _ key: String,
+            _ range: ClosedRange<Int>,
+            _ unit: String,
+            into field: WritableKeyPath<ServerLimits, Int>
+        ) {
             guard let node = entries[key] else { return }
             if let value = r.integer(node, at: "server." + key, range: range, unit: unit) {
                 limits[keyPath: field] = value
@@ -75,12 +88,16 @@ public struct WebhookConfigurationParser: Sendable {
 
     func readAgent(_ node: YAMLNode, _ r: ConfigurationReader) -> AgentContainerConfiguration? {
         guard let entries = r.mapping(node, at: "agent", allowed: ["image", "resources"]) else { return nil }
-        guard let image = r.required(entries, "image", at: "agent", parent: node)
-            .flatMap({ r.string($0, at: "agent.image") })
+        guard
+            let image = r.required(entries, "image", at: "agent", parent: node)
+                .flatMap({ r.string($0, at: "agent.image") })
         else { return nil }
         if image.contains(where: { $0.isWhitespace }) {
-            r.fail("agent.image", entries["image"],
-                   "\"\(image)\" is not an image reference (expected e.g. ghcr.io/OWNER/skyferry:VERSION)")
+            r.fail(
+                "agent.image",
+                entries["image"],
+                "\"\(image)\" is not an image reference (expected e.g. ghcr.io/OWNER/skyferry:VERSION)"
+            )
             return nil
         }
         var agent = AgentContainerConfiguration(image: image)
@@ -105,10 +122,13 @@ public struct WebhookConfigurationParser: Sendable {
             var values: [(String, JSONValue)] = []
             for quantity in quantities {
                 guard let name = quantity.key.scalar, let amount = quantity.value.scalar, !amount.isEmpty,
-                      amount.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ".") })
+                    amount.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ".") })
                 else {
-                    r.fail("agent.resources.\(kind)", quantity.value,
-                           "expected resource quantities such as cpu: 10m, memory: 32Mi")
+                    r.fail(
+                        "agent.resources.\(kind)",
+                        quantity.value,
+                        "expected resource quantities such as cpu: 10m, memory: 32Mi"
+                    )
                     return nil
                 }
                 values.append((name, .string(amount)))

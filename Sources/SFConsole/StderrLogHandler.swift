@@ -26,15 +26,27 @@ public struct StderrLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        let line = Self.line(time: Timestamp.formatISO8601Milliseconds(Date()), level: event.level,
-                             message: "\(event.message)", label: label, metadata: merged, format: format)
+        let line = Self.line(
+            time: Timestamp.formatISO8601Milliseconds(Date()),
+            level: event.level,
+            message: "\(event.message)",
+            label: label,
+            metadata: merged,
+            format: format
+        )
         StandardStream.write(line, to: .standardError)
     }
 
     /// One log line, newline included: metadata sorted by key; in text, values quoted when they hold a space,
     /// a quote, an `=` or a line break.
-    public static func line(time: String, level: Logger.Level, message: String, label: String,
-                            metadata: Logger.Metadata, format: LogFormat) -> String {
+    public static func line(
+        time: String,
+        level: Logger.Level,
+        message: String,
+        label: String,
+        metadata: Logger.Metadata,
+        format: LogFormat
+    ) -> String {
         switch format {
         case .text:
             var text = "\(time) \(level.rawValue) \(message)"
@@ -43,8 +55,10 @@ public struct StderrLogHandler: LogHandler {
             }
             return text + "\n"
         case .json:
-            var fields = ["\"time\":\(JSONText.string(time))", "\"level\":\(JSONText.string(level.rawValue))",
-                          "\"logger\":\(JSONText.string(label))", "\"message\":\(JSONText.string(message))"]
+            var fields = [
+                "\"time\":\(JSONText.string(time))", "\"level\":\(JSONText.string(level.rawValue))",
+                "\"logger\":\(JSONText.string(label))", "\"message\":\(JSONText.string(message))",
+            ]
             for key in metadata.keys.sorted() {
                 fields.append("\(JSONText.string(key)):\(JSONText.string("\(metadata[key]!)"))")
             }

@@ -16,8 +16,12 @@ public struct AWSContainerEndpointOutputConfiguration: Sendable, Equatable {
     /// 127.0.0.1, localhost, [::1] and the listen host, e.g. the pod IP or a Service name other pods use.
     public var allowedHosts: [String]
 
-    public init(listen: ListenAddress, authTokenFile: String, authTokenFileMode: UInt32 = Self.defaultMode,
-                allowedHosts: [String] = []) {
+    public init(
+        listen: ListenAddress,
+        authTokenFile: String,
+        authTokenFileMode: UInt32 = Self.defaultMode,
+        allowedHosts: [String] = []
+    ) {
         self.listen = listen
         self.authTokenFile = authTokenFile
         self.authTokenFileMode = authTokenFileMode

@@ -9,7 +9,13 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
     /// The assumed role's ARN (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`), when STS said.
     public var assumedRoleARN: String?
 
-    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String, expiration: Date, assumedRoleARN: String? = nil) {
+    public init(
+        accessKeyID: String,
+        secretAccessKey: String,
+        sessionToken: String,
+        expiration: Date,
+        assumedRoleARN: String? = nil
+    ) {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken

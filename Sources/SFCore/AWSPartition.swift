@@ -17,7 +17,8 @@ public struct AWSPartition: Sendable, Equatable {
 
     public static let all: [AWSPartition] = [.aws, .china, .govCloud, .iso, .isoB, .isoE, .isoF]
 
-    /// The partition a region belongs to, by its prefix (`cn-`, `us-gov-`, `us-iso-`, `us-isob-`, `eu-isoe-`, `us-isof-`).
+    /// The partition a region belongs to, by its prefix (`cn-`, `us-gov-`, `us-iso-`, `us-isob-`, `eu-isoe-`,
+    /// `us-isof-`).
     public static func forRegion(_ region: String) -> AWSPartition {
         if region.hasPrefix("cn-") { return .china }
         if region.hasPrefix("us-gov-") { return .govCloud }
@@ -35,7 +36,9 @@ public struct AWSPartition: Sendable, Equatable {
     /// A plausible region name: `us-east-1`, `us-gov-west-1`, `ap-southeast-4`, `eu-isoe-west-1`.
     public static func isValidRegion(_ region: String) -> Bool {
         let parts = region.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 3, let last = parts.last, !last.isEmpty, last.allSatisfy(\.isASCIIDigit) else { return false }
+        guard parts.count >= 3, let last = parts.last, !last.isEmpty, last.allSatisfy(\.isASCIIDigit) else {
+            return false
+        }
         return parts.dropLast().allSatisfy { part in
             !part.isEmpty && part.allSatisfy { $0.isASCIILowercaseLetter || $0.isASCIIDigit }
         } && parts[0].count == 2

@@ -12,8 +12,14 @@ public struct AWSTargetConfiguration: Sendable, Equatable {
     /// Use the FIPS STS endpoint of the region.
     public var fips: Bool
 
-    public init(roleArn: String, region: String? = nil, sessionName: String? = nil, durationSeconds: Int? = nil,
-                stsEndpoint: Endpoint? = nil, fips: Bool = false) {
+    public init(
+        roleArn: String,
+        region: String? = nil,
+        sessionName: String? = nil,
+        durationSeconds: Int? = nil,
+        stsEndpoint: Endpoint? = nil,
+        fips: Bool = false
+    ) {
         self.roleArn = roleArn
         self.region = region
         self.sessionName = sessionName

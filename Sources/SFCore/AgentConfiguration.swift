@@ -12,8 +12,13 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// IMDS, health); the handshake timeout is unused (plain HTTP).
     public var server: ServerLimits
 
-    public init(source: SourceConfiguration, targets: [TargetConfiguration], refresh: RefreshConfiguration = .init(),
-                health: HealthConfiguration? = nil, server: ServerLimits = .loopback) {
+    public init(
+        source: SourceConfiguration,
+        targets: [TargetConfiguration],
+        refresh: RefreshConfiguration = .init(),
+        health: HealthConfiguration? = nil,
+        server: ServerLimits = .loopback
+    ) {
         self.source = source
         self.targets = targets
         self.refresh = refresh

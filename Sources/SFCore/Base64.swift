@@ -16,7 +16,9 @@ public enum Base64 {
             case 0x30...0x39: value = UInt32(c - 0x30 + 52)
             case 0x2B, 0x2D: value = 62
             case 0x2F, 0x5F: value = 63
-            case 0x3D: padding += 1; continue
+            case 0x3D:
+                padding += 1
+                continue
             default: return nil
             }
             guard padding == 0 else { return nil }

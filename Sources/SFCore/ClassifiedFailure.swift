@@ -22,7 +22,9 @@ public func failureKind(of error: any Error) -> FailureKind {
 public func sameFailure(_ lhs: (any Error)?, _ rhs: (any Error)?) -> Bool {
     switch (lhs, rhs) {
     case (nil, nil): return true
-    case (let a?, let b?): return ObjectIdentifier(type(of: a)) == ObjectIdentifier(type(of: b)) && String(describing: a) == String(describing: b)
+    case (let a?, let b?):
+        return ObjectIdentifier(type(of: a)) == ObjectIdentifier(type(of: b))
+            && String(describing: a) == String(describing: b)
     default: return false
     }
 }

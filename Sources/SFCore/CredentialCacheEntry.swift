@@ -26,15 +26,19 @@ public struct CredentialCacheEntry: Codable, Sendable, Equatable {
     }
 
     public var credentials: AWSCredentials {
-        AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, sessionToken: sessionToken,
-                       expiration: Date(timeIntervalSince1970: expiration))
+        AWSCredentials(
+            accessKeyID: accessKeyID,
+            secretAccessKey: secretAccessKey,
+            sessionToken: sessionToken,
+            expiration: Date(timeIntervalSince1970: expiration)
+        )
     }
 
     /// The entry a cache file holds, or nil when it holds none that may be handed out.
     public static func decode(_ bytes: [UInt8]) -> CredentialCacheEntry? {
         guard bytes.count <= maxBytes,
-              let entry = try? JSONDecoder().decode(CredentialCacheEntry.self, from: Data(bytes)),
-              entry.isWellFormed
+            let entry = try? JSONDecoder().decode(CredentialCacheEntry.self, from: Data(bytes)),
+            entry.isWellFormed
         else { return nil }
         return entry
     }

@@ -12,12 +12,17 @@ public enum CredentialCacheKey {
 
     /// The key of `target` in `configuration`: its source resolved as the exchange will resolve it
     /// (`GCE_METADATA_HOST` from `environment` included), so a changed setting never hits an old entry.
-    public static func canonical(target: TargetConfiguration, configuration: AgentConfiguration,
-                                 environment: [String: String]) -> String {
+    public static func canonical(
+        target: TargetConfiguration,
+        configuration: AgentConfiguration,
+        environment: [String: String]
+    ) -> String {
         var source = configuration.source(for: target)
         if case .gcpMetadata(var metadata) = source {
-            metadata.endpoint = try? GCPMetadataSourceConfiguration.resolveEndpoint(configured: metadata.endpoint,
-                                                                                     environment: environment)
+            metadata.endpoint = try? GCPMetadataSourceConfiguration.resolveEndpoint(
+                configured: metadata.endpoint,
+                environment: environment
+            )
             source = .gcpMetadata(metadata)
         }
         return canonical(target: target, source: source)
@@ -29,22 +34,28 @@ public enum CredentialCacheKey {
         case .tokenFile(let path):
             fields += [("source", "tokenFile"), ("source.tokenFile", path)]
         case .gcpMetadata(let metadata):
-            fields += [("source", "gcpMetadata"), ("source.audience", metadata.audience),
-                       ("source.endpoint", metadata.endpoint?.url), ("source.serviceAccount", metadata.serviceAccount)]
+            fields += [
+                ("source", "gcpMetadata"), ("source.audience", metadata.audience),
+                ("source.endpoint", metadata.endpoint?.url), ("source.serviceAccount", metadata.serviceAccount),
+            ]
         case .aws(let aws):
             fields += [("source", "aws"), ("source.region", aws.region)]
         }
         switch target.provider {
         case .aws(let aws):
-            fields += [("provider", "aws"), ("aws.roleArn", aws.roleArn), ("aws.region", aws.region),
-                       ("aws.sessionName", aws.sessionName),
-                       ("aws.durationSeconds", aws.durationSeconds.map(String.init)),
-                       ("aws.stsEndpoint", aws.stsEndpoint?.url), ("aws.fips", aws.fips ? "true" : "false")]
+            fields += [
+                ("provider", "aws"), ("aws.roleArn", aws.roleArn), ("aws.region", aws.region),
+                ("aws.sessionName", aws.sessionName),
+                ("aws.durationSeconds", aws.durationSeconds.map(String.init)),
+                ("aws.stsEndpoint", aws.stsEndpoint?.url), ("aws.fips", aws.fips ? "true" : "false"),
+            ]
         case .gcp(let gcp):
-            fields += [("provider", "gcp"), ("gcp.audience", gcp.audience), ("gcp.serviceAccount", gcp.serviceAccount),
-                       ("gcp.scopes", gcp.scopes.map(JSONText.string).joined(separator: ",")),
-                       ("gcp.lifetimeSeconds", gcp.lifetimeSeconds.map(String.init)),
-                       ("gcp.stsEndpoint", gcp.stsEndpoint?.url), ("gcp.iamEndpoint", gcp.iamEndpoint?.url)]
+            fields += [
+                ("provider", "gcp"), ("gcp.audience", gcp.audience), ("gcp.serviceAccount", gcp.serviceAccount),
+                ("gcp.scopes", gcp.scopes.map(JSONText.string).joined(separator: ",")),
+                ("gcp.lifetimeSeconds", gcp.lifetimeSeconds.map(String.init)),
+                ("gcp.stsEndpoint", gcp.stsEndpoint?.url), ("gcp.iamEndpoint", gcp.iamEndpoint?.url),
+            ]
         }
         return fields.map { key, value in "\(key)=\(value.map(JSONText.string) ?? "null")\n" }.joined()
     }

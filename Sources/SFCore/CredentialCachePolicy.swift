@@ -10,7 +10,8 @@ public enum CredentialCachePolicy {
 
     public static func isReusable(issuedAt: Date, expiration: Date, now: Date) -> Bool {
         let lifetime = expiration.timeIntervalSince(issuedAt)
-        guard lifetime > 0, now >= issuedAt.addingTimeInterval(-300) else { return false }  // a clock jump back: distrust
+        // A clock jump back: distrust.
+        guard lifetime > 0, now >= issuedAt.addingTimeInterval(-300) else { return false }
         let margin = min(sdkAdvisoryWindow.seconds, lifetime / 2)
         return expiration.timeIntervalSince(now) > margin
     }

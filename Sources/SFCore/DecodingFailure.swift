@@ -49,7 +49,8 @@ public enum DecodingFailure {
         switch type {
         case is String.Type: return "a string"
         case is Bool.Type: return "a boolean"
-        case is Int.Type, is Int64.Type, is Int32.Type, is UInt.Type, is UInt64.Type, is UInt32.Type: return "an integer"
+        case is Int.Type, is Int64.Type, is Int32.Type, is UInt.Type, is UInt64.Type, is UInt32.Type:
+            return "an integer"
         case is Double.Type, is Float.Type: return "a number"
         case is [String: Any].Type: return "an object"
         case is [Any].Type: return "an array"
@@ -59,8 +60,10 @@ public enum DecodingFailure {
 
     /// The JSON decoder's `… but found a string instead.`, as JSON type words; nil for anything else.
     static func foundType(_ debugDescription: String) -> String? {
-        let words = [("a string", "a string"), ("a number", "a number"), ("number", "a number"), ("bool", "a boolean"),
-                     ("null", "null"), ("a dictionary", "an object"), ("an array", "an array")]
+        let words = [
+            ("a string", "a string"), ("a number", "a number"), ("number", "a number"), ("bool", "a boolean"),
+            ("null", "null"), ("a dictionary", "an object"), ("an array", "an array"),
+        ]
         guard debugDescription.hasSuffix(" instead.") else { return nil }
         let sentence = debugDescription.dropLast(" instead.".count)
         return words.first { sentence.hasSuffix(" but found " + $0.0) }?.1

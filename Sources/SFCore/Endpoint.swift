@@ -34,7 +34,12 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
     /// A copy with `suffix` appended to the path (`/v1` + `/projects/...`).
     public func appendingPath(_ suffix: String) -> Endpoint {
         let base = path.hasSuffix("/") ? String(path.dropLast()) : path
-        return Endpoint(scheme: scheme, host: host, port: port, path: base + (suffix.hasPrefix("/") ? suffix : "/" + suffix))
+        return Endpoint(
+            scheme: scheme,
+            host: host,
+            port: port,
+            path: base + (suffix.hasPrefix("/") ? suffix : "/" + suffix)
+        )
     }
 
     /// True for `localhost`, 127.0.0.0/8 and `::1`.
@@ -52,7 +57,8 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
     /// and plain `http://` to anything but loopback.
     /// Cloud metadata servers: plain HTTP on link-local addresses, by design of GCE, EC2 and ECS.
     public static let metadataHosts: Set<String> = [
-        "169.254.169.254", "metadata.google.internal", "metadata", "fd00:ec2::254", "169.254.170.2", "169.254.170.23", "fd00:ec2::23",
+        "169.254.169.254", "metadata.google.internal", "metadata", "fd00:ec2::254", "169.254.170.2", "169.254.170.23",
+        "fd00:ec2::23",
     ]
 
     public init(parsing text: String, allowMetadataHosts: Bool = false) throws(EndpointError) {
@@ -86,10 +92,13 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
             host = authority
         }
         if let port, !(1...65535).contains(port) { throw .badPort(text) }
-        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "_" })
+        guard !host.isEmpty,
+            host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "_" })
         else { throw .notAURL(text) }
         guard path.allSatisfy({ !$0.isWhitespace }) else { throw .notAURL(text) }
-        if scheme == .http, !Self.isLoopbackHost(String(host)), !(allowMetadataHosts && Self.metadataHosts.contains(host.lowercased())) {
+        if scheme == .http, !Self.isLoopbackHost(String(host)),
+            !(allowMetadataHosts && Self.metadataHosts.contains(host.lowercased()))
+        {
             throw .plainHTTPNotLoopback(text)
         }
         self.init(scheme: scheme, host: String(host), port: port, path: path)
@@ -108,11 +117,15 @@ public enum EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notAURL(let s): return "\"\(s)\" is not a URL (expected https://HOST[:PORT][/PATH])"
-        case .unsupportedScheme(let s): return "\"\(s)\" uses an unsupported scheme (expected https://, or http:// to a loopback host)"
+        case .unsupportedScheme(let s):
+            return "\"\(s)\" uses an unsupported scheme (expected https://, or http:// to a loopback host)"
         case .hasUserInfo(let s): return "\"\(s)\" carries user information; put no credentials in endpoint URLs"
         case .hasQueryOrFragment(let s): return "\"\(s)\" has a query or fragment; give the base URL only"
         case .badPort(let s): return "\"\(s)\" has an invalid port (expected 1-65535)"
-        case .plainHTTPNotLoopback(let s): return "\"\(s)\" is plain http:// to a non-loopback host; use https:// (http:// is allowed only for localhost, 127.0.0.0/8 and ::1)"
+        case .plainHTTPNotLoopback(let s):
+            return
+                "\"\(s)\" is plain http:// to a non-loopback host; use https:// (http:// is allowed only for "
+                + "localhost, 127.0.0.0/8 and ::1)"
         }
     }
 }

@@ -25,7 +25,8 @@ public struct ExchangeOutcome: Sendable, Equatable, CustomStringConvertible {
             earliest = min(earliest, identityExpiry)
         }
         if outputs.gcpExternalAccountFile?.subjectTokenPath != nil, case .gcp(let access) = credentials,
-           let subjectExpiry = access.subjectTokenExpiration {
+            let subjectExpiry = access.subjectTokenExpiration
+        {
             earliest = min(earliest, subjectExpiry)
         }
         return earliest

@@ -16,8 +16,16 @@ public struct GCPAccessToken: Sendable, Equatable, CustomStringConvertible {
     public var federatedToken: String?
     public var federatedTokenExpiration: Date?
 
-    public init(token: String, expiration: Date, serviceAccount: String? = nil, scopes: [String] = [],
-                subjectToken: String = "", subjectTokenExpiration: Date? = nil, federatedToken: String? = nil, federatedTokenExpiration: Date? = nil) {
+    public init(
+        token: String,
+        expiration: Date,
+        serviceAccount: String? = nil,
+        scopes: [String] = [],
+        subjectToken: String = "",
+        subjectTokenExpiration: Date? = nil,
+        federatedToken: String? = nil,
+        federatedTokenExpiration: Date? = nil
+    ) {
         self.token = token
         self.expiration = expiration
         self.serviceAccount = serviceAccount
@@ -29,6 +37,7 @@ public struct GCPAccessToken: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "GCPAccessToken(<redacted>\(serviceAccount.map { " for \($0)" } ?? ""), expires \(Timestamp.formatISO8601(expiration)))"
+        "GCPAccessToken(<redacted>\(serviceAccount.map { " for \($0)" } ?? ""), expires "
+            + "\(Timestamp.formatISO8601(expiration)))"
     }
 }

@@ -12,8 +12,12 @@ public struct GCPMetadataSourceConfiguration: Sendable, Equatable {
     /// How long to wait for the metadata server to become ready (GKE's is not, for a pod's first seconds).
     public var startupWaitSeconds: Int
 
-    public init(audience: String, endpoint: Endpoint? = nil, serviceAccount: String = "default",
-                startupWaitSeconds: Int = 30) {
+    public init(
+        audience: String,
+        endpoint: Endpoint? = nil,
+        serviceAccount: String = "default",
+        startupWaitSeconds: Int = 30
+    ) {
         self.audience = audience
         self.endpoint = endpoint
         self.serviceAccount = serviceAccount

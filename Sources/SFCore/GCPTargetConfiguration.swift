@@ -15,9 +15,14 @@ public struct GCPTargetConfiguration: Sendable, Equatable {
     /// Base URL of IAM Credentials.
     public var iamEndpoint: Endpoint?
 
-    public init(audience: String, serviceAccount: String? = nil, scopes: [String] = Self.defaultScopes,
-                lifetimeSeconds: Int? = nil,
-                stsEndpoint: Endpoint? = nil, iamEndpoint: Endpoint? = nil) {
+    public init(
+        audience: String,
+        serviceAccount: String? = nil,
+        scopes: [String] = Self.defaultScopes,
+        lifetimeSeconds: Int? = nil,
+        stsEndpoint: Endpoint? = nil,
+        iamEndpoint: Endpoint? = nil
+    ) {
         self.audience = audience
         self.serviceAccount = serviceAccount
         self.scopes = scopes

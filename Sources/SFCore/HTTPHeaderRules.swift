@@ -4,9 +4,11 @@ public enum HTTPHeaderRules {
     /// Why `name: value` cannot be sent, or nil. Never quotes the value (it is often a secret).
     public static func problem(name: String, value: String) -> String? {
         let tokenSymbols = Set("!#$%&'*+-.^_`|~".utf8)
-        let nameIsToken = !name.isEmpty && name.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x61...0x7A).contains(byte | 0x20) || tokenSymbols.contains(byte)
-        }
+        let nameIsToken =
+            !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x61...0x7A).contains(byte | 0x20) || tokenSymbols.contains(byte)
+            }
         guard nameIsToken else { return "has a name that is not an HTTP token" }
         if let offset = controlCharacterOffset(value) {
             return "contains a control character (\(controlName(value, at: offset))) at byte \(offset) of its value"

@@ -11,7 +11,13 @@ public struct HTTPRequest: Sendable, Equatable {
     /// Skyferry itself. Not part of equality.
     public var headerOrigins: [String: String] = [:]
 
-    public init(method: String, endpoint: Endpoint, query: String = "", headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(
+        method: String,
+        endpoint: Endpoint,
+        query: String = "",
+        headers: [(name: String, value: String)] = [],
+        body: [UInt8] = []
+    ) {
         self.method = method
         self.endpoint = endpoint
         self.query = query
@@ -23,6 +29,7 @@ public struct HTTPRequest: Sendable, Equatable {
 
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
         lhs.method == rhs.method && lhs.endpoint == rhs.endpoint && lhs.query == rhs.query && lhs.body == rhs.body
-            && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+            && lhs.headers.map(\.name) == rhs.headers.map(\.name)
+            && lhs.headers.map(\.value) == rhs.headers.map(\.value)
     }
 }

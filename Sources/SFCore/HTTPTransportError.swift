@@ -12,7 +12,8 @@ public enum HTTPTransportError: Error, Sendable, Equatable, CustomStringConverti
     public var description: String {
         switch self {
         case .connectFailed(let url, let reason): return "cannot connect to \(url): \(reason)"
-        case .timedOut(let url, let after): return "no complete response from \(url) within \(after.components.seconds) s"
+        case .timedOut(let url, let after):
+            return "no complete response from \(url) within \(after.components.seconds) s"
         case .tls(let url, let reason): return "TLS with \(url) failed: \(reason)"
         case .responseTooLarge(let url, let limit): return "the response from \(url) exceeds \(limit) bytes"
         case .cancelled(let url): return "the request to \(url) was cancelled"

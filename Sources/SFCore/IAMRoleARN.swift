@@ -13,16 +13,16 @@ public struct IAMRoleARN: Sendable, Equatable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "arn", parts[2] == "iam", parts[3].isEmpty,
-              let partition = AWSPartition.named(String(parts[1])),
-              parts[4].count == 12, parts[4].allSatisfy(\.isASCIIDigit),
-              parts[5].hasPrefix("role/")
+            let partition = AWSPartition.named(String(parts[1])),
+            parts[4].count == 12, parts[4].allSatisfy(\.isASCIIDigit),
+            parts[5].hasPrefix("role/")
         else { return nil }
         let resource = parts[5].dropFirst("role/".count)
         let components = resource.split(separator: "/", omittingEmptySubsequences: false)
         guard let name = components.last, (1...64).contains(name.count),
-              name.allSatisfy(AWSNames.isSessionNameCharacter),
-              components.dropLast().allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x21...0x7E).contains($0) } }),
-              text.utf8.count <= 2048
+            name.allSatisfy(AWSNames.isSessionNameCharacter),
+            components.dropLast().allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x21...0x7E).contains($0) } }),
+            text.utf8.count <= 2048
         else { return nil }
         self.partition = partition
         self.accountID = String(parts[4])

@@ -89,8 +89,8 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
             return all
         }
         guard let head = groups(Substring(halves[0]), allowIPv4Tail: false),
-              let tail = groups(Substring(halves[1]), allowIPv4Tail: true),
-              head.count + tail.count <= 14
+            let tail = groups(Substring(halves[1]), allowIPv4Tail: true),
+            head.count + tail.count <= 14
         else { return nil }
         return head + [UInt8](repeating: 0, count: 16 - head.count - tail.count) + tail
     }

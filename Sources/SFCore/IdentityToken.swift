@@ -48,11 +48,18 @@ public enum IdentityTokenError: Error, Sendable, Equatable, CustomStringConverti
         case .empty(let origin):
             return "the identity token from \(origin) is empty. Is the projected token volume mounted and populated?"
         case .malformed(let origin, let reason):
-            return "the identity token from \(origin) is not a JWT: \(reason). Check that the file holds the token itself, not a path or a JSON wrapper."
+            return
+                "the identity token from \(origin) is not a JWT: \(reason). Check that the file holds the token "
+                + "itself, not a path or a JSON wrapper."
         case .expired(let origin, let expiredAt, let now):
-            return "the identity token from \(origin) expired at \(Timestamp.formatISO8601(expiredAt)) (now \(Timestamp.formatISO8601(now))). The kubelet refreshes projected tokens at 80% of their lifetime: check that the volume is a projected serviceAccountToken and the node's clock."
+            return
+                "the identity token from \(origin) expired at \(Timestamp.formatISO8601(expiredAt)) (now "
+                + "\(Timestamp.formatISO8601(now))). The kubelet refreshes projected tokens at 80% of their "
+                + "lifetime: check that the volume is a projected serviceAccountToken and the node's clock."
         case .notYetValid(let origin, let notBefore, let now):
-            return "the identity token from \(origin) is not valid before \(Timestamp.formatISO8601(notBefore)) (now \(Timestamp.formatISO8601(now))). Check this node's clock."
+            return
+                "the identity token from \(origin) is not valid before \(Timestamp.formatISO8601(notBefore)) (now "
+                + "\(Timestamp.formatISO8601(now))). Check this node's clock."
         }
     }
 }

@@ -15,8 +15,17 @@ public struct JWTClaims: Sendable, Equatable, CustomStringConvertible {
     /// `kubernetes.io.namespace`.
     public var namespace: String?
 
-    public init(issuer: String? = nil, subject: String? = nil, audiences: [String] = [], expiresAt: Date? = nil,
-                issuedAt: Date? = nil, notBefore: Date? = nil, authorizedParty: String? = nil, podName: String? = nil, namespace: String? = nil) {
+    public init(
+        issuer: String? = nil,
+        subject: String? = nil,
+        audiences: [String] = [],
+        expiresAt: Date? = nil,
+        issuedAt: Date? = nil,
+        notBefore: Date? = nil,
+        authorizedParty: String? = nil,
+        podName: String? = nil,
+        namespace: String? = nil
+    ) {
         self.authorizedParty = authorizedParty
         self.issuer = issuer
         self.subject = subject
@@ -47,25 +56,38 @@ public struct JWTClaims: Sendable, Equatable, CustomStringConvertible {
             throw .malformed(origin: origin, reason: "a part is not base64url")
         }
         guard !segments[2].isEmpty else {
-            throw .malformed(origin: origin, reason: "the signature part is empty (unsigned tokens are not accepted by any STS)")
+            throw .malformed(
+                origin: origin,
+                reason: "the signature part is empty (unsigned tokens are not accepted by any STS)"
+            )
         }
         do {
             _ = try JSONDecoder().decode(HeaderShape.self, from: Data(header))
         } catch {
-            throw .malformed(origin: origin, reason: "the header is not a JSON object with \"alg\" (\(DecodingFailure.describe(error)))")
+            throw .malformed(
+                origin: origin,
+                reason: "the header is not a JSON object with \"alg\" (\(DecodingFailure.describe(error)))"
+            )
         }
         let shape: PayloadShape
         do {
             shape = try JSONDecoder().decode(PayloadShape.self, from: Data(payload))
         } catch {
-            throw .malformed(origin: origin, reason: "the payload is not a JSON object of JWT claims (\(Self.describe(error)))")
+            throw .malformed(
+                origin: origin,
+                reason: "the payload is not a JSON object of JWT claims (\(Self.describe(error)))"
+            )
         }
         self.init(
-            issuer: shape.iss, subject: shape.sub, audiences: shape.aud?.values ?? [],
+            issuer: shape.iss,
+            subject: shape.sub,
+            audiences: shape.aud?.values ?? [],
             expiresAt: shape.exp.map { Date(timeIntervalSince1970: $0) },
             issuedAt: shape.iat.map { Date(timeIntervalSince1970: $0) },
             notBefore: shape.nbf.map { Date(timeIntervalSince1970: $0) },
-            podName: shape.kubernetes?.pod?.name, namespace: shape.kubernetes?.namespace)
+            podName: shape.kubernetes?.pod?.name,
+            namespace: shape.kubernetes?.namespace
+        )
         self.authorizedParty = shape.azp
     }
 
@@ -74,7 +96,7 @@ public struct JWTClaims: Sendable, Equatable, CustomStringConvertible {
         case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty:
             return "not valid JSON"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
-             DecodingError.dataCorrupted(let context):
+            DecodingError.dataCorrupted(let context):
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return path.isEmpty ? "not a JSON object" : "claim \"\(path)\" has the wrong type"
         default:

@@ -7,12 +7,14 @@ public struct OutputsConfiguration: Sendable, Equatable {
     public var awsContainerEndpoint: AWSContainerEndpointOutputConfiguration?
     public var gcpMetadataServer: GCPMetadataServerOutputConfiguration?
 
-    public init(awsCredentialsFile: AWSCredentialsFileOutputConfiguration? = nil,
-                awsWebIdentityTokenFile: TokenFileOutputConfiguration? = nil,
-                gcpAccessTokenFile: TokenFileOutputConfiguration? = nil,
-                gcpExternalAccountFile: ExternalAccountFileOutputConfiguration? = nil,
-                awsContainerEndpoint: AWSContainerEndpointOutputConfiguration? = nil,
-                gcpMetadataServer: GCPMetadataServerOutputConfiguration? = nil) {
+    public init(
+        awsCredentialsFile: AWSCredentialsFileOutputConfiguration? = nil,
+        awsWebIdentityTokenFile: TokenFileOutputConfiguration? = nil,
+        gcpAccessTokenFile: TokenFileOutputConfiguration? = nil,
+        gcpExternalAccountFile: ExternalAccountFileOutputConfiguration? = nil,
+        awsContainerEndpoint: AWSContainerEndpointOutputConfiguration? = nil,
+        gcpMetadataServer: GCPMetadataServerOutputConfiguration? = nil
+    ) {
         self.awsCredentialsFile = awsCredentialsFile
         self.awsWebIdentityTokenFile = awsWebIdentityTokenFile
         self.gcpAccessTokenFile = gcpAccessTokenFile

@@ -29,13 +29,18 @@ public struct ProxySettings: Sendable, Equatable, CustomStringConvertible, Custo
         func value(_ names: String...) -> String? {
             names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
         }
-        return ProxySettings(httpsProxy: value("https_proxy", "HTTPS_PROXY"), httpProxy: value("http_proxy", "HTTP_PROXY"),
-                             noProxy: value("no_proxy", "NO_PROXY"), allProxy: value("all_proxy", "ALL_PROXY"))
+        return ProxySettings(
+            httpsProxy: value("https_proxy", "HTTPS_PROXY"),
+            httpProxy: value("http_proxy", "HTTP_PROXY"),
+            noProxy: value("no_proxy", "NO_PROXY"),
+            allProxy: value("all_proxy", "ALL_PROXY")
+        )
     }
 
     /// Proxy URLs may carry `user:password@`: shown with the credentials masked.
     public var description: String {
-        var text = "ProxySettings(https: \(Self.redact(httpsProxy)), http: \(Self.redact(httpProxy)), "
+        var text =
+            "ProxySettings(https: \(Self.redact(httpsProxy)), http: \(Self.redact(httpProxy)), "
             + "noProxy: \(noProxy ?? "-")"
         if let allProxy { text += ", all: \(Self.redact(allProxy))" }
         return text + ")"

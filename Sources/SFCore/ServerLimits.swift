@@ -11,12 +11,20 @@ public struct ServerLimits: Sendable, Equatable {
     /// requests, which Go's client retries transparently. 1,000 idle TLS connections cost about 34 MiB
     /// (34 KiB each, `bench/webhook_latency.py --idle`), within the chart's 128 Mi limit, and are far above
     /// what API servers open.
-    public static let webhook = ServerLimits(handshakeTimeoutSeconds: 10, readTimeoutSeconds: 10,
-                                             idleTimeoutSeconds: 60, maximumConnections: 1000)
+    public static let webhook = ServerLimits(
+        handshakeTimeoutSeconds: 10,
+        readTimeoutSeconds: 10,
+        idleTimeoutSeconds: 60,
+        maximumConnections: 1000
+    )
     /// The agent's loopback endpoints (plain HTTP): one pod's SDKs ask for credentials a few times an hour,
     /// each request fits in one packet. 128 connections is more than any pod's clients open at once.
-    public static let loopback = ServerLimits(handshakeTimeoutSeconds: 10, readTimeoutSeconds: 5,
-                                              idleTimeoutSeconds: 15, maximumConnections: 128)
+    public static let loopback = ServerLimits(
+        handshakeTimeoutSeconds: 10,
+        readTimeoutSeconds: 5,
+        idleTimeoutSeconds: 15,
+        maximumConnections: 128
+    )
 
     /// Accepted ranges, for the configuration parsers' messages.
     public static let timeoutRange = 1...3600
@@ -32,8 +40,12 @@ public struct ServerLimits: Sendable, Equatable {
     /// request is being read or answered; when none is idle the new connection is closed at once.
     public var maximumConnections: Int
 
-    public init(handshakeTimeoutSeconds: Int, readTimeoutSeconds: Int, idleTimeoutSeconds: Int,
-                maximumConnections: Int) {
+    public init(
+        handshakeTimeoutSeconds: Int,
+        readTimeoutSeconds: Int,
+        idleTimeoutSeconds: Int,
+        maximumConnections: Int
+    ) {
         self.handshakeTimeoutSeconds = handshakeTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds

@@ -7,8 +7,12 @@ public struct TargetConfiguration: Sendable, Equatable {
     /// (One pod exchanging at both clouds needs two projected tokens with different audiences.)
     public var source: SourceConfiguration?
 
-    public init(name: String, provider: ProviderConfiguration, outputs: OutputsConfiguration,
-                source: SourceConfiguration? = nil) {
+    public init(
+        name: String,
+        provider: ProviderConfiguration,
+        outputs: OutputsConfiguration,
+        source: SourceConfiguration? = nil
+    ) {
         self.name = name
         self.provider = provider
         self.outputs = outputs

@@ -21,12 +21,12 @@ public enum Timestamp {
             return value
         }
         guard let year = digits(0, 4), b[4] == 0x2D, let month = digits(5, 2), b[7] == 0x2D,
-              let day = digits(8, 2), b[10] == 0x54 || b[10] == 0x74 || b[10] == 0x20,
-              let hour = digits(11, 2), b[13] == 0x3A, let minute = digits(14, 2), b[16] == 0x3A,
-              let second = digits(17, 2)
+            let day = digits(8, 2), b[10] == 0x54 || b[10] == 0x74 || b[10] == 0x20,
+            let hour = digits(11, 2), b[13] == 0x3A, let minute = digits(14, 2), b[16] == 0x3A,
+            let second = digits(17, 2)
         else { return nil }
         guard (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day),
-              hour < 24, minute < 60, second < 61
+            hour < 24, minute < 60, second < 61
         else { return nil }
 
         var index = 19
@@ -49,7 +49,7 @@ public enum Timestamp {
             index += 1
         case 0x2B, 0x2D:  // + -
             guard let oh = digits(index + 1, 2), index + 3 < b.count, b[index + 3] == 0x3A,
-                  let om = digits(index + 4, 2), oh < 24, om < 60
+                let om = digits(index + 4, 2), oh < 24, om < 60
             else { return nil }
             offsetSeconds = (oh * 3600 + om * 60) * (b[index] == 0x2B ? 1 : -1)
             index += 6
@@ -72,7 +72,9 @@ public enum Timestamp {
     public static func formatISO8601Milliseconds(_ date: Date) -> String {
         let c = civil(date)
         let millis = Int((date.timeIntervalSince1970 - date.timeIntervalSince1970.rounded(.down)) * 1000)
-        return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second)).\(pad(millis, 3))Z"
+        return
+            "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))"
+            + ".\(pad(millis, 3))Z"
     }
 
     /// SigV4's basic format: `20150830T123600Z`.
@@ -86,13 +88,13 @@ public enum Timestamp {
     public static func parseHTTPDate(_ text: String) -> Date? {
         let parts = text.split(separator: " ")
         guard parts.count == 6, parts[5] == "GMT", parts[3].count == 4, parts[3].allSatisfy(\.isASCIIDigit),
-              let day = Int(parts[1]), let year = Int(parts[3]),
-              let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+            let day = Int(parts[1]), let year = Int(parts[3]),
+            let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
                 .firstIndex(of: String(parts[2])).map({ $0 + 1 })
         else { return nil }
         let hms = parts[4].split(separator: ":")
         guard hms.count == 3, let h = Int(hms[0]), let m = Int(hms[1]), let s = Int(hms[2]),
-              h < 24, m < 60, s < 61, (1...daysInMonth(year: year, month: month)).contains(day)
+            h < 24, m < 60, s < 61, (1...daysInMonth(year: year, month: month)).contains(day)
         else { return nil }
         let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + h * 3600 + m * 60 + s
         return Date(timeIntervalSince1970: Double(seconds))
@@ -107,7 +109,10 @@ public enum Timestamp {
         let total = Int(date.timeIntervalSince1970.rounded(.down))
         var days = total / 86_400
         var rest = total % 86_400
-        if rest < 0 { rest += 86_400; days -= 1 }
+        if rest < 0 {
+            rest += 86_400
+            days -= 1
+        }
         // Howard Hinnant's civil_from_days.
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
@@ -118,7 +123,14 @@ public enum Timestamp {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        return CivilTime(year: year, month: month, day: day, hour: rest / 3600, minute: rest % 3600 / 60, second: rest % 60)
+        return CivilTime(
+            year: year,
+            month: month,
+            day: day,
+            hour: rest / 3600,
+            minute: rest % 3600 / 60,
+            second: rest % 60
+        )
     }
 
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {

@@ -4,7 +4,8 @@
 public enum WorkloadIdentityProvider {
     /// Why `audience` is not a provider's resource name, or nil when it is one.
     public static func problem(_ audience: String) -> String? {
-        let expected = "expected //iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/"
+        let expected =
+            "expected //iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/"
             + "workloadIdentityPools/POOL/providers/PROVIDER"
         var text = Substring(audience)
         if text.hasPrefix("https:") { text = text.dropFirst(6) }
@@ -14,11 +15,12 @@ public enum WorkloadIdentityProvider {
         let parts = text.dropFirst("//iam.googleapis.com/".count)
             .split(separator: "/", omittingEmptySubsequences: false)
         if parts.count == 6, parts[0] == "locations", parts[2] == "workforcePools", parts[4] == "providers",
-           !parts[3].isEmpty, !parts[5].isEmpty {
+            !parts[3].isEmpty, !parts[5].isEmpty
+        {
             return nil  // a workforce pool provider
         }
         guard parts.count == 8, parts[0] == "projects", parts[2] == "locations", parts[4] == "workloadIdentityPools",
-              parts[6] == "providers", !parts[5].isEmpty, !parts[7].isEmpty
+            parts[6] == "providers", !parts[5].isEmpty, !parts[7].isEmpty
         else {
             return "\"\(audience)\" is not a workload identity provider name (\(expected))"
         }

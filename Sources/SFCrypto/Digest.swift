@@ -20,7 +20,8 @@ public enum Digest {
     public static func hmacSHA256(key: some Collection<UInt8>, data: some Collection<UInt8>) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        let keyBytes = Array(key), input = Array(data)
+        let keyBytes = Array(key)
+        let input = Array(data)
         let result = keyBytes.withUnsafeBufferPointer { k in
             input.withUnsafeBufferPointer { d in
                 out.withUnsafeMutableBufferPointer { o in

@@ -6,7 +6,9 @@ public struct SecureRandom: RandomNumberGenerator, Sendable {
 
     public mutating func next() -> UInt64 {
         var value: UInt64 = 0
-        let ok = withUnsafeMutableBytes(of: &value) { RAND_bytes($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 8) }
+        let ok = withUnsafeMutableBytes(of: &value) {
+            RAND_bytes($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 8)
+        }
         precondition(ok == 1, "RAND_bytes failed: the system has no entropy source")
         return value
     }

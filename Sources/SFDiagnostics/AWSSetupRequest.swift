@@ -24,8 +24,15 @@ public struct AWSSetupRequest: Sendable, Equatable {
     public var region: String?
     public var partition: String
 
-    public init(identity: Identity, accountID: String, roleName: String, audience: String = Self.defaultAudience,
-                policyARNs: [String] = [], region: String? = nil, partition: String = "aws") {
+    public init(
+        identity: Identity,
+        accountID: String,
+        roleName: String,
+        audience: String = Self.defaultAudience,
+        policyARNs: [String] = [],
+        region: String? = nil,
+        partition: String = "aws"
+    ) {
         self.identity = identity
         self.accountID = accountID
         self.roleName = roleName

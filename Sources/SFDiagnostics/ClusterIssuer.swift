@@ -30,6 +30,9 @@ public enum ClusterIssuer: Sendable, Equatable {
         guard case .eks(let name, let region) = self else { return nil }
         return .command(
             comment: "Look up the EKS cluster's OIDC issuer.",
-            command: "ISSUER_URL=$(aws eks describe-cluster --name \(Shell.quote(name)) --region \(Shell.quote(region)) --query cluster.identity.oidc.issuer --output text)\nISSUER_HOSTPATH=${ISSUER_URL#https://}")
+            command:
+                "ISSUER_URL=$(aws eks describe-cluster --name \(Shell.quote(name)) --region \(Shell.quote(region)) "
+                + "--query cluster.identity.oidc.issuer --output text)\nISSUER_HOSTPATH=${ISSUER_URL#https://}"
+        )
     }
 }

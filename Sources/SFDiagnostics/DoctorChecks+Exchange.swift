@@ -7,11 +7,18 @@ import SFGCP
 /// `cause` and `remedy` (one table of hints, shared with the agent's error messages).
 extension DoctorChecks {
     /// A successful exchange: what was obtained and until when (never the credentials).
-    public static func exchangeSucceeded(_ credentials: IssuedCredentials, provider: ProviderConfiguration) -> DiagnosticStep {
+    public static func exchangeSucceeded(
+        _ credentials: IssuedCredentials,
+        provider: ProviderConfiguration
+    ) -> DiagnosticStep {
         let until = Timestamp.formatISO8601(credentials.expiration)
         switch credentials {
         case .aws(let aws):
-            return .pass("exchange", "AssumeRoleWithWebIdentity succeeded as \(aws.assumedRoleARN ?? "the role"); credentials valid until \(until) (not written)")
+            return .pass(
+                "exchange",
+                "AssumeRoleWithWebIdentity succeeded as \(aws.assumedRoleARN ?? "the role"); credentials valid until"
+                    + " \(until) (not written)"
+            )
         case .gcp(let gcp):
             let who = gcp.serviceAccount.map { "impersonated \($0)" } ?? "federated access token"
             return .pass("exchange", "GCP token exchange succeeded (\(who)); valid until \(until) (not written)")
@@ -27,16 +34,30 @@ extension DoctorChecks {
             if case .service(let context, let status, let code, let message, _) = sts {
                 detail = "AWS STS answered \(code) (HTTP \(status)): \(message)"
                 // The whole trust policy this token needs, ready to paste, for the rejections trust decides.
-                let trustRelated = code == "AccessDenied" || (code == "InvalidIdentityToken" && !message.contains("Couldn't retrieve verification key"))
+                let trustRelated =
+                    code == "AccessDenied"
+                    || (code == "InvalidIdentityToken" && !message.contains("Couldn't retrieve verification key"))
                 if trustRelated, case .aws(let aws) = provider {
                     let role = IAMRoleARN(aws.roleArn)
                     let document = context.requiredTrust.policyDocument(
-                        partition: role?.partition.name ?? "aws", accountID: role?.accountID ?? "ACCOUNT")
+                        partition: role?.partition.name ?? "aws",
+                        accountID: role?.accountID ?? "ACCOUNT"
+                    )
                     let roleName = role?.roleName ?? "ROLE"
-                    fix = (fix.map { $0 + "\n" } ?? "") + "Trust policy for this token (aws iam update-assume-role-policy --role-name \(roleName) --policy-document file://trust-policy.json):\n" + document
+                    fix =
+                        (fix.map { $0 + "\n" } ?? "")
+                        + "Trust policy for this token (aws iam update-assume-role-policy --role-name \(roleName) "
+                        + "--policy-document file://trust-policy.json):\n"
+                        + document
                 }
             }
-            return DiagnosticStep(check: "exchange", status: .fail, detail: detail, cause: sts.cause ?? "AWS STS refused the exchange", fix: fix)
+            return DiagnosticStep(
+                check: "exchange",
+                status: .fail,
+                detail: detail,
+                cause: sts.cause ?? "AWS STS refused the exchange",
+                fix: fix
+            )
         case let gcp as GCPError:
             let detail: String
             switch gcp {
@@ -47,9 +68,20 @@ extension DoctorChecks {
             default:
                 detail = "\(gcp)"
             }
-            return DiagnosticStep(check: "exchange", status: .fail, detail: detail, cause: gcp.cause ?? "GCP refused the exchange", fix: gcp.remedy)
+            return DiagnosticStep(
+                check: "exchange",
+                status: .fail,
+                detail: detail,
+                cause: gcp.cause ?? "GCP refused the exchange",
+                fix: gcp.remedy
+            )
         default:
-            return DiagnosticStep(check: "exchange", status: .fail, detail: "\(error)", cause: "the exchange failed before an STS answered")
+            return DiagnosticStep(
+                check: "exchange",
+                status: .fail,
+                detail: "\(error)",
+                cause: "the exchange failed before an STS answered"
+            )
         }
     }
 }

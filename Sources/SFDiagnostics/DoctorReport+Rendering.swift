@@ -14,9 +14,11 @@ extension DoctorReport {
         }
         let failed = (targets.flatMap(\.steps) + agent).filter { $0.status == .fail }.count
         let warned = (targets.flatMap(\.steps) + agent).filter { $0.status == .warn }.count
-        lines.append(passed
-            ? "all checks passed\(warned > 0 ? " (\(warned) warning\(warned == 1 ? "" : "s"))" : "")"
-            : "\(failed) check\(failed == 1 ? "" : "s") failed")
+        lines.append(
+            passed
+                ? "all checks passed\(warned > 0 ? " (\(warned) warning\(warned == 1 ? "" : "s"))" : "")"
+                : "\(failed) check\(failed == 1 ? "" : "s") failed"
+        )
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -34,8 +36,10 @@ extension DoctorReport {
     /// `--output json`: `{"passed":…,"targets":[{"name","provider","passed","steps":[…]}],"agent":[…]}`.
     public var json: String {
         func step(_ s: DiagnosticStep) -> String {
-            var fields = [("check", JSONText.string(s.check)), ("status", JSONText.string(s.status.rawValue)),
-                          ("detail", JSONText.string(s.detail))]
+            var fields = [
+                ("check", JSONText.string(s.check)), ("status", JSONText.string(s.status.rawValue)),
+                ("detail", JSONText.string(s.detail)),
+            ]
             if let cause = s.cause { fields.append(("cause", JSONText.string(cause))) }
             if let fix = s.fix { fields.append(("fix", JSONText.string(fix))) }
             return "{" + fields.map { JSONText.string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
@@ -44,6 +48,8 @@ extension DoctorReport {
             "{\"name\":\(JSONText.string(t.target)),\"provider\":\(JSONText.string(t.provider)),\"passed\":\(t.passed),"
                 + "\"steps\":[\(t.steps.map(step).joined(separator: ","))]}"
         }
-        return "{\"passed\":\(passed),\"targets\":[\(targetsJSON.joined(separator: ","))],\"agent\":[\(agent.map(step).joined(separator: ","))]}\n"
+        return
+            "{\"passed\":\(passed),\"targets\":[\(targetsJSON.joined(separator: ","))],\"agent\":"
+            + "[\(agent.map(step).joined(separator: ","))]}\n"
     }
 }

@@ -23,8 +23,16 @@ public struct GCPSetupRequest: Sendable, Equatable {
     /// For an AWS identity: the region the agent signs GetCallerIdentity for.
     public var awsRegion: String?
 
-    public init(identity: Identity, projectID: String, projectNumber: String, pool: String, provider: String,
-                serviceAccount: String? = nil, roles: [String] = [], awsRegion: String? = nil) {
+    public init(
+        identity: Identity,
+        projectID: String,
+        projectNumber: String,
+        pool: String,
+        provider: String,
+        serviceAccount: String? = nil,
+        roles: [String] = [],
+        awsRegion: String? = nil
+    ) {
         self.identity = identity
         self.projectID = projectID
         self.projectNumber = projectNumber

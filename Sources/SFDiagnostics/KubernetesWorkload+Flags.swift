@@ -4,7 +4,11 @@ extension KubernetesWorkload {
     /// The workload `setup`'s cluster flags describe: exactly one of `--issuer`, `--eks-cluster` (with
     /// `--eks-region`) or `--gke-cluster`, with `--namespace` and `--service-account`.
     public static func fromFlags(
-        issuer: String?, eksCluster: String?, eksRegion: String?, gkeCluster: String?, namespace: String?,
+        issuer: String?,
+        eksCluster: String?,
+        eksRegion: String?,
+        gkeCluster: String?,
+        namespace: String?,
         serviceAccount: String?
     ) throws(SetupFlagError) -> KubernetesWorkload {
         let chosen = [issuer, eksCluster, gkeCluster].compactMap { $0 }
@@ -13,12 +17,16 @@ extension KubernetesWorkload {
             throw .usage("--namespace and --service-account are required with a cluster")
         }
         if let problem = KubernetesName.labelProblem(namespace) {
-            throw .invalidValue("--namespace \(JSONText.string(namespace)) \(problem), "
-                                + "as Kubernetes requires of a namespace")
+            throw .invalidValue(
+                "--namespace \(JSONText.string(namespace)) \(problem), "
+                    + "as Kubernetes requires of a namespace"
+            )
         }
         if let problem = KubernetesName.subdomainProblem(serviceAccount) {
-            throw .invalidValue("--service-account \(JSONText.string(serviceAccount)) \(problem), "
-                                + "as Kubernetes requires of a service account name")
+            throw .invalidValue(
+                "--service-account \(JSONText.string(serviceAccount)) \(problem), "
+                    + "as Kubernetes requires of a service account name"
+            )
         }
         let clusterIssuer: ClusterIssuer
         if let issuer {
@@ -33,7 +41,8 @@ extension KubernetesWorkload {
             let resource = gkeCluster ?? ""
             let parts = resource.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 6, parts[0] == "projects", parts[2] == "locations", parts[4] == "clusters",
-                  !parts.contains(where: \.isEmpty) else {
+                !parts.contains(where: \.isEmpty)
+            else {
                 throw .usage("--gke-cluster \(resource): expected projects/PROJECT/locations/LOCATION/clusters/CLUSTER")
             }
             clusterIssuer = .gke(resource: resource)

@@ -10,7 +10,8 @@ public struct PathState: Sendable, Equatable {
     /// Permission bits of the existing file; nil when it does not exist yet.
     public var existingMode: UInt32?
 
-    public init(directoryExists: Bool, directoryWritable: Bool, isDirectory: Bool = false, existingMode: UInt32? = nil) {
+    public init(directoryExists: Bool, directoryWritable: Bool, isDirectory: Bool = false, existingMode: UInt32? = nil)
+    {
         self.directoryExists = directoryExists
         self.directoryWritable = directoryWritable
         self.isDirectory = isDirectory

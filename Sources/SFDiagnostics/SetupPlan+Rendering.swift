@@ -13,7 +13,9 @@ extension SetupPlan {
                 out += "\n# \(index + 1). \(comment)\ncat > \(name) <<\(expands ? "EOF" : "'EOF'")\n\(content)\nEOF\n"
             }
         }
-        out += "\n# Skyferry configuration (skyferry agent --config skyferry.yaml):\ncat > skyferry.yaml <<'EOF'\n\(configuration)EOF\n"
+        out +=
+            "\n# Skyferry configuration (skyferry agent --config skyferry.yaml):\ncat > skyferry.yaml "
+            + "<<'EOF'\n\(configuration)EOF\n"
         if !labels.isEmpty {
             out += "\n# Pod labels (the webhook injects only labelled pods):\n"
             for (key, value) in labels { out += "#   \(key): \(JSONText.string(value))\n" }

@@ -24,9 +24,16 @@ public struct SetupPlan: Sendable, Equatable {
     public var tokenVolume: String?
     public var notes: [String]
 
-    public init(scenario: String, title: String, steps: [Step], configuration: String, labels: [(key: String, value: String)] = [],
-                annotations: [(key: String, value: String)] = [],
-                tokenVolume: String? = nil, notes: [String] = []) {
+    public init(
+        scenario: String,
+        title: String,
+        steps: [Step],
+        configuration: String,
+        labels: [(key: String, value: String)] = [],
+        annotations: [(key: String, value: String)] = [],
+        tokenVolume: String? = nil,
+        notes: [String] = []
+    ) {
         self.scenario = scenario
         self.title = title
         self.steps = steps
@@ -38,15 +45,19 @@ public struct SetupPlan: Sendable, Equatable {
     }
 
     public static func == (lhs: SetupPlan, rhs: SetupPlan) -> Bool {
-        lhs.scenario == rhs.scenario && lhs.title == rhs.title && lhs.steps == rhs.steps && lhs.configuration == rhs.configuration
+        lhs.scenario == rhs.scenario && lhs.title == rhs.title && lhs.steps == rhs.steps
+            && lhs.configuration == rhs.configuration
             && lhs.labels.map(\.key) == rhs.labels.map(\.key) && lhs.labels.map(\.value) == rhs.labels.map(\.value)
-            && lhs.annotations.map(\.key) == rhs.annotations.map(\.key) && lhs.annotations.map(\.value) == rhs.annotations.map(\.value)
+            && lhs.annotations.map(\.key) == rhs.annotations.map(\.key)
+            && lhs.annotations.map(\.value) == rhs.annotations.map(\.value)
             && lhs.tokenVolume == rhs.tokenVolume && lhs.notes == rhs.notes
     }
 
     /// The documents (policies) the plan writes, by file name.
     public var documents: [(name: String, content: String)] {
-        steps.compactMap { if case .document(_, let name, let content, _) = $0 { return (name, content) } else { return nil } }
+        steps.compactMap {
+            if case .document(_, let name, let content, _) = $0 { return (name, content) } else { return nil }
+        }
     }
 
     /// The commands, in order.

@@ -31,7 +31,7 @@ enum Shell {
         while let dollar = rest.firstIndex(of: "$") {
             let after = rest[rest.index(after: dollar)...]
             guard after.hasPrefix("{"), let close = after.firstIndex(of: "}"),
-                  scriptVariables.contains(after[after.index(after: after.startIndex)..<close])
+                scriptVariables.contains(after[after.index(after: after.startIndex)..<close])
             else { return false }
             rest = after[after.index(after: close)...]
         }

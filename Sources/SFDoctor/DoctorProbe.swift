@@ -16,10 +16,14 @@ public struct DoctorProbe: Sendable {
     public let exchanger: @Sendable (ProviderConfiguration, any HTTPTransport) -> any CredentialExchanger
     public let now: @Sendable () -> Date
 
-    public init(configuration: AgentConfiguration, transport: any HTTPTransport, proxy: ProxySettings,
-                system: DoctorSystem,
-                exchanger: @escaping @Sendable (ProviderConfiguration, any HTTPTransport) -> any CredentialExchanger,
-                now: @escaping @Sendable () -> Date) {
+    public init(
+        configuration: AgentConfiguration,
+        transport: any HTTPTransport,
+        proxy: ProxySettings,
+        system: DoctorSystem,
+        exchanger: @escaping @Sendable (ProviderConfiguration, any HTTPTransport) -> any CredentialExchanger,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.configuration = configuration
         self.transport = transport
         self.proxy = proxy
@@ -56,8 +60,13 @@ public struct DoctorProbe: Sendable {
             steps.append(DoctorChecks.audience(token.claims, provider: target.provider))
         case .aws(let credentials, let region):
             let expiry = Timestamp.formatISO8601(credentials.expiration)
-            steps.append(.pass("aws-identity", "AWS credentials of \(credentials.assumedRoleARN ?? "an IAM identity") "
-                               + "for \(region), valid until \(expiry)"))
+            steps.append(
+                .pass(
+                    "aws-identity",
+                    "AWS credentials of \(credentials.assumedRoleARN ?? "an IAM identity") "
+                        + "for \(region), valid until \(expiry)"
+                )
+            )
         case nil:
             break
         }
@@ -65,8 +74,14 @@ public struct DoctorProbe: Sendable {
         steps += await exchangeSteps(target.provider, identity: identity)
         // The outputs: never written, only inspected.
         for file in target.outputs.filePaths {
-            steps.append(DoctorChecks.outputPath(key: file.key, path: file.path, state: system.pathState(file.path),
-                                                 mode: target.outputs.mode(of: file.kind)))
+            steps.append(
+                DoctorChecks.outputPath(
+                    key: file.key,
+                    path: file.path,
+                    state: system.pathState(file.path),
+                    mode: target.outputs.mode(of: file.kind)
+                )
+            )
         }
         return TargetDiagnosis(target: target.name, provider: target.provider.name, steps: steps)
     }
@@ -82,8 +97,12 @@ public struct DoctorProbe: Sendable {
         let resolved = system.resolve(endpoint.host)
         return [
             DoctorChecks.proxy(proxy, endpoint: endpoint),
-            DoctorChecks.resolution(host: endpoint.host, addresses: resolved.addresses, error: resolved.error,
-                                    proxied: proxied),
+            DoctorChecks.resolution(
+                host: endpoint.host,
+                addresses: resolved.addresses,
+                error: resolved.error,
+                proxied: proxied
+            ),
         ]
     }
 
@@ -110,8 +129,12 @@ public struct DoctorProbe: Sendable {
     /// One `listen …` step per address the agent would bind: free, or taken (by `runningAgent`, which is fine).
     public func listenSteps(runningAgent: ListenAddress?) -> [DiagnosticStep] {
         DoctorChecks.listenAddresses(configuration).map { key, address in
-            DoctorChecks.listen(key: key, address: address, bindError: system.tryBind(address),
-                                runningAgent: runningAgent)
+            DoctorChecks.listen(
+                key: key,
+                address: address,
+                bindError: system.tryBind(address),
+                runningAgent: runningAgent
+            )
         }
     }
 
@@ -122,7 +145,8 @@ public struct DoctorProbe: Sendable {
         let endpoint = Endpoint(scheme: .http, host: health.host, port: health.port, path: "/metrics")
         let request = HTTPRequest(method: "GET", endpoint: endpoint)
         guard let response = try? await transport.send(request, timeout: .seconds(2)), response.status == 200,
-              response.text.contains("skyferry_") else { return nil }
+            response.text.contains("skyferry_")
+        else { return nil }
         return health
     }
 }

@@ -14,10 +14,12 @@ public struct DoctorSystem: Sendable {
     /// Binds (and at once releases) an address as the agent's servers would: nil when it is free, else why not.
     public var tryBind: @Sendable (ListenAddress) -> String?
 
-    public init(readFile: @escaping @Sendable (String) throws -> [UInt8],
-                resolve: @escaping @Sendable (String) -> HostResolution = SystemProbes.resolve,
-                pathState: @escaping @Sendable (String) -> PathState = SystemProbes.pathState,
-                tryBind: @escaping @Sendable (ListenAddress) -> String? = SystemProbes.tryBind) {
+    public init(
+        readFile: @escaping @Sendable (String) throws -> [UInt8],
+        resolve: @escaping @Sendable (String) -> HostResolution = SystemProbes.resolve,
+        pathState: @escaping @Sendable (String) -> PathState = SystemProbes.pathState,
+        tryBind: @escaping @Sendable (ListenAddress) -> String? = SystemProbes.tryBind
+    ) {
         self.readFile = readFile
         self.resolve = resolve
         self.pathState = pathState

@@ -23,13 +23,24 @@ public final class RecordingTransport: HTTPTransport {
         let url = request.endpoint.url
         do {
             let response = try await base.send(request, timeout: timeout)
-            let record = HTTPExchangeRecord(url: url, status: response.status, dateHeader: response.header("Date"),
-                                            start: start, end: now())
+            let record = HTTPExchangeRecord(
+                url: url,
+                status: response.status,
+                dateHeader: response.header("Date"),
+                start: start,
+                end: now()
+            )
             box.withLock { $0.append(record) }
             return response
         } catch {
-            let record = HTTPExchangeRecord(url: url, status: nil, dateHeader: nil, start: start, end: now(),
-                                            error: "\(error)")
+            let record = HTTPExchangeRecord(
+                url: url,
+                status: nil,
+                dateHeader: nil,
+                start: start,
+                end: now(),
+                error: "\(error)"
+            )
             box.withLock { $0.append(record) }
             throw error
         }

@@ -19,8 +19,15 @@ public enum SystemProbes {
         var cursor = result
         while let entry = cursor {
             var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(entry.pointee.ai_addr, entry.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0,
-                           NI_NUMERICHOST) == 0 {
+            if getnameinfo(
+                entry.pointee.ai_addr,
+                entry.pointee.ai_addrlen,
+                &buffer,
+                socklen_t(buffer.count),
+                nil,
+                0,
+                NI_NUMERICHOST
+            ) == 0 {
                 let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 if !addresses.contains(text) { addresses.append(text) }
             }
@@ -38,16 +45,20 @@ public enum SystemProbes {
             directory = "."
         }
         var directoryInfo = stat()
-        let directoryExists = stat(directory, &directoryInfo) == 0
+        let directoryExists =
+            stat(directory, &directoryInfo) == 0
             && (UInt32(directoryInfo.st_mode) & 0o170000) == 0o040000
         let writable = directoryExists && access(directory, W_OK | X_OK) == 0
         var fileInfo = stat()
         guard stat(path, &fileInfo) == 0 else {
             return PathState(directoryExists: directoryExists, directoryWritable: writable)
         }
-        return PathState(directoryExists: directoryExists, directoryWritable: writable,
-                         isDirectory: (UInt32(fileInfo.st_mode) & 0o170000) == 0o040000,
-                         existingMode: UInt32(fileInfo.st_mode) & 0o7777)
+        return PathState(
+            directoryExists: directoryExists,
+            directoryWritable: writable,
+            isDirectory: (UInt32(fileInfo.st_mode) & 0o170000) == 0o040000,
+            existingMode: UInt32(fileInfo.st_mode) & 0o7777
+        )
     }
 
     /// Binds (and at once closes) the address, as the agent's server would; nil when it is free.

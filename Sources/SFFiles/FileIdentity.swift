@@ -10,7 +10,10 @@ public struct FileIdentity: Sendable, Equatable {
         parts = paths.map { path in
             var info = stat()
             guard stat(path, &info) == 0 else { return [] }
-            return [Int(info.st_dev), Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
+            return [
+                Int(info.st_dev), Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec),
+                Int(info.st_mtim.tv_nsec),
+            ]
         }
     }
 }

@@ -13,8 +13,12 @@ public struct GCPIDTokenIssuer: Sendable {
     let transport: any HTTPTransport
     let requestTimeout: Duration
 
-    public init(configuration: GCPTargetConfiguration, serviceAccount: String, transport: any HTTPTransport,
-                requestTimeout: Duration) {
+    public init(
+        configuration: GCPTargetConfiguration,
+        serviceAccount: String,
+        transport: any HTTPTransport,
+        requestTimeout: Duration
+    ) {
         self.configuration = configuration
         self.serviceAccount = serviceAccount
         self.transport = transport
@@ -24,17 +28,30 @@ public struct GCPIDTokenIssuer: Sendable {
     /// A signed ID token (a JWT) for `audience`, with the account's email claims when `includeEmail`.
     public func idToken(audience: String, includeEmail: Bool, federatedToken: String) async throws(GCPError) -> String {
         let request = GCPSecurityTokenService.generateIdTokenRequest(
-            iamEndpoint: configuration.resolvedIAMEndpoint, serviceAccount: serviceAccount,
-            federatedToken: federatedToken, audience: audience, includeEmail: includeEmail)
-        let context = GCPError.Context(audience: configuration.audience, serviceAccount: serviceAccount,
-                                       endpoint: request.endpoint.url, subject: nil, issuer: nil, tokenAudiences: [])
+            iamEndpoint: configuration.resolvedIAMEndpoint,
+            serviceAccount: serviceAccount,
+            federatedToken: federatedToken,
+            audience: audience,
+            includeEmail: includeEmail
+        )
+        let context = GCPError.Context(
+            audience: configuration.audience,
+            serviceAccount: serviceAccount,
+            endpoint: request.endpoint.url,
+            subject: nil,
+            issuer: nil,
+            tokenAudiences: []
+        )
         let response: HTTPResponse
         do throws(HTTPTransportError) {
             response = try await transport.send(request, timeout: requestTimeout)
         } catch {
             throw GCPError.transport(context, service: "IAM Credentials", underlying: error)
         }
-        return try GCPSecurityTokenService.parseGenerateIdToken(status: response.status, body: response.body,
-                                                                context: context)
+        return try GCPSecurityTokenService.parseGenerateIdToken(
+            status: response.status,
+            body: response.body,
+            context: context
+        )
     }
 }

@@ -14,8 +14,13 @@ public struct GCPMetadataIdentitySource: IdentityTokenSource {
     private let requestTimeout: Duration
     private let now: @Sendable () -> Date
 
-    public init(configuration: GCPMetadataSourceConfiguration, endpoint: Endpoint, transport: any HTTPTransport,
-                requestTimeout: Duration, now: @escaping @Sendable () -> Date) {
+    public init(
+        configuration: GCPMetadataSourceConfiguration,
+        endpoint: Endpoint,
+        transport: any HTTPTransport,
+        requestTimeout: Duration,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.configuration = configuration
         self.endpoint = endpoint
         self.transport = transport
@@ -23,7 +28,9 @@ public struct GCPMetadataIdentitySource: IdentityTokenSource {
         self.now = now
     }
 
-    public var origin: String { "GCE metadata server \(endpoint.authority) (service account \(configuration.serviceAccount))" }
+    public var origin: String {
+        "GCE metadata server \(endpoint.authority) (service account \(configuration.serviceAccount))"
+    }
 
     public var startupWait: Duration { .seconds(configuration.startupWaitSeconds) }
 
@@ -31,13 +38,20 @@ public struct GCPMetadataIdentitySource: IdentityTokenSource {
     public static func request(endpoint: Endpoint, serviceAccount: String, audience: String) -> HTTPRequest {
         HTTPRequest(
             method: "GET",
-            endpoint: endpoint.appendingPath("/computeMetadata/v1/instance/service-accounts/\(PercentEncoding.encode(serviceAccount))/identity"),
+            endpoint: endpoint.appendingPath(
+                "/computeMetadata/v1/instance/service-accounts/\(PercentEncoding.encode(serviceAccount))/identity"
+            ),
             query: "audience=\(PercentEncoding.encode(audience))&format=full",
-            headers: [("Metadata-Flavor", "Google")])
+            headers: [("Metadata-Flavor", "Google")]
+        )
     }
 
     public func fetchToken() async throws -> IdentityToken {
-        let request = Self.request(endpoint: endpoint, serviceAccount: configuration.serviceAccount, audience: configuration.audience)
+        let request = Self.request(
+            endpoint: endpoint,
+            serviceAccount: configuration.serviceAccount,
+            audience: configuration.audience
+        )
         let response: HTTPResponse
         do {
             response = try await transport.send(request, timeout: requestTimeout)
@@ -50,11 +64,18 @@ public struct GCPMetadataIdentitySource: IdentityTokenSource {
             try token.checkValidity(now: now(), origin: origin)
             return token
         case 500..<600, 429:
-            throw GCPMetadataError.notReady(endpoint: endpoint.authority, waited: startupWait,
-                                            underlying: GCPMetadataError.unavailable(status: response.status))
+            throw GCPMetadataError.notReady(
+                endpoint: endpoint.authority,
+                waited: startupWait,
+                underlying: GCPMetadataError.unavailable(status: response.status)
+            )
         default:
-            throw GCPMetadataError.rejected(endpoint: endpoint.authority, serviceAccount: configuration.serviceAccount,
-                                            status: response.status, body: String(response.text.prefix(200)))
+            throw GCPMetadataError.rejected(
+                endpoint: endpoint.authority,
+                serviceAccount: configuration.serviceAccount,
+                status: response.status,
+                body: String(response.text.prefix(200))
+            )
         }
     }
 }
@@ -79,7 +100,8 @@ public enum GCPMetadataError: Error, Sendable, Equatable, CustomStringConvertibl
         switch self {
         case .notReady(let endpoint, let waited, let underlying):
             // Zero: one request, nothing waited for (the doctor, or `startupWaitSeconds: 0`).
-            let tried = waited == .zero
+            let tried =
+                waited == .zero
                 ? "is not ready (one request, " : "did not answer within \(Int(waited.seconds)) s ("
             return "the GCE metadata server at \(endpoint) \(tried)last: \(underlying)). Is this a GCE VM or a GKE pod "
                 + "with Workload Identity? Outside GCP, set source.gcpMetadata.endpoint or GCE_METADATA_HOST."
@@ -88,12 +110,22 @@ public enum GCPMetadataError: Error, Sendable, Equatable, CustomStringConvertibl
         case .rejected(let endpoint, let serviceAccount, let status, let body):
             var hint = ""
             switch status {
-            case 404: hint = " The service account \(serviceAccount) is not attached: on GKE, annotate the Kubernetes service account with iam.gke.io/gcp-service-account and enable Workload Identity on the node pool; on a VM, attach a service account."
-            case 403: hint = " The metadata server refused the request: check that the Metadata-Flavor header is not stripped by a proxy, and that the Kubernetes service account is bound to a Google service account (roles/iam.workloadIdentityUser)."
+            case 404:
+                hint =
+                    " The service account \(serviceAccount) is not attached: on GKE, annotate the Kubernetes service"
+                    + " account with iam.gke.io/gcp-service-account and enable Workload Identity on the node pool; "
+                    + "on a VM, attach a service account."
+            case 403:
+                hint =
+                    " The metadata server refused the request: check that the Metadata-Flavor header is not stripped"
+                    + " by a proxy, and that the Kubernetes service account is bound to a Google service account "
+                    + "(roles/iam.workloadIdentityUser)."
             case 400: hint = " Check source.gcpMetadata.audience."
             default: break
             }
-            return "the GCE metadata server at \(endpoint) refused an ID token for \(serviceAccount) (HTTP \(status)): \(body.trimmingASCIIWhitespace()).\(hint)"
+            return
+                "the GCE metadata server at \(endpoint) refused an ID token for \(serviceAccount) (HTTP \(status)): "
+                + "\(body.trimmingASCIIWhitespace()).\(hint)"
         }
     }
 

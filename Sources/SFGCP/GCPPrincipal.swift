@@ -21,6 +21,7 @@ public enum GCPPrincipal {
 
     /// The provider's audience from its parts.
     public static func audience(projectNumber: String, pool: String, provider: String) -> String {
-        "//iam.googleapis.com/projects/\(projectNumber)/locations/global/workloadIdentityPools/\(pool)/providers/\(provider)"
+        "//iam.googleapis.com/projects/\(projectNumber)/locations/global/workloadIdentityPools/\(pool)/providers"
+            + "/\(provider)"
     }
 }

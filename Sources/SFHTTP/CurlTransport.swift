@@ -17,8 +17,13 @@ public struct CurlTransport: HTTPTransport {
         public var proxy: ProxySettings = .init()
         public var userAgent: String = "skyferry"
 
-        public init(maxResponseBytes: Int = 1 << 20, connectTimeout: Duration = .seconds(5), extraCABundle: String? = nil,
-                    proxy: ProxySettings = .init(), userAgent: String = "skyferry") {
+        public init(
+            maxResponseBytes: Int = 1 << 20,
+            connectTimeout: Duration = .seconds(5),
+            extraCABundle: String? = nil,
+            proxy: ProxySettings = .init(),
+            userAgent: String = "skyferry"
+        ) {
             self.maxResponseBytes = maxResponseBytes
             self.connectTimeout = connectTimeout
             self.extraCABundle = extraCABundle
@@ -44,7 +49,9 @@ public struct CurlTransport: HTTPTransport {
         let result: Result<HTTPResponse, HTTPTransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
-                    continuation.resume(returning: Self.perform(request, timeout: timeout, options: options, sink: sink))
+                    continuation.resume(
+                        returning: Self.perform(request, timeout: timeout, options: options, sink: sink)
+                    )
                 }
             }
         } onCancel: {
@@ -65,7 +72,12 @@ public struct CurlTransport: HTTPTransport {
         init(limit: Int) { self.limit = limit }
     }
 
-    private static func perform(_ request: HTTPRequest, timeout: Duration, options: Options, sink: ResponseSink) -> Result<HTTPResponse, HTTPTransportError> {
+    private static func perform(
+        _ request: HTTPRequest,
+        timeout: Duration,
+        options: Options,
+        sink: ResponseSink
+    ) -> Result<HTTPResponse, HTTPTransportError> {
         let url = request.url
         // Checked before anything is sent: libcurl would send a CR/LF in a value as it is.
         for header in request.headers {
@@ -116,7 +128,11 @@ public struct CurlTransport: HTTPTransport {
             request.body.withUnsafeBufferPointer { buffer in
                 // COPYPOSTFIELDS copies, so the buffer need not outlive this call.
                 _ = buffer.withMemoryRebound(to: CChar.self) { chars in
-                    sfcurl_setopt_ptr(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: chars.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+                    sfcurl_setopt_ptr(
+                        handle,
+                        CURLOPT_COPYPOSTFIELDS,
+                        UnsafeMutableRawPointer(mutating: chars.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                    )
                 }
             }
         }
@@ -171,15 +187,22 @@ public struct CurlTransport: HTTPTransport {
         return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body))
     }
 
-    static func classify(_ code: CURLcode, url: String, reason: String, timeout: Duration, sink: ResponseSink) -> HTTPTransportError {
+    static func classify(
+        _ code: CURLcode,
+        url: String,
+        reason: String,
+        timeout: Duration,
+        sink: ResponseSink
+    ) -> HTTPTransportError {
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             return .timedOut(url: url, after: timeout)
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_RECV_ERROR,
-             CURLE_SEND_ERROR, CURLE_GOT_NOTHING:
+            CURLE_SEND_ERROR, CURLE_GOT_NOTHING:
             return .connectFailed(url: url, reason: reason)
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+            CURLE_SSL_INVALIDCERTSTATUS:
             return .tls(url: url, reason: reason)
         case CURLE_WRITE_ERROR where sink.exceeded:
             return .responseTooLarge(url: url, limit: sink.limit)

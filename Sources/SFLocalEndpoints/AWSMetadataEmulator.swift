@@ -31,7 +31,9 @@ public struct AWSMetadataEmulator: Sendable {
         }
         if request.path == "/latest/api/token" {
             guard request.method == "PUT" else { return .text(405, "use PUT\n") }
-            guard let ttl = request.header("x-aws-ec2-metadata-token-ttl-seconds").flatMap({ Int($0) }), (1...21_600).contains(ttl) else {
+            guard let ttl = request.header("x-aws-ec2-metadata-token-ttl-seconds").flatMap({ Int($0) }),
+                (1...21_600).contains(ttl)
+            else {
                 return .text(400, "X-aws-ec2-metadata-token-ttl-seconds (1-21600) is required\n")
             }
             return .text(200, sessions.issue(ttl: ttl, now: now))
@@ -41,9 +43,14 @@ public struct AWSMetadataEmulator: Sendable {
             return .text(401, "IMDSv2 session token missing, expired or not issued here: PUT /latest/api/token first\n")
         }
         guard let state = store.state(target), case .aws(let credentials, let region)? = state.identity,
-              store.validCredentials(target, now: now, margin: margin) != nil, credentials.expiration.timeIntervalSince(now) > margin.seconds
+            store.validCredentials(target, now: now, margin: margin) != nil,
+            credentials.expiration.timeIntervalSince(now) > margin.seconds
         else {
-            return .text(503, "target \(target): no valid AWS source credentials yet; the agent keeps retrying (see its log and /readyz)\n")
+            return .text(
+                503,
+                "target \(target): no valid AWS source credentials yet; the agent keeps retrying (see its log and "
+                    + "/readyz)\n"
+            )
         }
         let role = Self.roleName(credentials)
         switch request.path {
@@ -55,11 +62,16 @@ public struct AWSMetadataEmulator: Sendable {
         case "/latest/meta-data/iam/security-credentials", Self.credentialsPath:
             return .text(200, role)
         case Self.credentialsPath + role:
-            return .json(200, JSONText.object([
-                ("Code", "Success"), ("LastUpdated", Timestamp.formatISO8601(state.lastSuccess ?? now)), ("Type", "AWS-HMAC"),
-                ("AccessKeyId", credentials.accessKeyID), ("SecretAccessKey", credentials.secretAccessKey),
-                ("Token", credentials.sessionToken), ("Expiration", Timestamp.formatISO8601(credentials.expiration)),
-            ]))
+            return .json(
+                200,
+                JSONText.object([
+                    ("Code", "Success"), ("LastUpdated", Timestamp.formatISO8601(state.lastSuccess ?? now)),
+                    ("Type", "AWS-HMAC"),
+                    ("AccessKeyId", credentials.accessKeyID), ("SecretAccessKey", credentials.secretAccessKey),
+                    ("Token", credentials.sessionToken),
+                    ("Expiration", Timestamp.formatISO8601(credentials.expiration)),
+                ])
+            )
         default:
             return .text(404, "\(request.path) is not served by this IMDS emulation\n")
         }

@@ -15,7 +15,12 @@ public struct ContainerCredentialsEndpoint: Sendable {
     /// Compares the presented token with the expected one in constant time.
     let tokenMatches: @Sendable (String) -> Bool
 
-    public init(targets: Set<String>, store: CredentialStore, margin: Duration, tokenMatches: @escaping @Sendable (String) -> Bool) {
+    public init(
+        targets: Set<String>,
+        store: CredentialStore,
+        margin: Duration,
+        tokenMatches: @escaping @Sendable (String) -> Bool
+    ) {
         self.targets = targets
         self.store = store
         self.margin = margin
@@ -24,21 +29,44 @@ public struct ContainerCredentialsEndpoint: Sendable {
 
     public func respond(to request: LocalRequest, now: Date) -> LocalResponse {
         let prefix = AWSContainerEndpointOutputConfiguration.path(target: "")
-        guard request.path.hasPrefix(prefix), case let target = String(request.path.dropFirst(prefix.count)), targets.contains(target) else {
-            return Self.error(404, "NotFound", "no credentials are served at \(request.path); paths: \(targets.sorted().map { prefix + $0 }.joined(separator: ", "))")
+        guard request.path.hasPrefix(prefix), case let target = String(request.path.dropFirst(prefix.count)),
+            targets.contains(target)
+        else {
+            return Self.error(
+                404,
+                "NotFound",
+                "no credentials are served at \(request.path); paths: "
+                    + "\(targets.sorted().map { prefix + $0 }.joined(separator: ", "))"
+            )
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             return Self.error(405, "MethodNotAllowed", "use GET")
         }
         guard let presented = request.header("authorization"), !presented.isEmpty else {
-            return Self.error(401, "Unauthorized", "the Authorization header is missing; set AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE to the agent's authTokenFile")
+            return Self.error(
+                401,
+                "Unauthorized",
+                "the Authorization header is missing; set AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE to the agent's "
+                    + "authTokenFile"
+            )
         }
         guard tokenMatches(presented) else {
-            return Self.error(403, "Forbidden", "the Authorization header does not match the agent's token; AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE must name the agent's current authTokenFile")
+            return Self.error(
+                403,
+                "Forbidden",
+                "the Authorization header does not match the agent's token; AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE "
+                    + "must name the agent's current authTokenFile"
+            )
         }
         guard case .aws(let credentials)? = store.validCredentials(target, now: now, margin: margin) else {
-            let why = store.state(target)?.credentials == nil ? "no credentials yet" : "the last credentials expired and the refresh has not succeeded yet"
-            return Self.error(503, "CredentialsUnavailable", "target \(target): \(why); the agent keeps retrying (see its log and /readyz)")
+            let why =
+                store.state(target)?.credentials == nil
+                ? "no credentials yet" : "the last credentials expired and the refresh has not succeeded yet"
+            return Self.error(
+                503,
+                "CredentialsUnavailable",
+                "target \(target): \(why); the agent keeps retrying (see its log and /readyz)"
+            )
         }
         return .json(200, Self.render(credentials))
     }

@@ -24,7 +24,12 @@ public final class CredentialStore: Sendable {
         states = Mutex(Dictionary(uniqueKeysWithValues: targets.map { ($0, TargetState()) }))
     }
 
-    public func recordSuccess(_ target: String, credentials: IssuedCredentials, identity: WorkloadIdentity? = nil, at now: Date) {
+    public func recordSuccess(
+        _ target: String,
+        credentials: IssuedCredentials,
+        identity: WorkloadIdentity? = nil,
+        at now: Date
+    ) {
         states.withLock { states in
             states[target, default: TargetState()].credentials = credentials
             states[target]?.identity = identity
@@ -54,7 +59,11 @@ public final class CredentialStore: Sendable {
     /// `Readiness.effectiveMargin`), else nil: expired credentials are never handed out.
     public func validCredentials(_ target: String, now: Date, margin: Duration = .seconds(0)) -> IssuedCredentials? {
         guard let state = state(target), let credentials = state.credentials else { return nil }
-        let effective = Readiness.effectiveMargin(margin, issuedAt: state.lastSuccess, expiration: credentials.expiration)
+        let effective = Readiness.effectiveMargin(
+            margin,
+            issuedAt: state.lastSuccess,
+            expiration: credentials.expiration
+        )
         return credentials.expiration.timeIntervalSince(now) > effective.seconds ? credentials : nil
     }
 

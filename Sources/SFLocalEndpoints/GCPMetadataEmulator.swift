@@ -21,9 +21,15 @@ public struct GCPMetadataEmulator: Sendable {
     /// Minted ID tokens, per audience and format, until `margin` before their `exp`.
     public let idTokenCache: IDTokenCache
 
-    public init(target: String, server: GCPMetadataServerOutputConfiguration, gcp: GCPTargetConfiguration, store: CredentialStore,
-                margin: Duration, idTokens: IDTokenIssuer?,
-                idTokenCache: IDTokenCache = IDTokenCache()) {
+    public init(
+        target: String,
+        server: GCPMetadataServerOutputConfiguration,
+        gcp: GCPTargetConfiguration,
+        store: CredentialStore,
+        margin: Duration,
+        idTokens: IDTokenIssuer?,
+        idTokenCache: IDTokenCache = IDTokenCache()
+    ) {
         self.target = target
         self.server = server
         self.gcp = gcp
@@ -48,19 +54,28 @@ public struct GCPMetadataEmulator: Sendable {
     public var numericProjectID: String? {
         if let number = server.numericProjectId { return number }
         let parts = gcp.audience.split(separator: "/")
-        guard let index = parts.firstIndex(of: "projects"), index + 1 < parts.count, parts[index + 1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        guard let index = parts.firstIndex(of: "projects"), index + 1 < parts.count,
+            parts[index + 1].allSatisfy({ $0.isASCII && $0.isNumber })
+        else { return nil }
         return String(parts[index + 1])
     }
 
     public func respond(to request: LocalRequest, now: Date) async -> LocalResponse {
         if request.header("x-forwarded-for") != nil {
-            return text(403, "Request had an X-Forwarded-For header and was rejected: the metadata server answers only direct requests from this pod.\n")
+            return text(
+                403,
+                "Request had an X-Forwarded-For header and was rejected: the metadata server answers only direct "
+                    + "requests from this pod.\n"
+            )
         }
         if request.path == "/" {
             return text(200, "computeMetadata/\n")
         }
         guard request.header("metadata-flavor") == Self.flavor.value else {
-            return text(403, "Missing required header \"Metadata-Flavor: Google\" (every metadata request must carry it).\n")
+            return text(
+                403,
+                "Missing required header \"Metadata-Flavor: Google\" (every metadata request must carry it).\n"
+            )
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             return text(405, "Only GET is served.\n")
@@ -80,7 +95,10 @@ public struct GCPMetadataEmulator: Sendable {
             return text(200, "googleapis.com")
         case Self.base + "instance/service-accounts/", Self.base + "instance/service-accounts":
             if recursive {
-                return json(200, "{" + accountNames.map { JSONText.string($0) + ":" + accountInfo }.joined(separator: ",") + "}")
+                return json(
+                    200,
+                    "{" + accountNames.map { JSONText.string($0) + ":" + accountInfo }.joined(separator: ",") + "}"
+                )
             }
             return text(200, accountNames.map { $0 + "/\n" }.joined())
         default:
@@ -88,7 +106,11 @@ public struct GCPMetadataEmulator: Sendable {
         }
         let accountsPrefix = Self.base + "instance/service-accounts/"
         guard request.path.hasPrefix(accountsPrefix) else { return notFound(request) }
-        let rest = request.path.dropFirst(accountsPrefix.count).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let rest = request.path.dropFirst(accountsPrefix.count).split(
+            separator: "/",
+            maxSplits: 1,
+            omittingEmptySubsequences: false
+        )
         guard accountNames.contains(String(rest[0])) else { return notFound(request) }
         let leaf = rest.count > 1 ? String(rest[1]) : ""
         switch leaf {
@@ -102,17 +124,28 @@ public struct GCPMetadataEmulator: Sendable {
             return text(200, gcp.scopes.map { $0 + "\n" }.joined())
         case "token":
             guard case .gcp(let token)? = store.validCredentials(target, now: now, margin: margin) else {
-                let why = store.state(target)?.credentials == nil ? "no access token yet" : "the last access token expired and the refresh has not succeeded yet"
+                let why =
+                    store.state(target)?.credentials == nil
+                    ? "no access token yet" : "the last access token expired and the refresh has not succeeded yet"
                 return text(503, "target \(target): \(why); the agent keeps retrying (see its log and /readyz).\n")
             }
             let expiresIn = max(0, Int(token.expiration.timeIntervalSince(now).rounded(.down)))
-            return json(200, "{\"access_token\":\(JSONText.string(token.token)),\"expires_in\":\(expiresIn),\"token_type\":\"Bearer\"}")
+            return json(
+                200,
+                "{\"access_token\":\(JSONText.string(token.token)),\"expires_in\":\(expiresIn),\"token_type\":\"Bear"
+                    + "er\"}"
+            )
         case "identity":
             guard let audience = parameters["audience"], !audience.isEmpty else {
                 return text(400, "non-empty audience parameter required\n")
             }
             guard let idTokens else {
-                return text(404, "ID tokens need a service account: target \(target) uses workload identity federation without impersonation, and federated principals cannot mint ID tokens. Set targets[].gcp.serviceAccount to impersonate one.\n")
+                return text(
+                    404,
+                    "ID tokens need a service account: target \(target) uses workload identity federation without "
+                        + "impersonation, and federated principals cannot mint ID tokens. Set "
+                        + "targets[].gcp.serviceAccount to impersonate one.\n"
+                )
             }
             // `licenses` is not passed on (IAM's generateIdToken has no such option), so it does not key the cache.
             let key = IDTokenCache.Key(audience: audience, includeEmail: parameters["format"] == "full")
@@ -134,7 +167,8 @@ public struct GCPMetadataEmulator: Sendable {
     var accountNames: [String] { email == "default" ? ["default"] : ["default", email] }
 
     var accountInfo: String {
-        "{\"aliases\":[\"default\"],\"email\":\(JSONText.string(email)),\"scopes\":[\(gcp.scopes.map(JSONText.string).joined(separator: ","))]}"
+        "{\"aliases\":[\"default\"],\"email\":\(JSONText.string(email)),\"scopes\":"
+            + "[\(gcp.scopes.map(JSONText.string).joined(separator: ","))]}"
     }
 
     func text(_ status: Int, _ body: String) -> LocalResponse {

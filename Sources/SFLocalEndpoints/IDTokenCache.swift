@@ -50,12 +50,13 @@ public final class IDTokenCache: Sendable {
     /// Keeps `token` for `key` until its `exp`; ignored when the token is not a JWT with `exp` in the future.
     public func insert(_ token: String, for key: Key, now: Date) {
         guard let claims = try? JWTClaims(decodingCompactJWT: token, origin: "IAM generateIdToken"),
-              let expires = claims.expiresAt, expires > now
+            let expires = claims.expiresAt, expires > now
         else { return }
         entries.withLock { entries in
             entries = entries.filter { $0.value.expires > now }
             if entries[key] == nil, entries.count >= capacity,
-               let first = entries.min(by: { $0.value.expires < $1.value.expires })?.key {
+                let first = entries.min(by: { $0.value.expires < $1.value.expires })?.key
+            {
                 entries[first] = nil
             }
             entries[key] = Entry(token: token, issuedAt: claims.issuedAt ?? now, expires: expires)

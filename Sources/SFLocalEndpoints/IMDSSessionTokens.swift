@@ -32,7 +32,8 @@ public final class IMDSSessionTokens: Sendable {
         public mutating func insert(_ token: [UInt8], ttl: Int, now: Date) {
             entries.removeAll { $0.expires <= now }
             if entries.count >= capacity,
-               let first = entries.indices.min(by: { entries[$0].expires < entries[$1].expires }) {
+                let first = entries.indices.min(by: { entries[$0].expires < entries[$1].expires })
+            {
                 entries.remove(at: first)
             }
             entries.append(Entry(token: token, expires: now.addingTimeInterval(Double(ttl))))
@@ -56,8 +57,11 @@ public final class IMDSSessionTokens: Sendable {
     /// - Parameters:
     ///   - makeToken: a fresh unguessable token per call (production: 32 random bytes, hex).
     ///   - equals: compares a presented token with an issued one (production: constant time).
-    public init(capacity: Int = defaultCapacity, makeToken: @escaping @Sendable () -> String,
-                equals: @escaping @Sendable ([UInt8], [UInt8]) -> Bool) {
+    public init(
+        capacity: Int = defaultCapacity,
+        makeToken: @escaping @Sendable () -> String,
+        equals: @escaping @Sendable ([UInt8], [UInt8]) -> Bool
+    ) {
         table = Mutex(Table(capacity: capacity))
         self.makeToken = makeToken
         self.equals = equals

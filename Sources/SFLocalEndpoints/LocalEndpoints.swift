@@ -20,9 +20,13 @@ public enum LocalEndpoints {
         /// The whole request handling: policy, then the responder.
         public var respond: @Sendable (LocalRequest, Date) async -> LocalResponse
 
-        public init(address: ListenAddress, kind: String, policy: LoopbackRequestPolicy,
-                    refuse: @escaping @Sendable (LoopbackRequestPolicy.Refusal) -> LocalResponse,
-                    responder: @escaping @Sendable (LocalRequest, Date) async -> LocalResponse) {
+        public init(
+            address: ListenAddress,
+            kind: String,
+            policy: LoopbackRequestPolicy,
+            refuse: @escaping @Sendable (LoopbackRequestPolicy.Refusal) -> LocalResponse,
+            responder: @escaping @Sendable (LocalRequest, Date) async -> LocalResponse
+        ) {
             self.address = address
             self.kind = kind
             self.policy = policy
@@ -34,7 +38,8 @@ public enum LocalEndpoints {
     public static func authTokenFiles(_ configuration: AgentConfiguration) -> [(path: String, mode: UInt32)] {
         var seen = Set<String>()
         return configuration.targets.compactMap { target in
-            guard let endpoint = target.outputs.awsContainerEndpoint, seen.insert(endpoint.authTokenFile).inserted else { return nil }
+            guard let endpoint = target.outputs.awsContainerEndpoint, seen.insert(endpoint.authTokenFile).inserted
+            else { return nil }
             return (endpoint.authTokenFile, endpoint.authTokenFileMode)
         }
     }
@@ -45,10 +50,14 @@ public enum LocalEndpoints {
     ///   - imdsSessionToken: makes a fresh IMDSv2 session token (per `PUT /latest/api/token`).
     ///   - equals: a constant-time comparison for presented secrets.
     ///   - idTokens: for a GCP target, its ID-token issuer (nil when it does not impersonate a service account).
-    public static func servers(_ configuration: AgentConfiguration, store: CredentialStore,
-                               authTokens: [String: String], imdsSessionToken: @escaping @Sendable () -> String,
-                               equals: @escaping @Sendable ([UInt8], [UInt8]) -> Bool,
-                               idTokens: (TargetConfiguration) -> GCPMetadataEmulator.IDTokenIssuer?) -> [Server] {
+    public static func servers(
+        _ configuration: AgentConfiguration,
+        store: CredentialStore,
+        authTokens: [String: String],
+        imdsSessionToken: @escaping @Sendable () -> String,
+        equals: @escaping @Sendable ([UInt8], [UInt8]) -> Bool,
+        idTokens: (TargetConfiguration) -> GCPMetadataEmulator.IDTokenIssuer?
+    ) -> [Server] {
         func matcher(_ secret: String?) -> @Sendable (String) -> Bool {
             let expected = Array((secret ?? "").utf8)
             return { presented in !expected.isEmpty && equals(Array(presented.utf8), expected) }
@@ -57,33 +66,64 @@ public enum LocalEndpoints {
         var servers: [Server] = []
         for target in configuration.targets {
             if let metadata = target.outputs.gcpMetadataServer, case .gcp(let gcp) = target.provider {
-                let emulator = GCPMetadataEmulator(target: target.name, server: metadata, gcp: gcp, store: store,
-                                                   margin: margin, idTokens: idTokens(target))
-                servers.append(Server(address: metadata.listen, kind: OutputKind.gcpMetadataServer.rawValue,
-                                      policy: LoopbackRequestPolicy(listen: metadata.listen),
-                                      refuse: { emulator.text($0.status, $0.reason + "\n") },
-                                      responder: { await emulator.respond(to: $0, now: $1) }))
+                let emulator = GCPMetadataEmulator(
+                    target: target.name,
+                    server: metadata,
+                    gcp: gcp,
+                    store: store,
+                    margin: margin,
+                    idTokens: idTokens(target)
+                )
+                servers.append(
+                    Server(
+                        address: metadata.listen,
+                        kind: OutputKind.gcpMetadataServer.rawValue,
+                        policy: LoopbackRequestPolicy(listen: metadata.listen),
+                        refuse: { emulator.text($0.status, $0.reason + "\n") },
+                        responder: { await emulator.respond(to: $0, now: $1) }
+                    )
+                )
             }
         }
         for target in configuration.targets {
             guard let listen = target.outputs.gcpExternalAccountFile?.imdsListen else { continue }
             let sessions = IMDSSessionTokens(makeToken: imdsSessionToken, equals: equals)
             let emulator = AWSMetadataEmulator(target: target.name, store: store, margin: margin, sessions: sessions)
-            servers.append(Server(address: listen, kind: "imds", policy: LoopbackRequestPolicy(listen: listen),
-                                  refuse: { .text($0.status, $0.reason + "\n") },
-                                  responder: { emulator.respond(to: $0, now: $1) }))
+            servers.append(
+                Server(
+                    address: listen,
+                    kind: "imds",
+                    policy: LoopbackRequestPolicy(listen: listen),
+                    refuse: { .text($0.status, $0.reason + "\n") },
+                    responder: { emulator.respond(to: $0, now: $1) }
+                )
+            )
         }
         for (configured, targets) in containerEndpoints(configuration) {
-            let endpoint = ContainerCredentialsEndpoint(targets: targets, store: store, margin: margin,
-                                                        tokenMatches: matcher(authTokens[configured.authTokenFile]))
+            let endpoint = ContainerCredentialsEndpoint(
+                targets: targets,
+                store: store,
+                margin: margin,
+                tokenMatches: matcher(authTokens[configured.authTokenFile])
+            )
             let policy = LoopbackRequestPolicy(listen: configured.listen, allowedHosts: configured.allowedHosts)
             let refuse: @Sendable (LoopbackRequestPolicy.Refusal) -> LocalResponse = { refusal in
-                ContainerCredentialsEndpoint.error(refusal.status, refusal.status == 400 ? "BadRequest" : "Forbidden",
-                                                   refusal.reason)
+                ContainerCredentialsEndpoint.error(
+                    refusal.status,
+                    refusal.status == 400 ? "BadRequest" : "Forbidden",
+                    refusal.reason
+                )
             }
-            servers.insert(Server(address: configured.listen, kind: OutputKind.awsContainerEndpoint.rawValue,
-                                  policy: policy, refuse: refuse,
-                                  responder: { endpoint.respond(to: $0, now: $1) }), at: 0)
+            servers.insert(
+                Server(
+                    address: configured.listen,
+                    kind: OutputKind.awsContainerEndpoint.rawValue,
+                    policy: policy,
+                    refuse: refuse,
+                    responder: { endpoint.respond(to: $0, now: $1) }
+                ),
+                at: 0
+            )
         }
         return servers
     }

@@ -14,13 +14,21 @@ public struct LocalRequest: Sendable, Equatable {
     /// the request had none. `LoopbackRequestPolicy` refuses requests whose authority names another server.
     public var authority: String?
 
-    public init(method: String = "GET", path: String, query: String = "", authority: String? = nil,
-                headers: [String: String] = [:]) {
+    public init(
+        method: String = "GET",
+        path: String,
+        query: String = "",
+        authority: String? = nil,
+        headers: [String: String] = [:]
+    ) {
         self.method = method
         self.path = path
         self.query = query
         self.authority = authority
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.headers = Dictionary(
+            headers.map { ($0.key.lowercased(), $0.value) },
+            uniquingKeysWith: { first, _ in first }
+        )
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
@@ -30,7 +38,9 @@ public struct LocalRequest: Sendable, Equatable {
         var result: [String: String] = [:]
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = PercentEncoding.decode(String(parts[0]), plusAsSpace: true), result[name] == nil else { continue }
+            guard let name = PercentEncoding.decode(String(parts[0]), plusAsSpace: true), result[name] == nil else {
+                continue
+            }
             result[name] = parts.count > 1 ? PercentEncoding.decode(String(parts[1]), plusAsSpace: true) ?? "" : ""
         }
         return result

@@ -13,16 +13,29 @@ public struct LocalResponse: Sendable, Equatable {
         self.body = body
     }
 
-    public static func json(_ status: Int, _ body: String, extraHeaders: [(name: String, value: String)] = []) -> LocalResponse {
+    public static func json(
+        _ status: Int,
+        _ body: String,
+        extraHeaders: [(name: String, value: String)] = []
+    ) -> LocalResponse {
         LocalResponse(status: status, headers: [("Content-Type", "application/json")] + extraHeaders, body: body)
     }
 
-    public static func text(_ status: Int, _ body: String, extraHeaders: [(name: String, value: String)] = []) -> LocalResponse {
-        LocalResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")] + extraHeaders, body: body)
+    public static func text(
+        _ status: Int,
+        _ body: String,
+        extraHeaders: [(name: String, value: String)] = []
+    ) -> LocalResponse {
+        LocalResponse(
+            status: status,
+            headers: [("Content-Type", "text/plain; charset=utf-8")] + extraHeaders,
+            body: body
+        )
     }
 
     public static func == (lhs: LocalResponse, rhs: LocalResponse) -> Bool {
         lhs.status == rhs.status && lhs.body == rhs.body
-            && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+            && lhs.headers.map(\.name) == rhs.headers.map(\.name)
+            && lhs.headers.map(\.value) == rhs.headers.map(\.value)
     }
 }

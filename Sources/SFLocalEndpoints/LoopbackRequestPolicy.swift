@@ -20,8 +20,10 @@ public struct LoopbackRequestPolicy: Sendable, Equatable {
     /// The names every loopback server answers to.
     public static let loopbackNames = ["127.0.0.1", "localhost", "::1"]
     /// Headers a proxy adds; a request carrying one did not come straight from a process in the pod.
-    public static let forwardingHeaders = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
-                                           "x-real-ip", "via"]
+    public static let forwardingHeaders = [
+        "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+        "x-real-ip", "via",
+    ]
 
     /// Accepted `Host` names, lower-cased, IPv6 literals without brackets, in display order.
     public let hostNames: [String]
@@ -61,20 +63,29 @@ public struct LoopbackRequestPolicy: Sendable, Equatable {
         }
         let names = request.headers.keys.sorted()
         if let browser = names.first(where: { $0 == "origin" || $0.hasPrefix("sec-fetch-") }) {
-            return Refusal(status: 403, reason: "requests with \(Self.display(browser)) are refused: this endpoint "
-                + "serves processes in this pod, never a browser")
+            return Refusal(
+                status: 403,
+                reason: "requests with \(Self.display(browser)) are refused: this endpoint "
+                    + "serves processes in this pod, never a browser"
+            )
         }
         if let forwarded = names.first(where: Self.forwardingHeaders.contains) {
-            return Refusal(status: 403, reason: "requests with \(Self.display(forwarded)) are refused: this endpoint "
-                + "answers only direct requests from this pod, never through a proxy")
+            return Refusal(
+                status: 403,
+                reason: "requests with \(Self.display(forwarded)) are refused: this endpoint "
+                    + "answers only direct requests from this pod, never through a proxy"
+            )
         }
         guard let authority = request.authority, request.header("host") == nil else {
             return Refusal(status: 400, reason: "exactly one Host header is required (HTTP/1.1)")
         }
         guard accepts(authority: authority) else {
             let expected = hostNames.map { $0.contains(":") ? "[\($0)]" : $0 }.joined(separator: ", ")
-            return Refusal(status: 403, reason: "the Host header names another server (DNS rebinding?); "
-                + "accepted: \(expected), optionally with :\(port)")
+            return Refusal(
+                status: 403,
+                reason: "the Host header names another server (DNS rebinding?); "
+                    + "accepted: \(expected), optionally with :\(port)"
+            )
         }
         return nil
     }
@@ -105,7 +116,7 @@ public struct LoopbackRequestPolicy: Sendable, Equatable {
         if rest.isEmpty || rest == ":" { return (String(host), nil) }
         let digits = rest.dropFirst()
         guard rest.first == ":", digits.count <= 5, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let port = Int(digits)
+            let port = Int(digits)
         else { return nil }
         return (String(host), port)
     }

@@ -9,7 +9,12 @@ public enum Readiness {
         public var notReady: [String: String]
     }
 
-    public static func evaluate(targets: [String], states: [String: CredentialStore.TargetState], now: Date, margin: Duration) -> Report {
+    public static func evaluate(
+        targets: [String],
+        states: [String: CredentialStore.TargetState],
+        now: Date,
+        margin: Duration
+    ) -> Report {
         var notReady: [String: String] = [:]
         for target in targets {
             guard let credentials = states[target]?.credentials else {
@@ -17,7 +22,11 @@ public enum Readiness {
                 continue
             }
             let remaining = credentials.expiration.timeIntervalSince(now)
-            let effective = effectiveMargin(margin, issuedAt: states[target]?.lastSuccess, expiration: credentials.expiration)
+            let effective = effectiveMargin(
+                margin,
+                issuedAt: states[target]?.lastSuccess,
+                expiration: credentials.expiration
+            )
             if remaining <= 0 {
                 notReady[target] = "credentials expired \(Int(-remaining)) s ago"
             } else if remaining <= effective.seconds {

@@ -18,7 +18,9 @@ public struct FileWriteError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String {
         let reason = String(cString: strerror(errno))
-        return "cannot write \(path) (\(step)): \(reason). Check that the directory exists or can be created, is writable by this user, and is not full."
+        return
+            "cannot write \(path) (\(step)): \(reason). Check that the directory exists or can be created, is "
+            + "writable by this user, and is not full."
     }
 }
 
@@ -81,8 +83,10 @@ public struct AtomicFileWriter: Sendable {
         let prefix = temporaryPrefix(for: name)
         guard candidate.hasPrefix(prefix) else { return false }
         let suffix = candidate.utf8.dropFirst(prefix.utf8.count)
-        let alphabet = [UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                        UInt8(ascii: "0")...UInt8(ascii: "9")]
+        let alphabet = [
+            UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"),
+        ]
         return suffix.count == 6 && suffix.allSatisfy { byte in alphabet.contains { $0.contains(byte) } }
     }
 
@@ -109,7 +113,9 @@ public struct AtomicFileWriter: Sendable {
             current += "/" + component
             if system.mkdir(current, directoryMode) != 0 {
                 let error = system.errno()
-                if error != EEXIST { throw FileWriteError(path: path, step: "create directory \(current)", errno: error) }
+                if error != EEXIST {
+                    throw FileWriteError(path: path, step: "create directory \(current)", errno: error)
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ public enum CredentialProcessRenderer {
             ("AccessKeyId", credentials.accessKeyID), ("SecretAccessKey", credentials.secretAccessKey),
             ("SessionToken", credentials.sessionToken), ("Expiration", Timestamp.formatISO8601(credentials.expiration)),
         ]
-        return "{\"Version\":1," + fields.map { JSONText.string($0.0) + ":" + JSONText.string($0.1) }.joined(separator: ",") + "}"
+        return "{\"Version\":1,"
+            + fields.map { JSONText.string($0.0) + ":" + JSONText.string($0.1) }.joined(separator: ",") + "}"
     }
 }

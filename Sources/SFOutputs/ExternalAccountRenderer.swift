@@ -14,15 +14,24 @@ public enum ExternalAccountRenderer {
     public enum CredentialSource: Sendable, Equatable {
         /// A file holding the token (a JWT, or an agent-signed GetCallerIdentity request).
         case file(String)
-        /// An EC2 IMDSv2-shaped endpoint serving AWS credentials (`environment_id: aws1`); the libraries sign themselves.
+        /// An EC2 IMDSv2-shaped endpoint serving AWS credentials (`environment_id: aws1`); the libraries sign
+        /// themselves.
         case aws1(baseURL: String)
     }
 
-    public static func render(target: GCPTargetConfiguration, subjectTokenType: String, credentialSourceFile: String) -> String {
+    public static func render(
+        target: GCPTargetConfiguration,
+        subjectTokenType: String,
+        credentialSourceFile: String
+    ) -> String {
         render(target: target, subjectTokenType: subjectTokenType, credentialSource: .file(credentialSourceFile))
     }
 
-    public static func render(target: GCPTargetConfiguration, subjectTokenType: String, credentialSource: CredentialSource) -> String {
+    public static func render(
+        target: GCPTargetConfiguration,
+        subjectTokenType: String,
+        credentialSource: CredentialSource
+    ) -> String {
         var lines: [String] = [
             "  \"type\": \"external_account\"",
             "  \"audience\": \(JSONText.string(target.audience))",
@@ -37,14 +46,17 @@ public enum ExternalAccountRenderer {
         }
         switch credentialSource {
         case .file(let path):
-            lines.append("  \"credential_source\": {\"file\": \(JSONText.string(path)), \"format\": {\"type\": \"text\"}}")
+            lines.append(
+                "  \"credential_source\": {\"file\": \(JSONText.string(path)), \"format\": {\"type\": \"text\"}}"
+            )
         case .aws1(let base):
             // `{region}` is a placeholder the libraries fill in (from AWS_REGION, or region_url).
             let fields = [
                 "\"environment_id\": \"aws1\"",
                 "\"region_url\": \(JSONText.string(base + "/latest/meta-data/placement/availability-zone"))",
                 "\"url\": \(JSONText.string(base + "/latest/meta-data/iam/security-credentials"))",
-                "\"regional_cred_verification_url\": \"https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15\"",
+                "\"regional_cred_verification_url\": "
+                    + "\"https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15\"",
                 "\"imdsv2_session_token_url\": \(JSONText.string(base + "/latest/api/token"))",
             ]
             lines.append("  \"credential_source\": {" + fields.joined(separator: ", ") + "}")

@@ -26,5 +26,6 @@ public struct FileSystemCalls: Sendable {
         rename: { from, to in Glibc.rename(from, to) },
         unlink: { path in Glibc.unlink(path) },
         mkdir: { path, mode in Glibc.mkdir(path, mode_t(mode)) },
-        errno: { Glibc.errno })
+        errno: { Glibc.errno }
+    )
 }

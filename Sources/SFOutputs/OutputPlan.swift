@@ -7,9 +7,11 @@ public enum OutputPlan {
     /// container endpoint's authorization token file included.
     public static func paths(for target: TargetConfiguration) -> [String] {
         let outputs = target.outputs
-        let paths = [outputs.awsWebIdentityTokenFile?.path, outputs.gcpExternalAccountFile?.subjectTokenPath,
-                     outputs.gcpExternalAccountFile?.path, outputs.gcpAccessTokenFile?.path,
-                     outputs.awsCredentialsFile?.path, outputs.awsContainerEndpoint?.authTokenFile]
+        let paths = [
+            outputs.awsWebIdentityTokenFile?.path, outputs.gcpExternalAccountFile?.subjectTokenPath,
+            outputs.gcpExternalAccountFile?.path, outputs.gcpAccessTokenFile?.path,
+            outputs.awsCredentialsFile?.path, outputs.awsContainerEndpoint?.authTokenFile,
+        ]
         return paths.compactMap { $0 }
     }
 
@@ -19,13 +21,20 @@ public enum OutputPlan {
         .awsContainerEndpoint, .gcpMetadataServer,
     ]
 
-    public static func files(for target: TargetConfiguration, source: SourceConfiguration,
-                             outcome: ExchangeOutcome) -> [FileWrite] {
+    public static func files(
+        for target: TargetConfiguration,
+        source: SourceConfiguration,
+        outcome: ExchangeOutcome
+    ) -> [FileWrite] {
         writeOrder.flatMap { files(of: $0, for: target, source: source, outcome: outcome) }
     }
 
-    static func files(of kind: OutputKind, for target: TargetConfiguration, source: SourceConfiguration,
-                      outcome: ExchangeOutcome) -> [FileWrite] {
+    static func files(
+        of kind: OutputKind,
+        for target: TargetConfiguration,
+        source: SourceConfiguration,
+        outcome: ExchangeOutcome
+    ) -> [FileWrite] {
         let outputs = target.outputs
         switch kind {
         case .awsWebIdentityTokenFile:
@@ -34,19 +43,28 @@ public enum OutputPlan {
             return [FileWrite(path: file.path, contents: Array(token.value.utf8), mode: file.mode, output: kind)]
         case .gcpExternalAccountFile:
             guard let file = outputs.gcpExternalAccountFile, case .gcp(let gcp) = target.provider,
-                  case .gcp(let access) = outcome.credentials
+                case .gcp(let access) = outcome.credentials
             else { return [] }
             var writes: [FileWrite] = []
             // The subject token first: the JSON must never point at a file that is not there yet.
             if let subjectPath = file.subjectTokenPath {
-                writes.append(FileWrite(path: subjectPath, contents: Array(access.subjectToken.utf8), mode: file.mode,
-                                        output: kind))
+                writes.append(
+                    FileWrite(
+                        path: subjectPath,
+                        contents: Array(access.subjectToken.utf8),
+                        mode: file.mode,
+                        output: kind
+                    )
+                )
             }
-            let credentialSource: ExternalAccountRenderer.CredentialSource = file.imdsListen
+            let credentialSource: ExternalAccountRenderer.CredentialSource =
+                file.imdsListen
                 .map { .aws1(baseURL: "http://\($0)") } ?? .file(file.subjectTokenPath ?? source.tokenFilePath ?? "")
             let document = ExternalAccountRenderer.render(
-                target: gcp, subjectTokenType: ExternalAccountRenderer.subjectTokenType(for: source),
-                credentialSource: credentialSource)
+                target: gcp,
+                subjectTokenType: ExternalAccountRenderer.subjectTokenType(for: source),
+                credentialSource: credentialSource
+            )
             writes.append(FileWrite(path: file.path, contents: Array(document.utf8), mode: file.mode, output: kind))
             return writes
         case .gcpAccessTokenFile:
@@ -55,8 +73,14 @@ public enum OutputPlan {
             return [FileWrite(path: file.path, contents: Array(access.token.utf8), mode: file.mode, output: kind)]
         case .awsCredentialsFile:
             guard let file = outputs.awsCredentialsFile, case .aws(let aws) = outcome.credentials else { return [] }
-            return [FileWrite(path: file.path, contents: AWSCredentialsFileRenderer.render(aws, profile: file.profile),
-                              mode: file.mode, output: kind)]
+            return [
+                FileWrite(
+                    path: file.path,
+                    contents: AWSCredentialsFileRenderer.render(aws, profile: file.profile),
+                    mode: file.mode,
+                    output: kind
+                )
+            ]
         case .awsContainerEndpoint, .gcpMetadataServer:
             // Served from memory; the container endpoint's token file is written once at start, not per refresh.
             return []

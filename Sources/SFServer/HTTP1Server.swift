@@ -42,9 +42,16 @@ public struct HTTP1Server: Sendable {
     public var onListening: @Sendable (SocketAddress?) -> Void
     let handler: Handler
 
-    public init(address: ListenAddress, transport: Transport = .plain, limits: ServerLimits,
-                observer: ConnectionObserver = .none, handlersOnEventLoops: Bool = false, logger: Logger,
-                onListening: @escaping @Sendable (SocketAddress?) -> Void = { _ in }, handler: @escaping Handler) {
+    public init(
+        address: ListenAddress,
+        transport: Transport = .plain,
+        limits: ServerLimits,
+        observer: ConnectionObserver = .none,
+        handlersOnEventLoops: Bool = false,
+        logger: Logger,
+        onListening: @escaping @Sendable (SocketAddress?) -> Void = { _ in },
+        handler: @escaping Handler
+    ) {
         self.address = address
         self.transport = transport
         self.limits = limits
@@ -69,8 +76,10 @@ public struct HTTP1Server: Sendable {
             builder = HTTPServerBuilder { responder in limiter.wrap(HTTP1Channel(responder: responder)) }
         case .tls(let configuration):
             builder = HTTPServerBuilder { responder in
-                limiter.wrap(try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: configuration),
-                             handshakeCompleted: Self.isHandshakeCompleted)
+                limiter.wrap(
+                    try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: configuration),
+                    handshakeCompleted: Self.isHandshakeCompleted
+                )
             }
         }
         let server = try builder.buildServer(
@@ -107,10 +116,13 @@ public struct HTTP1Server: Sendable {
         if let error = error as? HTTPError {
             return Response(status: error.status)
         }
-        logger.error("request handler failed; answered 500", metadata: [
-            "error": "\(error)", "error.type": "\(String(reflecting: type(of: error)))",
-            "http.method": "\(request.method.rawValue)",
-        ])
+        logger.error(
+            "request handler failed; answered 500",
+            metadata: [
+                "error": "\(error)", "error.type": "\(String(reflecting: type(of: error)))",
+                "http.method": "\(request.method.rawValue)",
+            ]
+        )
         return Response(status: .internalServerError)
     }
 

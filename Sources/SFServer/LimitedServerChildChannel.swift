@@ -20,8 +20,10 @@ public struct LimitedServerChildChannel<Base: ServerChildChannel>: ServerChildCh
             let operations = channel.pipeline.syncOperations
             let watch = ConnectionWatch(limiter: limiter, tls: handshakeCompleted != nil)
             let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try operations.addHandler(ConnectionBytesHandler(watch: watch, handshakeCompleted: handshakeCompleted),
-                                      position: .before(decoder))
+            try operations.addHandler(
+                ConnectionBytesHandler(watch: watch, handshakeCompleted: handshakeCompleted),
+                position: .before(decoder)
+            )
             let state = try operations.handler(type: HTTPConnectionStateHandler.self)
             try operations.addHandler(ConnectionPartsHandler(watch: watch), position: .before(state))
             return value

@@ -13,7 +13,9 @@ public struct ListenError: Error, CustomStringConvertible {
         let why: String
         switch cause.errnoCode {
         case EADDRINUSE:
-            why = "another process already listens there (in a pod: another container, or any process on the node with hostNetwork); "
+            why =
+                "another process already listens there (in a pod: another container, or any process on the node with"
+                + " hostNetwork); "
                 + "change this listen address in the configuration, or stop the other listener"
         case EADDRNOTAVAIL:
             why = "no network interface has that address; use 127.0.0.1 or an address of this host"

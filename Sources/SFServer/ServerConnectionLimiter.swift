@@ -22,7 +22,8 @@ public struct ServerConnectionLimiter: Sendable {
     /// `base` with the limits; `handshakeCompleted` recognises the TLS layer's "handshake done" user event
     /// (nil for plain HTTP: no handshake phase).
     public func wrap<Base: ServerChildChannel>(
-        _ base: Base, handshakeCompleted: (@Sendable (Any) -> Bool)? = nil
+        _ base: Base,
+        handshakeCompleted: (@Sendable (Any) -> Bool)? = nil
     ) -> LimitedServerChildChannel<Base> {
         LimitedServerChildChannel(base: base, limiter: self, handshakeCompleted: handshakeCompleted)
     }

@@ -26,26 +26,51 @@ public struct AdmissionHandler: Sendable {
         do {
             request = try AdmissionRequest(decoding: body)
         } catch {
-            return Answer(status: 400, body: error.description + "\n", result: .invalid, uid: nil, reason: error.description)
+            return Answer(
+                status: 400,
+                body: error.description + "\n",
+                result: .invalid,
+                uid: nil,
+                reason: error.description
+            )
         }
         let response: AdmissionResponse
         let result: AdmissionOutcome
         let reason: String?
         if request.kind != "Pod" || request.operation != "CREATE" {
-            (response, result, reason) = (AdmissionResponse(uid: request.uid, allowed: true), .skipped, "\(request.operation) \(request.kind) is not a pod creation")
+            (response, result, reason) = (
+                AdmissionResponse(uid: request.uid, allowed: true), .skipped,
+                "\(request.operation) \(request.kind) is not a pod creation"
+            )
         } else if let pod = request.object {
             switch mutator.decide(pod: pod) {
             case .skip(let why):
                 (response, result, reason) = (AdmissionResponse(uid: request.uid, allowed: true), .skipped, why)
             case .deny(let message):
-                (response, result, reason) = (AdmissionResponse(uid: request.uid, allowed: false, message: message), .denied, message)
+                (response, result, reason) = (
+                    AdmissionResponse(uid: request.uid, allowed: false, message: message), .denied, message
+                )
             case .inject(let patch, let warnings):
-                (response, result, reason) = (AdmissionResponse(uid: request.uid, allowed: true, patch: patch, warnings: warnings), .injected, nil)
+                (response, result, reason) = (
+                    AdmissionResponse(uid: request.uid, allowed: true, patch: patch, warnings: warnings), .injected, nil
+                )
             }
         } else {
             let error = AdmissionDecodingError.field("request.object", "a pod CREATE must carry the pod")
-            return Answer(status: 400, body: error.description + "\n", result: .invalid, uid: request.uid, reason: error.description)
+            return Answer(
+                status: 400,
+                body: error.description + "\n",
+                result: .invalid,
+                uid: request.uid,
+                reason: error.description
+            )
         }
-        return Answer(status: 200, body: response.reviewJSON.serialized, result: result, uid: request.uid, reason: reason)
+        return Answer(
+            status: 200,
+            body: response.reviewJSON.serialized,
+            result: result,
+            uid: request.uid,
+            reason: reason
+        )
     }
 }

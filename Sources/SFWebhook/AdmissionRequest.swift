@@ -17,7 +17,14 @@ public struct AdmissionRequest: Sendable, Equatable {
     public var object: JSONValue?
     public var dryRun: Bool
 
-    public init(uid: String, kind: String, operation: String, namespace: String = "", object: JSONValue?, dryRun: Bool = false) {
+    public init(
+        uid: String,
+        kind: String,
+        operation: String,
+        namespace: String = "",
+        object: JSONValue?,
+        dryRun: Bool = false
+    ) {
         self.uid = uid
         self.kind = kind
         self.operation = operation
@@ -34,9 +41,15 @@ public struct AdmissionRequest: Sendable, Equatable {
         } catch {
             throw .notJSON(error)
         }
-        guard case .object = document else { throw .field("", "expected an AdmissionReview object, found \(document.shapeDescription)") }
+        guard case .object = document else {
+            throw .field("", "expected an AdmissionReview object, found \(document.shapeDescription)")
+        }
         guard let apiVersion = document["apiVersion"]?.stringValue, apiVersion == Self.apiVersion else {
-            throw .field("apiVersion", "expected \"\(Self.apiVersion)\", found \(Self.describe(document["apiVersion"])); set admissionReviewVersions: [v1] on the webhook")
+            throw .field(
+                "apiVersion",
+                "expected \"\(Self.apiVersion)\", found \(Self.describe(document["apiVersion"])); set "
+                    + "admissionReviewVersions: [v1] on the webhook"
+            )
         }
         guard document["kind"]?.stringValue == "AdmissionReview" else {
             throw .field("kind", "expected \"AdmissionReview\", found \(Self.describe(document["kind"]))")
@@ -57,8 +70,14 @@ public struct AdmissionRequest: Sendable, Equatable {
         if let object, object != .null, object.objectValue == nil {
             throw .field("request.object", "expected an object, found \(object.shapeDescription)")
         }
-        self.init(uid: uid, kind: kind, operation: operation, namespace: request["namespace"]?.stringValue ?? "",
-                  object: object == .null ? nil : object, dryRun: request["dryRun"] == .bool(true))
+        self.init(
+            uid: uid,
+            kind: kind,
+            operation: operation,
+            namespace: request["namespace"]?.stringValue ?? "",
+            object: object == .null ? nil : object,
+            dryRun: request["dryRun"] == .bool(true)
+        )
     }
 
     static func describe(_ value: JSONValue?) -> String {

@@ -11,7 +11,13 @@ public struct AdmissionResponse: Sendable, Equatable {
     public var message: String?
     public var warnings: [String]
 
-    public init(uid: String, allowed: Bool, patch: [JSONPatchOperation] = [], message: String? = nil, warnings: [String] = []) {
+    public init(
+        uid: String,
+        allowed: Bool,
+        patch: [JSONPatchOperation] = [],
+        message: String? = nil,
+        warnings: [String] = []
+    ) {
         self.uid = uid
         self.allowed = allowed
         self.patch = patch
@@ -33,6 +39,9 @@ public struct AdmissionResponse: Sendable, Equatable {
         if !warnings.isEmpty {
             response.append(("warnings", .array(warnings.map { .string($0) })))
         }
-        return ["apiVersion": .string(AdmissionRequest.apiVersion), "kind": "AdmissionReview", "response": .object(response)]
+        return [
+            "apiVersion": .string(AdmissionRequest.apiVersion), "kind": "AdmissionReview",
+            "response": .object(response),
+        ]
     }
 }

@@ -14,8 +14,14 @@ public struct InjectionRequest: Sendable, Equatable {
     public var skipContainers: [String]
     public var mode: InjectionMode
 
-    public init(aws: AWSInjection? = nil, gcp: GCPInjection? = nil, tokenAudience: String? = nil,
-                tokenExpirationSeconds: Int = Self.defaultTokenExpirationSeconds, skipContainers: [String] = [], mode: InjectionMode = .sidecar) {
+    public init(
+        aws: AWSInjection? = nil,
+        gcp: GCPInjection? = nil,
+        tokenAudience: String? = nil,
+        tokenExpirationSeconds: Int = Self.defaultTokenExpirationSeconds,
+        skipContainers: [String] = [],
+        mode: InjectionMode = .sidecar
+    ) {
         self.aws = aws
         self.gcp = gcp
         self.tokenAudience = tokenAudience

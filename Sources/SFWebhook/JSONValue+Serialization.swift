@@ -31,7 +31,10 @@ extension JSONValue {
         case .number(let text): out += text.utf8
         case .string(let text): JSONText.write(text, to: &out)
         case .array(let items):
-            guard !items.isEmpty else { out += "[]".utf8; return }
+            guard !items.isEmpty else {
+                out += "[]".utf8
+                return
+            }
             out.append(UInt8(ascii: "["))
             for (offset, item) in items.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
@@ -41,7 +44,10 @@ extension JSONValue {
             Self.newline(&out, indent, level)
             out.append(UInt8(ascii: "]"))
         case .object(let members):
-            guard !members.isEmpty else { out += "{}".utf8; return }
+            guard !members.isEmpty else {
+                out += "{}".utf8
+                return
+            }
             out.append(UInt8(ascii: "{"))
             for (offset, (key, value)) in members.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }

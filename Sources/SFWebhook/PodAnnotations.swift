@@ -16,7 +16,9 @@ public enum PodAnnotations {
     /// Written by the webhook: `CONTAINER=VAR,…` for variables left as the user set them.
     public static let skippedEnv = "skyferry.dev/skipped-env"
 
-    static let requestKeys = [awsRoleArn, awsRegion, gcpAudience, gcpServiceAccount, tokenAudience, tokenExpiration, skipContainers, mode]
+    static let requestKeys = [
+        awsRoleArn, awsRegion, gcpAudience, gcpServiceAccount, tokenAudience, tokenExpiration, skipContainers, mode,
+    ]
     static let webhookKeys = [status, skippedEnv]
 
     /// The kubelet and API server reject shorter projected-token lifetimes.
@@ -30,14 +32,17 @@ public enum PodAnnotations {
         func bad(_ key: String, _ value: String, _ expected: String) {
             problems.append("\(key): \(JSONText.string(value)) is not valid (expected \(expected))")
         }
-        for key in annotations.keys.sorted() where key.hasPrefix("skyferry.dev/") && !requestKeys.contains(key) && !webhookKeys.contains(key) {
+        for key in annotations.keys.sorted()
+        where key.hasPrefix("skyferry.dev/") && !requestKeys.contains(key) && !webhookKeys.contains(key) {
             problems.append("\(key): unknown annotation (expected one of: \(requestKeys.joined(separator: ", ")))")
         }
 
         // A control character in a value would reach the agent's configuration and its requests.
         for key in requestKeys where annotations[key].map(containsControlCharacter) == true {
-            problems.append("\(key): \(JSONText.string(annotations[key]!)) contains a control character "
-                + "(expected printable text: no C0 controls, DEL or U+0080-U+009F)")
+            problems.append(
+                "\(key): \(JSONText.string(annotations[key]!)) contains a control character "
+                    + "(expected printable text: no C0 controls, DEL or U+0080-U+009F)"
+            )
         }
 
         var request = InjectionRequest()
@@ -55,7 +60,10 @@ public enum PodAnnotations {
             } else if !AWSPartition.isValidRegion(region) {
                 bad(awsRegion, region, "an AWS region name such as us-east-1")
             } else if let arn = roleArn, AWSPartition.forRegion(region) != arn.partition {
-                problems.append("\(awsRegion): region \(region) is in partition \(AWSPartition.forRegion(region).name) but \(awsRoleArn) is in \(arn.partition.name) (expected a region of the role's partition)")
+                problems.append(
+                    "\(awsRegion): region \(region) is in partition \(AWSPartition.forRegion(region).name) but "
+                        + "\(awsRoleArn) is in \(arn.partition.name) (expected a region of the role's partition)"
+                )
             } else {
                 request.aws?.region = region
             }
@@ -69,27 +77,46 @@ public enum PodAnnotations {
         }
         if let account = annotations[gcpServiceAccount] {
             if annotations[gcpAudience] == nil {
-                problems.append("\(gcpServiceAccount) is set but \(gcpAudience) is not (expected \(gcpAudience) too: the workload identity provider)")
+                problems.append(
+                    "\(gcpServiceAccount) is set but \(gcpAudience) is not (expected \(gcpAudience) too: the "
+                        + "workload identity provider)"
+                )
             } else if !ServiceAccountEmail.isValid(account) {
-                bad(gcpServiceAccount, account, "a service account email such as reader@my-project.iam.gserviceaccount.com")
+                bad(
+                    gcpServiceAccount,
+                    account,
+                    "a service account email such as reader@my-project.iam.gserviceaccount.com"
+                )
             } else {
                 request.gcp?.serviceAccount = account
             }
         }
         if let audience = annotations[tokenAudience] {
-            if audience.isEmpty || audience.count > 1024 || audience.contains(where: { $0.isWhitespace || !$0.isASCII || $0 == "," }) {
+            if audience.isEmpty || audience.count > 1024
+                || audience.contains(where: { $0.isWhitespace || !$0.isASCII || $0 == "," })
+            {
                 bad(tokenAudience, audience, "one audience string without spaces or commas")
             } else if annotations[awsRoleArn] != nil && annotations[gcpAudience] != nil {
-                problems.append("\(tokenAudience) is ambiguous when both \(awsRoleArn) and \(gcpAudience) are set (expected it with one cloud only; each cloud gets its own token)")
+                problems.append(
+                    "\(tokenAudience) is ambiguous when both \(awsRoleArn) and \(gcpAudience) are set (expected it "
+                        + "with one cloud only; each cloud gets its own token)"
+                )
             } else {
                 request.tokenAudience = audience
             }
         }
         if let text = annotations[tokenExpiration] {
-            if let seconds = Int(text), (minimumTokenExpirationSeconds...maximumTokenExpirationSeconds).contains(seconds) {
+            if let seconds = Int(text),
+                (minimumTokenExpirationSeconds...maximumTokenExpirationSeconds).contains(seconds)
+            {
                 request.tokenExpirationSeconds = seconds
             } else {
-                bad(tokenExpiration, text, "a whole number of seconds from \(minimumTokenExpirationSeconds) to \(maximumTokenExpirationSeconds)")
+                bad(
+                    tokenExpiration,
+                    text,
+                    "a whole number of seconds from \(minimumTokenExpirationSeconds) to "
+                        + "\(maximumTokenExpirationSeconds)"
+                )
             }
         }
         if let text = annotations[skipContainers] {
@@ -108,7 +135,10 @@ public enum PodAnnotations {
             }
         }
         if annotations[awsRoleArn] == nil && annotations[gcpAudience] == nil {
-            problems.append("the pod has the label \(injectLabel)=true but neither \(awsRoleArn) nor \(gcpAudience) (expected at least one: the cloud to get credentials for)")
+            problems.append(
+                "the pod has the label \(injectLabel)=true but neither \(awsRoleArn) nor \(gcpAudience) (expected at"
+                    + " least one: the cloud to get credentials for)"
+            )
         }
         return problems.isEmpty ? .success(request) : .failure(AnnotationError(problems: problems))
     }
@@ -120,7 +150,8 @@ public enum PodAnnotations {
 
     /// A DNS label (RFC 1123), as Kubernetes requires of container names.
     static func isContainerName(_ name: String) -> Bool {
-        guard (1...63).contains(name.count), let first = name.first, let last = name.last, first != "-", last != "-" else { return false }
+        guard (1...63).contains(name.count), let first = name.first, let last = name.last, first != "-", last != "-"
+        else { return false }
         return name.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
     }
 }

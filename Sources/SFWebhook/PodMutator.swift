@@ -21,7 +21,9 @@ public struct PodMutator: Sendable {
         let containers = spec?["containers"]?.arrayValue ?? []
         let initContainers = spec?["initContainers"]?.arrayValue ?? []
         let ours: Set = [InjectionLayout.agentContainer, InjectionLayout.initContainer]
-        if annotations[PodAnnotations.status] == "injected" || (containers + initContainers).contains(where: { ours.contains($0["name"]?.stringValue ?? "") }) {
+        if annotations[PodAnnotations.status] == "injected"
+            || (containers + initContainers).contains(where: { ours.contains($0["name"]?.stringValue ?? "") })
+        {
             return .skip(reason: "already injected")
         }
         let request: InjectionRequest
@@ -40,7 +42,9 @@ public struct PodMutator: Sendable {
         var warnings: [String] = []
         let yaml = AgentConfigurationRenderer.render(request)
         let names = containers.map { $0["name"]?.stringValue ?? "" }
-        let apps = containers.indices.filter { !request.skipContainers.contains(names[$0]) }.map { (names[$0], containers[$0]) }
+        let apps = containers.indices.filter { !request.skipContainers.contains(names[$0]) }.map {
+            (names[$0], containers[$0])
+        }
         let identity = Self.agentIdentity(podSecurityContext: spec?["securityContext"], apps: apps)
         if let warning = identity.warning { warnings.append(warning) }
 
@@ -50,17 +54,40 @@ public struct PodMutator: Sendable {
         var sidecar: JSONValue?
         switch (request.mode, nativeSidecars) {
         case (.sidecar, true):
-            first = agentContainer(name: InjectionLayout.agentContainer, once: false, native: true, yaml: yaml, identity: identity.securityContext)
+            first = agentContainer(
+                name: InjectionLayout.agentContainer,
+                once: false,
+                native: true,
+                yaml: yaml,
+                identity: identity.securityContext
+            )
         case (.sidecar, false):
             // `--once` serves no endpoints: the init container writes the files of init-only mode, which
             // proves the exchange works before the app starts; the sidecar then serves the endpoints.
             var once = request
             once.mode = .initOnly
-            first = agentContainer(name: InjectionLayout.initContainer, once: true, native: false, yaml: AgentConfigurationRenderer.render(once),
-                                   identity: identity.securityContext)
-            sidecar = agentContainer(name: InjectionLayout.agentContainer, once: false, native: false, yaml: yaml, identity: identity.securityContext)
+            first = agentContainer(
+                name: InjectionLayout.initContainer,
+                once: true,
+                native: false,
+                yaml: AgentConfigurationRenderer.render(once),
+                identity: identity.securityContext
+            )
+            sidecar = agentContainer(
+                name: InjectionLayout.agentContainer,
+                once: false,
+                native: false,
+                yaml: yaml,
+                identity: identity.securityContext
+            )
         case (.initOnly, _):
-            first = agentContainer(name: InjectionLayout.initContainer, once: true, native: false, yaml: yaml, identity: identity.securityContext)
+            first = agentContainer(
+                name: InjectionLayout.initContainer,
+                once: true,
+                native: false,
+                yaml: yaml,
+                identity: identity.securityContext
+            )
         }
         if spec?["initContainers"] == nil {
             patch.append(.init(add: "/spec/initContainers", [first]))
@@ -69,18 +96,25 @@ public struct PodMutator: Sendable {
         }
 
         for skipped in request.skipContainers where !names.contains(skipped) {
-            warnings.append("skyferry: \(PodAnnotations.skipContainers) names \(skipped), which is not a container of this pod")
+            warnings.append(
+                "skyferry: \(PodAnnotations.skipContainers) names \(skipped), which is not a container of this pod"
+            )
         }
         var skippedEnv: [String] = []
         for (index, container) in containers.enumerated() where !request.skipContainers.contains(names[index]) {
             let base = "/spec/containers/\(index)"
-            let existingPaths = Set((container["volumeMounts"]?.arrayValue ?? []).compactMap { $0["mountPath"]?.stringValue })
+            let existingPaths = Set(
+                (container["volumeMounts"]?.arrayValue ?? []).compactMap { $0["mountPath"]?.stringValue }
+            )
             var mounts: [JSONValue] = []
             for mount in appMounts(request) where !existingPaths.contains(mount["mountPath"]?.stringValue ?? "") {
                 mounts.append(mount)
             }
             if mounts.count < appMounts(request).count {
-                warnings.append("skyferry: container \(names[index]) already mounts something at a path skyferry uses; it was left as is")
+                warnings.append(
+                    "skyferry: container \(names[index]) already mounts something at a path skyferry uses; it was "
+                        + "left as is"
+                )
             }
             appendAll(&patch, to: base + "/volumeMounts", exists: container["volumeMounts"] != nil, mounts)
 
@@ -97,8 +131,10 @@ public struct PodMutator: Sendable {
             if !env.isEmpty, !(container["envFrom"]?.arrayValue ?? []).isEmpty {
                 // Kubernetes lets `env` win over `envFrom`, and the webhook cannot read the ConfigMaps and Secrets.
                 let added = env.compactMap { $0["name"]?.stringValue }.joined(separator: ", ")
-                warnings.append("skyferry: container \(names[index]) takes variables from envFrom, which the webhook cannot read; "
-                    + "if they set \(added), skyferry's values take precedence (set yours under env to keep them)")
+                warnings.append(
+                    "skyferry: container \(names[index]) takes variables from envFrom, which the webhook cannot read; "
+                        + "if they set \(added), skyferry's values take precedence (set yours under env to keep them)"
+                )
             }
         }
         if let sidecar {
@@ -108,7 +144,9 @@ public struct PodMutator: Sendable {
         var added: [(String, JSONValue)] = [(PodAnnotations.status, "injected")]
         if !skippedEnv.isEmpty {
             added.append((PodAnnotations.skippedEnv, .string(skippedEnv.joined(separator: ","))))
-            warnings.append("skyferry: kept environment variables the pod already sets: \(skippedEnv.joined(separator: ", "))")
+            warnings.append(
+                "skyferry: kept environment variables the pod already sets: \(skippedEnv.joined(separator: ", "))"
+            )
         }
         if metadata?["annotations"] == nil {
             patch.append(.init(add: "/metadata/annotations", .object(added)))
@@ -131,23 +169,31 @@ public struct PodMutator: Sendable {
         guard !ports.isEmpty else { return nil }
         let listed = ports.map { "127.0.0.1:\($0.port) (\($0.purpose))" }.joined(separator: ", ")
         if spec?["hostNetwork"] == .bool(true) {
-            return "skyferry: the pod sets hostNetwork: true, so the agent's loopback endpoints \(listed) would be the node's, "
-                + "shared with every process on the node and taken by the first such pod (expected \(PodAnnotations.mode): init-only "
+            return
+                "skyferry: the pod sets hostNetwork: true, so the agent's loopback endpoints \(listed) would be the "
+                + "node's, "
+                + "shared with every process on the node and taken by the first such pod (expected "
+                + "\(PodAnnotations.mode): init-only "
                 + "for hostNetwork pods, which writes credential files instead)"
         }
         var conflicts: [String] = []
         for container in containers {
             for declared in container["ports"]?.arrayValue ?? [] {
                 guard case .number(let text) = declared["containerPort"], let port = Int(text),
-                      (declared["protocol"]?.stringValue ?? "TCP") == "TCP",
-                      let use = ports.first(where: { $0.port == port })
+                    (declared["protocol"]?.stringValue ?? "TCP") == "TCP",
+                    let use = ports.first(where: { $0.port == port })
                 else { continue }
-                conflicts.append("container \(container["name"]?.stringValue ?? "?") declares containerPort \(port), where the agent serves \(use.purpose)")
+                conflicts.append(
+                    "container \(container["name"]?.stringValue ?? "?") declares containerPort \(port), where the "
+                        + "agent serves \(use.purpose)"
+                )
             }
         }
         guard !conflicts.isEmpty else { return nil }
-        return "skyferry: " + conflicts.joined(separator: "; ") + " (expected the pod's containers to leave the agent's ports "
-            + ports.map { String($0.port) }.joined(separator: ", ") + " free, or \(PodAnnotations.mode): init-only, which listens on none)"
+        return "skyferry: " + conflicts.joined(separator: "; ")
+            + " (expected the pod's containers to leave the agent's ports "
+            + ports.map { String($0.port) }.joined(separator: ", ")
+            + " free, or \(PodAnnotations.mode): init-only, which listens on none)"
     }
 
     /// Adds `items` to the array at `path`: creates it when absent, else appends one by one.
@@ -165,21 +211,39 @@ public struct PodMutator: Sendable {
     func volumes(_ request: InjectionRequest) -> [JSONValue] {
         var sources: [JSONValue] = []
         if request.aws != nil {
-            sources.append(tokenProjection(audience: request.tokenAudience ?? AWSInjection.defaultAudience,
-                                           file: InjectionLayout.awsTokenFile, request))
+            sources.append(
+                tokenProjection(
+                    audience: request.tokenAudience ?? AWSInjection.defaultAudience,
+                    file: InjectionLayout.awsTokenFile,
+                    request
+                )
+            )
         }
         if let gcp = request.gcp {
-            sources.append(tokenProjection(audience: request.tokenAudience ?? gcp.audience, file: InjectionLayout.gcpTokenFile, request))
+            sources.append(
+                tokenProjection(
+                    audience: request.tokenAudience ?? gcp.audience,
+                    file: InjectionLayout.gcpTokenFile,
+                    request
+                )
+            )
         }
         return [
             ["name": .string(InjectionLayout.tokenVolume), "projected": ["sources": .array(sources)]],
-            ["name": .string(InjectionLayout.outputVolume),
-             "emptyDir": ["medium": "Memory", "sizeLimit": .string(InjectionLayout.outputSizeLimit)]],
+            [
+                "name": .string(InjectionLayout.outputVolume),
+                "emptyDir": ["medium": "Memory", "sizeLimit": .string(InjectionLayout.outputSizeLimit)],
+            ],
         ]
     }
 
     private func tokenProjection(audience: String, file: String, _ request: InjectionRequest) -> JSONValue {
-        ["serviceAccountToken": ["audience": .string(audience), "expirationSeconds": .integer(request.tokenExpirationSeconds), "path": .string(file)]]
+        [
+            "serviceAccountToken": [
+                "audience": .string(audience), "expirationSeconds": .integer(request.tokenExpirationSeconds),
+                "path": .string(file),
+            ]
+        ]
     }
 
     /// The restricted Pod Security Standard, met by every container the webhook adds.
@@ -198,8 +262,12 @@ public struct PodMutator: Sendable {
     /// pod's `runAsUser` (or the image's 65532). When the app containers declare one other non-root user
     /// (and perhaps one group), the agent runs as that user: it holds nothing the apps are not given anyway.
     /// Apps whose user comes from their image cannot be seen here; root reads the files regardless.
-    static func agentIdentity(podSecurityContext pod: JSONValue?, apps: [(name: String, container: JSONValue)])
-        -> (securityContext: [(String, JSONValue)], warning: String?) {
+    static func agentIdentity(
+        podSecurityContext pod: JSONValue?,
+        apps: [(name: String, container: JSONValue)]
+    )
+        -> (securityContext: [(String, JSONValue)], warning: String?)
+    {
         func integer(_ value: JSONValue?) -> Int? {
             guard case .number(let text) = value else { return nil }
             return Int(text)
@@ -222,11 +290,21 @@ public struct PodMutator: Sendable {
             return (context, nil)
         }
         let listed = users.map { "\($0.name) (user \($0.user))" }.joined(separator: ", ")
-        return ([], "skyferry: containers \(listed) run as different users and the pod sets no fsGroup, so the agent's files "
-            + "(mode \(InjectionLayout.outputFileMode), user \(agentUser)) are readable by at most one of them; set spec.securityContext.fsGroup")
+        return (
+            [],
+            "skyferry: containers \(listed) run as different users and the pod sets no fsGroup, so the agent's files "
+                + "(mode \(InjectionLayout.outputFileMode), user \(agentUser)) are readable by at most one of them; "
+                + "set spec.securityContext.fsGroup"
+        )
     }
 
-    func agentContainer(name: String, once: Bool, native: Bool, yaml: String, identity: [(String, JSONValue)] = []) -> JSONValue {
+    func agentContainer(
+        name: String,
+        once: Bool,
+        native: Bool,
+        yaml: String,
+        identity: [(String, JSONValue)] = []
+    ) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("name", .string(name)),
             ("image", .string(agent.image)),
@@ -234,33 +312,57 @@ public struct PodMutator: Sendable {
             ("args", once ? ["agent", "--once"] : ["agent"]),
             ("env", [["name": "SKYFERRY_CONFIG_YAML", "value": .string(yaml)]]),
             ("resources", agent.resources),
-            ("securityContext", identity.isEmpty ? Self.restrictedSecurityContext : .object(Self.restrictedSecurityContext.objectValue! + identity)),
-            ("volumeMounts", [
-                ["name": .string(InjectionLayout.tokenVolume), "mountPath": .string(InjectionLayout.tokenDirectory), "readOnly": true],
-                ["name": .string(InjectionLayout.outputVolume), "mountPath": .string(InjectionLayout.outputDirectory)],
-            ]),
+            (
+                "securityContext",
+                identity.isEmpty
+                    ? Self.restrictedSecurityContext : .object(Self.restrictedSecurityContext.objectValue! + identity)
+            ),
+            (
+                "volumeMounts",
+                [
+                    [
+                        "name": .string(InjectionLayout.tokenVolume),
+                        "mountPath": .string(InjectionLayout.tokenDirectory), "readOnly": true,
+                    ],
+                    [
+                        "name": .string(InjectionLayout.outputVolume),
+                        "mountPath": .string(InjectionLayout.outputDirectory),
+                    ],
+                ]
+            ),
             ("terminationMessagePolicy", "FallbackToLogsOnError"),
         ]
         if native {
             // The app containers start only once this probe passes: after the first credentials exist.
             members.append(("restartPolicy", "Always"))
-            members.append(("startupProbe", [
-                "exec": ["command": [.string(InjectionLayout.binary), "probe"]],
-                "periodSeconds": .integer(1),
-                "timeoutSeconds": .integer(1),
-                "failureThreshold": .integer(120),
-            ]))
+            members.append(
+                (
+                    "startupProbe",
+                    [
+                        "exec": ["command": [.string(InjectionLayout.binary), "probe"]],
+                        "periodSeconds": .integer(1),
+                        "timeoutSeconds": .integer(1),
+                        "failureThreshold": .integer(120),
+                    ]
+                )
+            )
         }
         return .object(members)
     }
 
     func appMounts(_ request: InjectionRequest) -> [JSONValue] {
         var mounts: [JSONValue] = [
-            ["name": .string(InjectionLayout.outputVolume), "mountPath": .string(InjectionLayout.outputDirectory), "readOnly": true],
+            [
+                "name": .string(InjectionLayout.outputVolume), "mountPath": .string(InjectionLayout.outputDirectory),
+                "readOnly": true,
+            ]
         ]
         if request.mode == .initOnly && request.gcp != nil {
             // The external_account file names the projected token; Google's libraries read it themselves.
-            mounts.append(["name": .string(InjectionLayout.tokenVolume), "mountPath": .string(InjectionLayout.tokenDirectory), "readOnly": true])
+            mounts.append([
+                "name": .string(InjectionLayout.tokenVolume), "mountPath": .string(InjectionLayout.tokenDirectory),
+                "readOnly": true,
+            ])
         }
         return mounts
     }

@@ -14,8 +14,13 @@ public struct WebhookConfiguration: Sendable, Equatable {
     /// `server`: TLS handshake, request read and keep-alive idle timeouts, and the connection cap.
     public var server: ServerLimits
 
-    public init(listen: ListenAddress = Self.defaultListen, tls: TLSFilesConfiguration,
-                agent: AgentContainerConfiguration, nativeSidecars: Bool = true, server: ServerLimits = .webhook) {
+    public init(
+        listen: ListenAddress = Self.defaultListen,
+        tls: TLSFilesConfiguration,
+        agent: AgentContainerConfiguration,
+        nativeSidecars: Bool = true,
+        server: ServerLimits = .webhook
+    ) {
         self.listen = listen
         self.server = server
         self.tls = tls

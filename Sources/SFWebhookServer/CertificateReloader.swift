@@ -28,8 +28,11 @@ public final class CertificateReloader: Service, Sendable {
     private let onReloadFailure: @Sendable () -> Void
 
     /// `onReloadFailure`: called once per rotated pair that cannot be served (for a metric).
-    public init(configuration: TLSFilesConfiguration, logger: Logger,
-                onReloadFailure: @escaping @Sendable () -> Void = {}) throws(CertificateError) {
+    public init(
+        configuration: TLSFilesConfiguration,
+        logger: Logger,
+        onReloadFailure: @escaping @Sendable () -> Void = {}
+    ) throws(CertificateError) {
         self.configuration = configuration
         self.logger = logger
         self.onReloadFailure = onReloadFailure
@@ -65,7 +68,9 @@ public final class CertificateReloader: Service, Sendable {
     @discardableResult
     public func reloadIfChanged() -> Bool {
         let identity = FileIdentity(paths: [configuration.certFile, configuration.keyFile])
-        guard identity != current.withLock({ $0.identity }), identity != lastFailure.withLock({ $0 }) else { return false }
+        guard identity != current.withLock({ $0.identity }), identity != lastFailure.withLock({ $0 }) else {
+            return false
+        }
         do {
             let loaded = try Self.load(configuration)
             current.withLock { $0 = loaded }
@@ -75,10 +80,13 @@ public final class CertificateReloader: Service, Sendable {
         } catch {
             lastFailure.withLock { $0 = identity }
             onReloadFailure()
-            logger.error("serving certificate reload failed; still serving the previous certificate", metadata: [
-                "file.path": "\(configuration.certFile)", "tls.keyFile": "\(configuration.keyFile)",
-                "error": "\(error)",
-            ])
+            logger.error(
+                "serving certificate reload failed; still serving the previous certificate",
+                metadata: [
+                    "file.path": "\(configuration.certFile)", "tls.keyFile": "\(configuration.keyFile)",
+                    "error": "\(error)",
+                ]
+            )
             return false
         }
     }
@@ -106,8 +114,10 @@ public final class CertificateReloader: Service, Sendable {
         // A key that does not belong to the leaf certificate fails every handshake: refuse the pair here instead
         // (BoringSSL checks the key against the certificate when both go into a context).
         do {
-            let pair = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
-                                                                privateKey: .privateKey(key))
+            let pair = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) },
+                privateKey: .privateKey(key)
+            )
             _ = try NIOSSLContext(configuration: pair)
         } catch {
             throw .mismatched(certFile: configuration.certFile, keyFile: configuration.keyFile, underlying: error)
@@ -138,7 +148,9 @@ public enum CertificateError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unreadable(let path, let code):
-            return "cannot read \(path): \(String(cString: strerror(code))). Is the TLS secret mounted there (tls.certFile, tls.keyFile)?"
+            return
+                "cannot read \(path): \(String(cString: strerror(code))). Is the TLS secret mounted there "
+                + "(tls.certFile, tls.keyFile)?"
         case .invalid(let path, let what, let underlying):
             let cause = underlying.map { ": \($0)" } ?? ""
             return "\(path) does not hold \(what)\(cause). Check the TLS secret (cert-manager Certificate status)."

@@ -24,9 +24,15 @@ public struct WebhookServer: Service, CustomStringConvertible {
     let logger: Logger
     let onListening: @Sendable (Int) -> Void
 
-    public init(address: ListenAddress, handler: AdmissionHandler, certificates: CertificateReloader,
-                metrics: WebhookMetrics, limits: ServerLimits = .webhook, logger: Logger,
-                onListening: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(
+        address: ListenAddress,
+        handler: AdmissionHandler,
+        certificates: CertificateReloader,
+        metrics: WebhookMetrics,
+        limits: ServerLimits = .webhook,
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.address = address
         self.limits = limits
         self.handler = handler
@@ -37,20 +43,33 @@ public struct WebhookServer: Service, CustomStringConvertible {
     }
 
     /// The routes, separate from TLS so that they can be tested over plain HTTP.
-    public static func router(handler: AdmissionHandler, metrics: WebhookMetrics, logger: Logger) -> Router<BasicRequestContext> {
+    public static func router(
+        handler: AdmissionHandler,
+        metrics: WebhookMetrics,
+        logger: Logger
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/mutate") { request, _ in
             let start = ContinuousClock.now
             let body: ByteBuffer
             do {
-                if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > AdmissionHandler.maximumBodyBytes {
+                if let length = request.headers[.contentLength].flatMap({ Int($0) }),
+                    length > AdmissionHandler.maximumBodyBytes
+                {
                     throw HTTPError(.contentTooLarge)
                 }
                 body = try await request.body.collect(upTo: AdmissionHandler.maximumBodyBytes)
             } catch {
                 metrics.record(.invalid, duration: ContinuousClock.now - start)
-                logger.warning("admission request refused", metadata: ["reason": "body larger than \(AdmissionHandler.maximumBodyBytes) bytes"])
-                return text(.contentTooLarge, "request body is larger than \(AdmissionHandler.maximumBodyBytes) bytes; an AdmissionReview for one pod is far smaller\n")
+                logger.warning(
+                    "admission request refused",
+                    metadata: ["reason": "body larger than \(AdmissionHandler.maximumBodyBytes) bytes"]
+                )
+                return text(
+                    .contentTooLarge,
+                    "request body is larger than \(AdmissionHandler.maximumBodyBytes) bytes; an AdmissionReview for "
+                        + "one pod is far smaller\n"
+                )
             }
             let answer = handler.handle(body: Array(buffer: body))
             metrics.record(answer.result, duration: ContinuousClock.now - start)
@@ -63,7 +82,11 @@ public struct WebhookServer: Service, CustomStringConvertible {
             case .injected, .skipped: logger.debug("admission answered", metadata: metadata)
             }
             if answer.status == 200 {
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: answer.body))
+                )
             }
             return text(.init(code: answer.status), answer.body)
         }
@@ -71,8 +94,11 @@ public struct WebhookServer: Service, CustomStringConvertible {
             text(.ok, "ok\n")
         }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.render()))
+            )
         }
         return router
     }
@@ -87,7 +113,11 @@ public struct WebhookServer: Service, CustomStringConvertible {
     ]
 
     static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message)))
+        Response(
+            status: status,
+            headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: message))
+        )
     }
 
     public func run() async throws {
@@ -98,21 +128,30 @@ public struct WebhookServer: Service, CustomStringConvertible {
         let certificates = self.certificates
         let limits = self.limits
         let initial = certificates.initial
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: initial.chain.map { .certificate($0) },
-                                                           privateKey: .privateKey(initial.key))
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: initial.chain.map { .certificate($0) },
+            privateKey: .privateKey(initial.key)
+        )
         tls.minimumTLSVersion = .tlsv12
         tls.cipherSuiteValues = Self.tls12CipherSuites
         tls.sslContextCallback = { _, promise in
             promise.succeed(certificates.override)
         }
         let server = HTTP1Server(
-            address: address, transport: .tls(tls), limits: limits, observer: metrics.connectionObserver,
-            handlersOnEventLoops: true, logger: logger,
+            address: address,
+            transport: .tls(tls),
+            limits: limits,
+            observer: metrics.connectionObserver,
+            handlersOnEventLoops: true,
+            logger: logger,
             onListening: { local in
-                logger.info("webhook listening", metadata: [
-                    "listen.address": "\(local?.description ?? "\(address)")", "tls.minimumVersion": "1.2",
-                    "connections.maximum": "\(limits.maximumConnections)",
-                ])
+                logger.info(
+                    "webhook listening",
+                    metadata: [
+                        "listen.address": "\(local?.description ?? "\(address)")", "tls.minimumVersion": "1.2",
+                        "connections.maximum": "\(limits.maximumConnections)",
+                    ]
+                )
                 onListening(local?.port ?? address.port)
             }
         ) { request, context in

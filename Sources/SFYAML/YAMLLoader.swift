@@ -139,7 +139,8 @@ public struct YAMLLoader: Sendable {
             let scalar = node.pointee.data.scalar
             let buffer = UnsafeBufferPointer(start: scalar.value, count: Int(scalar.length))
             let text = String(decoding: buffer, as: UTF8.self)
-            let quoted = scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE
+            let quoted =
+                scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE
                 || scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
                 || scalar.style == YAML_LITERAL_SCALAR_STYLE
                 || scalar.style == YAML_FOLDED_SCALAR_STYLE
@@ -162,7 +163,7 @@ public struct YAMLLoader: Sendable {
             var pair = node.pointee.data.mapping.pairs.start
             while let current = pair, current != node.pointee.data.mapping.pairs.top {
                 guard let keyNode = yaml_document_get_node(&document, current.pointee.key),
-                      let valueNode = yaml_document_get_node(&document, current.pointee.value)
+                    let valueNode = yaml_document_get_node(&document, current.pointee.value)
                 else {
                     throw .syntax(problem: "dangling mapping pair", line: line, column: column)
                 }

@@ -19,17 +19,32 @@ struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
         abstract: "Obtain credentials for every target and write its outputs; keep them fresh unless --once.",
-        discussion: "With --once, and for start-up failures. " + CommandExitStatus.helpText(statuses))
+        discussion: "With --once, and for start-up failures. " + CommandExitStatus.helpText(statuses)
+    )
 
     /// What `agent` can end with; without `--once`, SIGTERM/SIGINT end it with `success`.
     static let statuses: [CommandExitStatus] = [
         .success, .configurationInvalid, .sourceFailed, .exchangeRejected, .stsUnavailable, .outputFailed,
     ]
 
-    @Option(name: .long, help: "Path of the YAML configuration file. Without it, the YAML is read from the environment variable \(ConfigurationInput.environmentVariable) (as the webhook injects it).")
+    @Option(
+        name: .long,
+        help:
+            ArgumentHelp(
+                "Path of the YAML configuration file. Without it, the YAML is read from the environment variable "
+                    + "\(ConfigurationInput.environmentVariable) (as the webhook injects it)."
+            )
+    )
     var config: String?
 
-    @Flag(name: .long, help: "Write every output once and exit (init containers, Jobs, VMs). Nothing is written unless every target succeeds.")
+    @Flag(
+        name: .long,
+        help:
+            ArgumentHelp(
+                "Write every output once and exit (init containers, Jobs, VMs). Nothing is written unless every target "
+                    + "succeeds."
+            )
+    )
     var once = false
 
     @Option(name: .long, help: "Extra PEM CA bundle to trust, in addition to the system store, for HTTPS endpoints.")
@@ -54,21 +69,37 @@ struct AgentCommand: AsyncParsableCommand {
             throw CommandFailure("configuration \(input.origin): \(error)", .configurationInvalid)
         }
         for leftover in OutputWriter(source: configuration.source).removeLeftovers(for: configuration.targets) {
-            logger.debug("removed a temporary file an interrupted write left behind",
-                         metadata: ["file.path": "\(leftover)"])
+            logger.debug(
+                "removed a temporary file an interrupted write left behind",
+                metadata: ["file.path": "\(leftover)"]
+            )
         }
         let now: @Sendable () -> Date = { Date() }
-        let transport = CurlTransport(options: .init(
-            extraCABundle: caBundle, proxy: ProxySettings.from(environment: ProcessEnvironment.current()),
-            userAgent: "skyferry/\(Skyferry.version)"))
+        let transport = CurlTransport(
+            options: .init(
+                extraCABundle: caBundle,
+                proxy: ProxySettings.from(environment: ProcessEnvironment.current()),
+                userAgent: "skyferry/\(Skyferry.version)"
+            )
+        )
         let metrics = AgentMetrics(targets: configuration.targets.map(\.name))
         let random = SharedRandom { SecureRandom.bytes(8).withUnsafeBytes { $0.load(as: UInt64.self) } }
-        let exchanges = try Composition.exchanges(configuration, transport: transport, metrics: metrics, now: now,
-                                                  random: random, logger: logger)
-        logger.info("skyferry agent starting", metadata: [
-            "version": "\(Skyferry.version)", "mode": "\(once ? "once" : "refresh")",
-            "source": "\(configuration.source.kind)", "targets": "\(configuration.targets.map(\.name).joined(separator: ","))",
-        ])
+        let exchanges = try Composition.exchanges(
+            configuration,
+            transport: transport,
+            metrics: metrics,
+            now: now,
+            random: random,
+            logger: logger
+        )
+        logger.info(
+            "skyferry agent starting",
+            metadata: [
+                "version": "\(Skyferry.version)", "mode": "\(once ? "once" : "refresh")",
+                "source": "\(configuration.source.kind)",
+                "targets": "\(configuration.targets.map(\.name).joined(separator: ","))",
+            ]
+        )
 
         if once {
             do {
@@ -77,8 +108,12 @@ struct AgentCommand: AsyncParsableCommand {
                 throw CommandFailure("configuration \(input.origin): \(error)", .configurationInvalid)
             }
             do {
-                _ = try await OnceRunner(exchanges: exchanges, refresh: configuration.refresh, writer: OutputWriter(source: configuration.source))
-                    .run(clock: ContinuousClock(), random: random, logger: logger)
+                _ = try await OnceRunner(
+                    exchanges: exchanges,
+                    refresh: configuration.refresh,
+                    writer: OutputWriter(source: configuration.source)
+                )
+                .run(clock: ContinuousClock(), random: random, logger: logger)
             } catch {
                 throw CommandFailure("\(error)", CommandExitStatus(error.kind))
             }
@@ -88,18 +123,45 @@ struct AgentCommand: AsyncParsableCommand {
         let targets = configuration.targets.map(\.name)
         let store = CredentialStore(targets: targets)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = exchanges.map { exchange in
-            .init(service: CredentialRotator(
-                exchange: exchange, store: store, metrics: metrics, writer: OutputWriter(source: configuration.source), refresh: configuration.refresh,
-                clock: ContinuousClock(), now: now, random: random, logger: logger, afterAttempt: { ResidentMemory.trim() }))
+            .init(
+                service: CredentialRotator(
+                    exchange: exchange,
+                    store: store,
+                    metrics: metrics,
+                    writer: OutputWriter(source: configuration.source),
+                    refresh: configuration.refresh,
+                    clock: ContinuousClock(),
+                    now: now,
+                    random: random,
+                    logger: logger,
+                    afterAttempt: { ResidentMemory.trim() }
+                )
+            )
         }
-        services += try Composition.endpointServices(configuration, store: store, transport: transport,
-                                                     metrics: metrics, now: now, logger: logger)
-            .map { .init(service: $0) }
+        services += try Composition.endpointServices(
+            configuration,
+            store: store,
+            transport: transport,
+            metrics: metrics,
+            now: now,
+            logger: logger
+        )
+        .map { .init(service: $0) }
         if let health = LocalEndpoints.health(configuration, store: store, metrics: metrics) {
-            let server = Composition.serve(health, limits: configuration.server, metrics: metrics, now: now, logger: logger)
+            let server = Composition.serve(
+                health,
+                limits: configuration.server,
+                metrics: metrics,
+                now: now,
+                logger: logger
+            )
             services.append(.init(service: server))
         }
-        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(1500)
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()

@@ -11,9 +11,14 @@ extension Composition {
     /// Servers for the `awsContainerEndpoint` and `gcpMetadataServer` outputs. Makes a fresh random
     /// authorization token per `authTokenFile` and writes it (atomically, no trailing newline: botocore
     /// sends the file's bytes as they are) before any server starts.
-    static func endpointServices(_ configuration: AgentConfiguration, store: CredentialStore, transport: any HTTPTransport,
-                                 metrics: AgentMetrics, now: @escaping @Sendable () -> Date,
-                                 logger: Logger) throws(CompositionError) -> [LocalHTTPServer] {
+    static func endpointServices(
+        _ configuration: AgentConfiguration,
+        store: CredentialStore,
+        transport: any HTTPTransport,
+        metrics: AgentMetrics,
+        now: @escaping @Sendable () -> Date,
+        logger: Logger
+    ) throws(CompositionError) -> [LocalHTTPServer] {
         var tokens: [String: String] = [:]
         for file in LocalEndpoints.authTokenFiles(configuration) {
             let token = Hex.lower(SecureRandom.bytes(32))
@@ -27,31 +32,50 @@ extension Composition {
         }
         for (listen, hosts) in LocalEndpoints.nonLoopbackEndpoints(configuration) {
             // Any host that reaches this address and holds the authorization token gets the credentials.
-            logger.warning("container credentials endpoint listens beyond loopback (allowNonLoopback)", metadata: [
+            logger.warning(
+                "container credentials endpoint listens beyond loopback (allowNonLoopback)",
+                metadata: [
                     "listen.address": "\(listen)", "allowed.hosts": "\(hosts.joined(separator: ","))",
-                ])
+                ]
+            )
         }
         let timeout = Duration.seconds(configuration.refresh.requestTimeoutSeconds)
         let servers = LocalEndpoints.servers(
-            configuration, store: store, authTokens: tokens, imdsSessionToken: { Hex.lower(SecureRandom.bytes(32)) },
+            configuration,
+            store: store,
+            authTokens: tokens,
+            imdsSessionToken: { Hex.lower(SecureRandom.bytes(32)) },
             equals: { Digest.constantTimeEquals($0, $1) },
             idTokens: { target in
                 guard case .gcp(let gcp) = target.provider, let account = gcp.serviceAccount else { return nil }
-                let issuer = GCPIDTokenIssuer(configuration: gcp, serviceAccount: account, transport: transport,
-                                              requestTimeout: timeout)
+                let issuer = GCPIDTokenIssuer(
+                    configuration: gcp,
+                    serviceAccount: account,
+                    transport: transport,
+                    requestTimeout: timeout
+                )
                 let name = target.name
                 return { audience, includeEmail in
-                    try await issuer.idToken(audience: audience, includeEmail: includeEmail,
-                                             federatedToken: store.federatedToken(name, now: now()))
+                    try await issuer.idToken(
+                        audience: audience,
+                        includeEmail: includeEmail,
+                        federatedToken: store.federatedToken(name, now: now())
+                    )
                 }
-            })
+            }
+        )
         return servers.map { serve($0, limits: configuration.server, metrics: metrics, now: now, logger: logger) }
     }
 
     /// Serves a local endpoint with the real clock (the only impure part of its request handling), within the
     /// configuration's `server` timeouts and connection cap, counting its connections in `metrics`.
-    static func serve(_ server: LocalEndpoints.Server, limits: ServerLimits, metrics: AgentMetrics,
-                      now: @escaping @Sendable () -> Date, logger: Logger) -> LocalHTTPServer {
+    static func serve(
+        _ server: LocalEndpoints.Server,
+        limits: ServerLimits,
+        metrics: AgentMetrics,
+        now: @escaping @Sendable () -> Date,
+        logger: Logger
+    ) -> LocalHTTPServer {
         let respond = server.respond
         var serverLogger = logger
         serverLogger[metadataKey: "server"] = "\(server.kind)"

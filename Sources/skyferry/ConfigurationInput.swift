@@ -18,8 +18,10 @@ func loadConfiguration(_ input: ConfigurationInput, logger: Logger) throws(Comma
     guard let path = input.path else {
         guard let inline = ProcessEnvironment.current()[ConfigurationInput.environmentVariable], !inline.isEmpty else {
             throw CommandFailure(
-                "no configuration: pass --config FILE, or set \(ConfigurationInput.environmentVariable) to the YAML text",
-                .configurationInvalid)
+                "no configuration: pass --config FILE, or set \(ConfigurationInput.environmentVariable) to the YAML "
+                    + "text",
+                .configurationInvalid
+            )
         }
         do {
             return try ConfigurationLoader.agent(text: inline, origin: input.origin)

@@ -20,9 +20,12 @@ import Glibc
 struct CredentialProcessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "credential-process",
-        abstract: "Print AWS credential_process JSON for an AWS target (for credential_process = skyferry credential-process …).",
+        abstract:
+            "Print AWS credential_process JSON for an AWS target (for credential_process = skyferry "
+            + "credential-process …).",
         discussion: "Outputs configured for the target are not written. Logs go to stderr at warning level and above "
-            + "unless --log-level says otherwise. " + CommandExitStatus.helpText(AgentCommand.statuses))
+            + "unless --log-level says otherwise. " + CommandExitStatus.helpText(AgentCommand.statuses)
+    )
 
     @Option(name: .long, help: "Path of the YAML configuration file.")
     var config: String
@@ -30,7 +33,10 @@ struct CredentialProcessCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The AWS target to print credentials for (needed when the configuration has several).")
     var target: String?
 
-    @Option(name: .long, help: "Directory of the credential cache (default: $XDG_CACHE_HOME/skyferry, else ~/.cache/skyferry).")
+    @Option(
+        name: .long,
+        help: "Directory of the credential cache (default: $XDG_CACHE_HOME/skyferry, else ~/.cache/skyferry)."
+    )
     var cacheDir: String?
 
     @Flag(name: .long, help: "Do not read or write the cache: exchange on every call.")
@@ -60,20 +66,36 @@ struct CredentialProcessCommand: AsyncParsableCommand {
 
         let now: @Sendable () -> Date = { Date() }
         let environment = ProcessEnvironment.current()
-        let transport = CurlTransport(options: .init(extraCABundle: caBundle, proxy: ProxySettings.from(environment: environment),
-                                                     userAgent: "skyferry/\(Skyferry.version)"))
+        let transport = CurlTransport(
+            options: .init(
+                extraCABundle: caBundle,
+                proxy: ProxySettings.from(environment: environment),
+                userAgent: "skyferry/\(Skyferry.version)"
+            )
+        )
         let random = SharedRandom { SecureRandom.bytes(8).withUnsafeBytes { $0.load(as: UInt64.self) } }
         var single = configuration
         single.targets = [chosen]
-        let exchange = try Composition.exchanges(single, transport: transport, metrics: AgentMetrics(targets: [chosen.name]),
-                                             now: now, random: random, logger: logger)[0]
+        let exchange = try Composition.exchanges(
+            single,
+            transport: transport,
+            metrics: AgentMetrics(targets: [chosen.name]),
+            now: now,
+            random: random,
+            logger: logger
+        )[0]
         let deadline = Duration.seconds(configuration.refresh.retryDeadlineSeconds)
 
         func exchangeNow() async throws(CommandFailure) -> AWSCredentials {
             let outcome: ExchangeOutcome
             do {
-                outcome = try await exchange.exchange(deadline: deadline, backoff: Backoff(configuration.refresh),
-                                                      clock: ContinuousClock(), random: random, logger: logger)
+                outcome = try await exchange.exchange(
+                    deadline: deadline,
+                    backoff: Backoff(configuration.refresh),
+                    clock: ContinuousClock(),
+                    random: random,
+                    logger: logger
+                )
             } catch {
                 throw CommandFailure("\(error)", CommandExitStatus(error.kind))
             }
@@ -88,22 +110,39 @@ struct CredentialProcessCommand: AsyncParsableCommand {
             credentials = try await exchangeNow()
         } else {
             guard let directory = cacheDir ?? CredentialProcessCache.defaultDirectory(environment: environment) else {
-                throw CommandFailure("no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME, or pass --no-cache",
-                                     .configurationInvalid)
+                throw CommandFailure(
+                    "no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME, or pass --no-cache",
+                    .configurationInvalid
+                )
             }
-            let key = CredentialCacheKey.canonical(target: chosen, configuration: configuration,
-                                                   environment: environment)
+            let key = CredentialCacheKey.canonical(
+                target: chosen,
+                configuration: configuration,
+                environment: environment
+            )
             let digest = Digest.sha256(Array(key.utf8))
-            let cache = CredentialProcessCache(directory: directory, fileName: CredentialProcessCache.fileName(
-                target: chosen.name, digest: digest), euid: UInt32(geteuid()))
+            let cache = CredentialProcessCache(
+                directory: directory,
+                fileName: CredentialProcessCache.fileName(
+                    target: chosen.name,
+                    digest: digest
+                ),
+                euid: UInt32(geteuid())
+            )
             do {
                 credentials = try await cache.withLock(timeout: deadline + .seconds(5)) { session in
                     let lookup = session.read()
-                    if case .hit(let entry) = lookup, CredentialCachePolicy.isReusable(
-                        issuedAt: Date(timeIntervalSince1970: entry.issuedAt),
-                        expiration: Date(timeIntervalSince1970: entry.expiration), now: now()) {
-                        logger.debug("credentials served from cache",
-                                     metadata: ["file.path": "\(cache.path)", "target.name": "\(chosen.name)"])
+                    if case .hit(let entry) = lookup,
+                        CredentialCachePolicy.isReusable(
+                            issuedAt: Date(timeIntervalSince1970: entry.issuedAt),
+                            expiration: Date(timeIntervalSince1970: entry.expiration),
+                            now: now()
+                        )
+                    {
+                        logger.debug(
+                            "credentials served from cache",
+                            metadata: ["file.path": "\(cache.path)", "target.name": "\(chosen.name)"]
+                        )
                         return entry.credentials
                     }
                     let issuedAt = now()
@@ -136,8 +175,11 @@ struct CredentialProcessCommand: AsyncParsableCommand {
         // Never print credentials an SDK would reject as expired (it would call us again at once).
         guard CredentialCachePolicy.isWorthHandingOut(expiration: credentials.expiration, now: now()) else {
             let expiry = Timestamp.formatISO8601(credentials.expiration)
-            throw CommandFailure("target \"\(chosen.name)\": the credentials STS issued expire at \(expiry), less than a "
-                                 + "minute from now; check this machine's clock", .stsUnavailable)
+            throw CommandFailure(
+                "target \"\(chosen.name)\": the credentials STS issued expire at \(expiry), less than a "
+                    + "minute from now; check this machine's clock",
+                .stsUnavailable
+            )
         }
         print(CredentialProcessRenderer.render(credentials))
     }

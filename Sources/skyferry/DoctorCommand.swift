@@ -19,9 +19,19 @@ struct DoctorCommand: AsyncParsableCommand {
         discussion: "Makes one real exchange per target (the only way to test the trust) but writes no output, and "
             + "never prints a token or a credential. "
             + CommandExitStatus.helpText([.success, .failure, .configurationInvalid])
-            + " Warnings alone do not fail the doctor.")
+            + " Warnings alone do not fail the doctor."
+    )
 
-    @Option(name: .long, help: "Path of the YAML configuration file. Without it, the YAML is read from the environment variable \(ConfigurationInput.environmentVariable) (so `kubectl exec -c skyferry-agent POD -- skyferry doctor` checks what the webhook injected).")
+    @Option(
+        name: .long,
+        help:
+            ArgumentHelp(
+                "Path of the YAML configuration file. Without it, the YAML is read from the environment variable "
+                    + "\(ConfigurationInput.environmentVariable) (so `kubectl exec -c skyferry-agent POD -- skyferry"
+                    + " doctor`"
+                    + " checks what the webhook injected)."
+            )
+    )
     var config: String?
 
     @Option(name: .long, help: "Check only this target.")
@@ -53,19 +63,27 @@ struct DoctorCommand: AsyncParsableCommand {
         let timeout = Duration.seconds(configuration.refresh.requestTimeoutSeconds)
         let random = SharedRandom { SecureRandom.bytes(8).withUnsafeBytes { $0.load(as: UInt64.self) } }
         let probe = DoctorProbe(
-            configuration: configuration, transport: transport, proxy: proxy,
+            configuration: configuration,
+            transport: transport,
+            proxy: proxy,
             system: DoctorSystem(readFile: { path in try TokenFileSource.readFile(path) }),
             exchanger: { provider, transport in
                 Composition.makeExchanger(provider, transport: transport, timeout: timeout, now: now)
             },
-            now: now)
+            now: now
+        )
 
         var diagnoses: [TargetDiagnosis] = []
         for target in targets {
             // One request, as the doctor makes one exchange: a metadata server that is not ready fails at once.
-            let source = try Composition.makeSource(configuration.source(for: target).withoutStartupWait,
-                                                    transport: transport, timeout: timeout, now: now, random: random,
-                                                    logger: logger)
+            let source = try Composition.makeSource(
+                configuration.source(for: target).withoutStartupWait,
+                transport: transport,
+                timeout: timeout,
+                now: now,
+                random: random,
+                logger: logger
+            )
             diagnoses.append(await probe.diagnose(target, source: source))
         }
         var runningAgent: ListenAddress?

@@ -9,7 +9,8 @@ struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
         abstract: "GET a loopback health URL; exit 0 on HTTP 200, 1 otherwise (for exec probes).",
-        discussion: CommandExitStatus.helpText([.success, .failure, .configurationInvalid]))
+        discussion: CommandExitStatus.helpText([.success, .failure, .configurationInvalid])
+    )
 
     @Argument(help: "The URL to check (plain http to a loopback host).")
     var url: String = "http://127.0.0.1:8686/readyz"
@@ -24,10 +25,15 @@ struct ProbeCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("probe: \(error)", .configurationInvalid)
         }
-        let transport = CurlTransport(options: .init(proxy: ProxySettings(), userAgent: "skyferry-probe/\(Skyferry.version)"))
+        let transport = CurlTransport(
+            options: .init(proxy: ProxySettings(), userAgent: "skyferry-probe/\(Skyferry.version)")
+        )
         // The answer (or the failure) goes to stdout, where the kubelet records it.
         do {
-            let response = try await transport.send(HTTPRequest(method: "GET", endpoint: endpoint), timeout: .seconds(timeoutSeconds))
+            let response = try await transport.send(
+                HTTPRequest(method: "GET", endpoint: endpoint),
+                timeout: .seconds(timeoutSeconds)
+            )
             let text = response.text.trimmingASCIIWhitespace()
             print(text.isEmpty ? "HTTP \(response.status)" : text)
             if response.status != 200 { throw ExitCode(CommandExitStatus.failure.rawValue) }

@@ -7,11 +7,21 @@ import SFDiagnostics
 struct SetupAWSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aws",
-        abstract: "An IAM role only this workload can assume: a Kubernetes service account (EKS, GKE, any OIDC cluster) or a Google service account (GCE/GKE ID tokens).")
+        abstract:
+            "An IAM role only this workload can assume: a Kubernetes service account (EKS, GKE, any OIDC cluster) or"
+            + " a Google service account (GCE/GKE ID tokens)."
+    )
 
     @OptionGroup var cluster: ClusterOptions
 
-    @Option(name: .long, help: "Instead of a cluster: the Google service account whose ID tokens (GCE/GKE metadata server) assume the role.")
+    @Option(
+        name: .long,
+        help:
+            ArgumentHelp(
+                "Instead of a cluster: the Google service account whose ID tokens (GCE/GKE metadata server) assume the "
+                    + "role."
+            )
+    )
     var googleServiceAccount: String?
 
     @Option(name: .long, help: "That service account's unique id (looked up with gcloud when omitted).")
@@ -40,9 +50,14 @@ struct SetupAWSCommand: ParsableCommand {
     }
 
     func checks() throws {
-        guard accountId.count == 12, accountId.allSatisfy(\.isNumber) else { throw ValidationError("--account-id \(accountId): an AWS account id is 12 digits") }
+        guard accountId.count == 12, accountId.allSatisfy(\.isNumber) else {
+            throw ValidationError("--account-id \(accountId): an AWS account id is 12 digits")
+        }
         guard cluster.isSet != (googleServiceAccount != nil) else {
-            throw ValidationError("give either a cluster (--issuer, --eks-cluster or --gke-cluster, with --namespace and --service-account) or --google-service-account")
+            throw ValidationError(
+                "give either a cluster (--issuer, --eks-cluster or --gke-cluster, with --namespace and "
+                    + "--service-account) or --google-service-account"
+            )
         }
         if cluster.isSet { _ = try cluster.workload() }
         if let googleServiceAccount {
@@ -51,10 +66,19 @@ struct SetupAWSCommand: ParsableCommand {
     }
 
     func run() throws {
-        let identity: AWSSetupRequest.Identity = try googleServiceAccount.map { .googleServiceAccount(email: $0, uniqueID: googleUniqueId) }
+        let identity: AWSSetupRequest.Identity =
+            try googleServiceAccount.map { .googleServiceAccount(email: $0, uniqueID: googleUniqueId) }
             ?? .kubernetes(cluster.workload())
-        let plan = AWSSetup.plan(AWSSetupRequest(identity: identity, accountID: accountId, roleName: roleName, audience: audience,
-                                                 policyARNs: policyArn, region: region))
+        let plan = AWSSetup.plan(
+            AWSSetupRequest(
+                identity: identity,
+                accountID: accountId,
+                roleName: roleName,
+                audience: audience,
+                policyARNs: policyArn,
+                region: region
+            )
+        )
         StandardStream.write(output == .json ? plan.json : plan.text, to: .standardOutput)
     }
 }

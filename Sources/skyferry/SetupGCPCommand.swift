@@ -7,11 +7,22 @@ import SFDiagnostics
 struct SetupGCPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gcp",
-        abstract: "A workload identity pool and provider that admit only this workload (a Kubernetes service account, or an AWS role), and its bindings.")
+        abstract:
+            "A workload identity pool and provider that admit only this workload (a Kubernetes service account, or "
+            + "an AWS role), and its bindings."
+    )
 
     @OptionGroup var cluster: ClusterOptions
 
-    @Option(name: .long, help: "Instead of a cluster: the AWS account whose role is admitted (EC2 instance profiles, EKS Pod Identity, ECS).")
+    @Option(
+        name: .long,
+        help:
+            ArgumentHelp(
+                "Instead of a cluster: the AWS account whose role is admitted (EC2 instance profiles, EKS Pod "
+                    + "Identity, "
+                    + "ECS)."
+            )
+    )
     var awsAccountId: String?
 
     @Option(name: .long, help: "The AWS role admitted (with --aws-account-id).")
@@ -32,7 +43,10 @@ struct SetupGCPCommand: ParsableCommand {
     @Option(name: .long, help: "The provider id.")
     var provider: String
 
-    @Option(name: .long, help: "Impersonate this service account; without it the federated principal is granted the roles directly.")
+    @Option(
+        name: .long,
+        help: "Impersonate this service account; without it the federated principal is granted the roles directly."
+    )
     var impersonate: String?
 
     @Option(name: .long, help: "A role to grant on the project (the permissions wanted); repeatable.")
@@ -47,10 +61,16 @@ struct SetupGCPCommand: ParsableCommand {
 
     func checks() throws {
         guard !projectNumber.isEmpty, projectNumber.allSatisfy(\.isNumber) else {
-            throw ValidationError("--project-number \(projectNumber): the project NUMBER (gcloud projects describe PROJECT --format='value(projectNumber)'), not its id")
+            throw ValidationError(
+                "--project-number \(projectNumber): the project NUMBER (gcloud projects describe PROJECT "
+                    + "--format='value(projectNumber)'), not its id"
+            )
         }
         guard cluster.isSet != (awsAccountId != nil) else {
-            throw ValidationError("give either a cluster (--issuer, --eks-cluster or --gke-cluster, with --namespace and --service-account) or --aws-account-id with --aws-role-name")
+            throw ValidationError(
+                "give either a cluster (--issuer, --eks-cluster or --gke-cluster, with --namespace and "
+                    + "--service-account) or --aws-account-id with --aws-role-name"
+            )
         }
         if cluster.isSet { _ = try cluster.workload() }
         if awsAccountId != nil, awsRoleName == nil { throw ValidationError("--aws-account-id needs --aws-role-name") }
@@ -64,8 +84,18 @@ struct SetupGCPCommand: ParsableCommand {
         } else {
             identity = .kubernetes(try cluster.workload())
         }
-        let plan = GCPSetup.plan(GCPSetupRequest(identity: identity, projectID: projectId, projectNumber: projectNumber, pool: pool,
-                                                 provider: provider, serviceAccount: impersonate, roles: role, awsRegion: awsRegion))
+        let plan = GCPSetup.plan(
+            GCPSetupRequest(
+                identity: identity,
+                projectID: projectId,
+                projectNumber: projectNumber,
+                pool: pool,
+                provider: provider,
+                serviceAccount: impersonate,
+                roles: role,
+                awsRegion: awsRegion
+            )
+        )
         StandardStream.write(output == .json ? plan.json : plan.text, to: .standardOutput)
     }
 }

@@ -8,8 +8,10 @@ enum SetupInput {
 
     static func checkServiceAccountEmail(_ email: String, flag: String) throws(CommandFailure) {
         if let problem = ServiceAccountEmail.problem(email) {
-            throw CommandFailure("\(flag) \(quoted(email)) is not a service account email: \(problem)",
-                                 .configurationInvalid)
+            throw CommandFailure(
+                "\(flag) \(quoted(email)) is not a service account email: \(problem)",
+                .configurationInvalid
+            )
         }
     }
 

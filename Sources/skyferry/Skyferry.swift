@@ -9,10 +9,15 @@ struct Skyferry: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "skyferry",
-        abstract: "Keyless cross-cloud credentials: exchanges the workload's own identity for another cloud's credentials and keeps them fresh.",
+        abstract:
+            "Keyless cross-cloud credentials: exchanges the workload's own identity for another cloud's credentials "
+            + "and keeps them fresh.",
         discussion: CommandExitStatus.helpText(CommandExitStatus.allCases),
-        subcommands: [AgentCommand.self, CredentialProcessCommand.self, DoctorCommand.self, SetupCommand.self, ProbeCommand.self,
-                      WebhookCommand.self, VersionCommand.self])
+        subcommands: [
+            AgentCommand.self, CredentialProcessCommand.self, DoctorCommand.self, SetupCommand.self, ProbeCommand.self,
+            WebhookCommand.self, VersionCommand.self,
+        ]
+    )
 
     /// As `AsyncParsableCommand.main`, plus the one place a command's failure becomes an exit status: one
     /// `skyferry: …` line on stderr, then the failure's `CommandExitStatus`. Anything else the argument parser

@@ -16,9 +16,12 @@ import Glibc
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhook",
-        abstract: "Serve the mutating admission webhook (HTTPS) that injects the skyferry agent into pods labelled skyferry.dev/inject=true.",
+        abstract:
+            "Serve the mutating admission webhook (HTTPS) that injects the skyferry agent into pods labelled "
+            + "skyferry.dev/inject=true.",
         discussion: "Stops with success on SIGTERM/SIGINT. "
-            + CommandExitStatus.helpText([.success, .configurationInvalid, .certificateUnavailable]))
+            + CommandExitStatus.helpText([.success, .configurationInvalid, .certificateUnavailable])
+    )
 
     @Option(name: .long, help: "Path of the webhook's YAML configuration file.")
     var config: String
@@ -31,21 +34,37 @@ struct WebhookCommand: AsyncParsableCommand {
         let metrics = WebhookMetrics()
         let certificates: CertificateReloader
         do {
-            certificates = try CertificateReloader(configuration: configuration.tls, logger: logger,
-                                                   onReloadFailure: { metrics.recordCertificateReloadFailure() })
+            certificates = try CertificateReloader(
+                configuration: configuration.tls,
+                logger: logger,
+                onReloadFailure: { metrics.recordCertificateReloadFailure() }
+            )
         } catch {
             throw CommandFailure("cannot start the webhook: \(error)", .certificateUnavailable)
         }
-        let handler = AdmissionHandler(mutator: PodMutator(agent: configuration.agent, nativeSidecars: configuration.nativeSidecars))
-        logger.info("skyferry webhook starting", metadata: [
-            "version": "\(Skyferry.version)", "agent.image": "\(configuration.agent.image)",
-            "nativeSidecars": "\(configuration.nativeSidecars)",
-        ])
-        let server = WebhookServer(address: configuration.listen, handler: handler, certificates: certificates,
-                                   metrics: metrics, limits: configuration.server, logger: logger)
+        let handler = AdmissionHandler(
+            mutator: PodMutator(agent: configuration.agent, nativeSidecars: configuration.nativeSidecars)
+        )
+        logger.info(
+            "skyferry webhook starting",
+            metadata: [
+                "version": "\(Skyferry.version)", "agent.image": "\(configuration.agent.image)",
+                "nativeSidecars": "\(configuration.nativeSidecars)",
+            ]
+        )
+        let server = WebhookServer(
+            address: configuration.listen,
+            handler: handler,
+            certificates: certificates,
+            metrics: metrics,
+            limits: configuration.server,
+            logger: logger
+        )
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: server), .init(service: certificates)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(5)
         try await ServiceGroup(configuration: groupConfiguration).run()
         logger.info("skyferry webhook stopped")

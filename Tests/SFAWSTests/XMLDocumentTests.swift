@@ -6,7 +6,10 @@ struct XMLDocumentTests {
 
     @Test("entities, character references, CDATA, comments and the declaration")
     func features() throws {
-        let root = try Self.parse("<?xml version=\"1.0\"?>\n<!-- c --><a x=\"1\" y='2'><b>&lt;&amp;&gt;&quot;&apos;&#65;&#x42;</b><!-- c --><c><![CDATA[<raw>]]></c><d/></a>")
+        let root = try Self.parse(
+            "<?xml version=\"1.0\"?>\n<!-- c --><a x=\"1\" y='2'><b>&lt;&amp;&gt;&quot;&apos;&#65;&#x42;</b><!-- c "
+                + "--><c><![CDATA[<raw>]]></c><d/></a>"
+        )
         #expect(root.text(at: "b") == "<&>\"'AB")
         #expect(root.text(at: "c") == "<raw>")
         #expect(root.child("d") == XMLElement(name: "d"))
@@ -17,9 +20,13 @@ struct XMLDocumentTests {
         #expect(try Self.parse("<s:a xmlns:s=\"u\"><s:b>v</s:b></s:a>").text(at: "b") == "v")
     }
 
-    @Test("malformed documents are errors", arguments: [
-        "", "<a>", "<a></b>", "<a>&bogus;</a>", "<a><b></a>", "text", "<a></a><b></b>", "<!DOCTYPE a><a/>", "<a x=1/>", "<a>&#xFFFFFFFF;</a>",
-    ])
+    @Test(
+        "malformed documents are errors",
+        arguments: [
+            "", "<a>", "<a></b>", "<a>&bogus;</a>", "<a><b></a>", "text", "<a></a><b></b>", "<!DOCTYPE a><a/>",
+            "<a x=1/>", "<a>&#xFFFFFFFF;</a>",
+        ]
+    )
     func malformed(text: String) {
         #expect(throws: XMLParseError.self) { try Self.parse(text) }
     }

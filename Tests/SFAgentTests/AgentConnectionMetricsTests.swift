@@ -6,8 +6,10 @@ import Testing
 
 struct AgentConnectionMetricsTests {
     static func render(_ metrics: AgentMetrics) -> String {
-        String(decoding: metrics.render(store: CredentialStore(targets: ["s3"]), now: Date(timeIntervalSince1970: 0)),
-               as: UTF8.self)
+        String(
+            decoding: metrics.render(store: CredentialStore(targets: ["s3"]), now: Date(timeIntervalSince1970: 0)),
+            as: UTF8.self
+        )
     }
 
     static func lines(_ text: String, _ prefix: String) -> [String] {
@@ -19,20 +21,22 @@ struct AgentConnectionMetricsTests {
         let metrics = AgentMetrics(targets: ["s3"])
         let endpoint = metrics.connectionObserver(server: "awsContainerEndpoint")
         let health = metrics.connectionObserver(server: "health")
-        #expect(Self.lines(Self.render(metrics), "skyferry_connections_").sorted() == [
-            "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"evicted\"} 0",
-            "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"idle_timeout\"} 0",
-            "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"other\"} 0",
-            "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"read_timeout\"} 0",
-            "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"refused\"} 0",
-            "skyferry_connections_closed_total{server=\"health\",reason=\"evicted\"} 0",
-            "skyferry_connections_closed_total{server=\"health\",reason=\"idle_timeout\"} 0",
-            "skyferry_connections_closed_total{server=\"health\",reason=\"other\"} 0",
-            "skyferry_connections_closed_total{server=\"health\",reason=\"read_timeout\"} 0",
-            "skyferry_connections_closed_total{server=\"health\",reason=\"refused\"} 0",
-            "skyferry_connections_open{server=\"awsContainerEndpoint\"} 0.0",
-            "skyferry_connections_open{server=\"health\"} 0.0",
-        ])
+        #expect(
+            Self.lines(Self.render(metrics), "skyferry_connections_").sorted() == [
+                "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"evicted\"} 0",
+                "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"idle_timeout\"} 0",
+                "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"other\"} 0",
+                "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"read_timeout\"} 0",
+                "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"refused\"} 0",
+                "skyferry_connections_closed_total{server=\"health\",reason=\"evicted\"} 0",
+                "skyferry_connections_closed_total{server=\"health\",reason=\"idle_timeout\"} 0",
+                "skyferry_connections_closed_total{server=\"health\",reason=\"other\"} 0",
+                "skyferry_connections_closed_total{server=\"health\",reason=\"read_timeout\"} 0",
+                "skyferry_connections_closed_total{server=\"health\",reason=\"refused\"} 0",
+                "skyferry_connections_open{server=\"awsContainerEndpoint\"} 0.0",
+                "skyferry_connections_open{server=\"health\"} 0.0",
+            ]
+        )
         for _ in 0..<3 { endpoint.opened() }
         endpoint.closed(.idleTimeout)
         endpoint.closed(.refused)  // never counted as open
@@ -40,8 +44,14 @@ struct AgentConnectionMetricsTests {
         health.closed(.other)
         let text = Self.render(metrics)
         #expect(text.contains("skyferry_connections_open{server=\"awsContainerEndpoint\"} 2.0\n"))
-        #expect(text.contains("skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"idle_timeout\"} 1\n"))
-        #expect(text.contains("skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"refused\"} 1\n"))
+        #expect(
+            text.contains(
+                "skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"idle_timeout\"} 1\n"
+            )
+        )
+        #expect(
+            text.contains("skyferry_connections_closed_total{server=\"awsContainerEndpoint\",reason=\"refused\"} 1\n")
+        )
         #expect(text.contains("skyferry_connections_open{server=\"health\"} 0.0\n"))
         #expect(text.contains("skyferry_connections_closed_total{server=\"health\",reason=\"other\"} 1\n"))
         #expect(text.contains("# TYPE skyferry_connections_open gauge"))

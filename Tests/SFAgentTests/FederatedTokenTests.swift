@@ -14,9 +14,15 @@ struct FederatedTokenTests {
     }
 
     static func token(expiresIn seconds: Double, federated: String?, federatedExpiresIn: Double?) -> IssuedCredentials {
-        .gcp(GCPAccessToken(token: "ya29.sa", expiration: now.addingTimeInterval(seconds),
-                            serviceAccount: "reader@p.iam.gserviceaccount.com", federatedToken: federated,
-                            federatedTokenExpiration: federatedExpiresIn.map { now.addingTimeInterval($0) }))
+        .gcp(
+            GCPAccessToken(
+                token: "ya29.sa",
+                expiration: now.addingTimeInterval(seconds),
+                serviceAccount: "reader@p.iam.gserviceaccount.com",
+                federatedToken: federated,
+                federatedTokenExpiration: federatedExpiresIn.map { now.addingTimeInterval($0) }
+            )
+        )
     }
 
     @Test("the federated token while both it and the credentials are valid")
@@ -31,15 +37,23 @@ struct FederatedTokenTests {
         #expect(try store.federatedToken("gcs", now: Self.now) == "federated")
     }
 
-    @Test("none before the first exchange, without impersonation, past its expiry or the credentials'",
-          arguments: [
+    @Test(
+        "none before the first exchange, without impersonation, past its expiry or the credentials'",
+        arguments: [
             nil,
             FederatedTokenTests.token(expiresIn: 3000, federated: nil, federatedExpiresIn: nil),
             FederatedTokenTests.token(expiresIn: 3000, federated: "federated", federatedExpiresIn: 0),
             FederatedTokenTests.token(expiresIn: -1, federated: "federated", federatedExpiresIn: 600),
-            .aws(AWSCredentials(accessKeyID: "ASIA", secretAccessKey: "s", sessionToken: "t",
-                                expiration: FederatedTokenTests.now.addingTimeInterval(3000))),
-          ] as [IssuedCredentials?])
+            .aws(
+                AWSCredentials(
+                    accessKeyID: "ASIA",
+                    secretAccessKey: "s",
+                    sessionToken: "t",
+                    expiration: FederatedTokenTests.now.addingTimeInterval(3000)
+                )
+            ),
+        ] as [IssuedCredentials?]
+    )
     func unavailable(credentials: IssuedCredentials?) {
         #expect(throws: FederatedTokenError.unavailable(target: "gcs")) {
             try Self.store(credentials).federatedToken("gcs", now: Self.now)
@@ -48,8 +62,10 @@ struct FederatedTokenTests {
 
     @Test("the message says why and for which target")
     func message() {
-        #expect(FederatedTokenError.unavailable(target: "gcs").description
+        #expect(
+            FederatedTokenError.unavailable(target: "gcs").description
                 == "target gcs holds no valid federated token yet (the first exchange has not succeeded, "
-                + "or the last one expired)")
+                + "or the last one expired)"
+        )
     }
 }

@@ -19,11 +19,27 @@ struct ReadinessTests {
     func evaluate() {
         let report = Readiness.evaluate(
             targets: ["a", "b", "c", "d"],
-            states: ["a": Self.state(expiringIn: 3600), "b": Self.state(expiringIn: 30), "c": Self.state(expiringIn: -5), "d": Self.state(expiringIn: nil)],
-            now: Self.now, margin: .seconds(60))
+            states: [
+                "a": Self.state(expiringIn: 3600), "b": Self.state(expiringIn: 30), "c": Self.state(expiringIn: -5),
+                "d": Self.state(expiringIn: nil),
+            ],
+            now: Self.now,
+            margin: .seconds(60)
+        )
         #expect(!report.ready)
-        #expect(report.notReady == ["b": "credentials expire in 30 s", "c": "credentials expired 5 s ago", "d": "no credentials yet"])
-        #expect(Readiness.evaluate(targets: ["a"], states: ["a": Self.state(expiringIn: 61)], now: Self.now, margin: .seconds(60)).ready)
+        #expect(
+            report.notReady == [
+                "b": "credentials expire in 30 s", "c": "credentials expired 5 s ago", "d": "no credentials yet",
+            ]
+        )
+        #expect(
+            Readiness.evaluate(
+                targets: ["a"],
+                states: ["a": Self.state(expiringIn: 61)],
+                now: Self.now,
+                margin: .seconds(60)
+            ).ready
+        )
     }
 }
 
@@ -33,7 +49,13 @@ struct HealthServerTests {
         let store = CredentialStore(targets: ["s3"])
         let metrics = AgentMetrics(targets: ["s3"])
         let now = Date(timeIntervalSince1970: 2_000_000_000)
-        let router = HealthServer.router(store: store, metrics: metrics, targets: ["s3"], margin: .seconds(60), now: { now })
+        let router = HealthServer.router(
+            store: store,
+            metrics: metrics,
+            targets: ["s3"],
+            margin: .seconds(60),
+            now: { now }
+        )
         let app = Application(router: router)
         try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
@@ -72,10 +94,30 @@ struct ReadinessMarginTests {
         var state = CredentialStore.TargetState()
         state.credentials = credentials(expiring: issued.addingTimeInterval(20))
         state.lastSuccess = issued
-        #expect(Readiness.effectiveMargin(.seconds(60), issuedAt: issued, expiration: issued.addingTimeInterval(20)) == .seconds(5))
-        #expect(Readiness.effectiveMargin(.seconds(60), issuedAt: issued, expiration: issued.addingTimeInterval(3600)) == .seconds(60))
-        #expect(Readiness.evaluate(targets: ["a"], states: ["a": state], now: issued.addingTimeInterval(14), margin: .seconds(60)).ready)
-        #expect(!Readiness.evaluate(targets: ["a"], states: ["a": state], now: issued.addingTimeInterval(16), margin: .seconds(60)).ready)
+        #expect(
+            Readiness.effectiveMargin(.seconds(60), issuedAt: issued, expiration: issued.addingTimeInterval(20))
+                == .seconds(5)
+        )
+        #expect(
+            Readiness.effectiveMargin(.seconds(60), issuedAt: issued, expiration: issued.addingTimeInterval(3600))
+                == .seconds(60)
+        )
+        #expect(
+            Readiness.evaluate(
+                targets: ["a"],
+                states: ["a": state],
+                now: issued.addingTimeInterval(14),
+                margin: .seconds(60)
+            ).ready
+        )
+        #expect(
+            !Readiness.evaluate(
+                targets: ["a"],
+                states: ["a": state],
+                now: issued.addingTimeInterval(16),
+                margin: .seconds(60)
+            ).ready
+        )
     }
 }
 

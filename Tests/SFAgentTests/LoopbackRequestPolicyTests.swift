@@ -13,30 +13,38 @@ struct LoopbackRequestPolicyTests {
     }
 
     static let foreignHost = LoopbackRequestPolicy.Refusal(
-        status: 403, reason: "the Host header names another server (DNS rebinding?); "
-            + "accepted: 127.0.0.1, localhost, [::1], optionally with :8989")
+        status: 403,
+        reason: "the Host header names another server (DNS rebinding?); "
+            + "accepted: 127.0.0.1, localhost, [::1], optionally with :8989"
+    )
 
     @Test("the loopback names, with no port or the listening port, in any case")
     func accepted() {
-        for authority in ["127.0.0.1", "127.0.0.1:8989", "localhost", "LOCALHOST:8989", "[::1]", "[::1]:8989",
-                          "127.0.0.1:"] {
+        for authority in [
+            "127.0.0.1", "127.0.0.1:8989", "localhost", "LOCALHOST:8989", "[::1]", "[::1]:8989",
+            "127.0.0.1:",
+        ] {
             #expect(Self.policy.check(Self.request(authority)) == nil, "\(authority)")
         }
     }
 
     @Test("a foreign name, another port or a malformed Host is refused with 403")
     func foreignHosts() {
-        for authority in ["rebind.attacker.example", "rebind.attacker.example:8989", "127.0.0.1:80", "localhost:08990",
-                          "127.0.0.2", "::1", "[::1", "[::1]x", "127.0.0.1:8989:1", "127.0.0.1:123456", "",
-                          "127.0.0.1.nip.io:8989", "localhost.", "127.0.0.1 :8989", "@127.0.0.1"] {
+        for authority in [
+            "rebind.attacker.example", "rebind.attacker.example:8989", "127.0.0.1:80", "localhost:08990",
+            "127.0.0.2", "::1", "[::1", "[::1]x", "127.0.0.1:8989:1", "127.0.0.1:123456", "",
+            "127.0.0.1.nip.io:8989", "localhost.", "127.0.0.1 :8989", "@127.0.0.1",
+        ] {
             #expect(Self.policy.check(Self.request(authority)) == Self.foreignHost, "\(authority)")
         }
     }
 
     @Test("a missing or repeated Host is a 400, as RFC 9112 asks")
     func missingHost() {
-        let refusal = LoopbackRequestPolicy.Refusal(status: 400,
-                                                    reason: "exactly one Host header is required (HTTP/1.1)")
+        let refusal = LoopbackRequestPolicy.Refusal(
+            status: 400,
+            reason: "exactly one Host header is required (HTTP/1.1)"
+        )
         #expect(Self.policy.check(Self.request(nil)) == refusal)
         #expect(Self.policy.check(Self.request("127.0.0.1:8989", headers: ["Host": "evil.example"])) == refusal)
     }
@@ -44,35 +52,73 @@ struct LoopbackRequestPolicyTests {
     @Test("browser traces and CORS preflights are refused, even with a good Host")
     func browsers() {
         let reason = "are refused: this endpoint serves processes in this pod, never a browser"
-        #expect(Self.policy.check(Self.request("127.0.0.1:8989", method: "OPTIONS")) == .init(
-            status: 403, reason: "OPTIONS (a CORS preflight) is refused: no browser is served here"))
-        #expect(Self.policy.check(Self.request("127.0.0.1:8989", headers: ["Origin": "null"])) == .init(
-            status: 403, reason: "requests with Origin " + reason))
-        #expect(Self.policy.check(Self.request("127.0.0.1:8989", headers: ["Sec-Fetch-Site": "cross-site"])) == .init(
-            status: 403, reason: "requests with Sec-Fetch-Site " + reason))
-        #expect(Self.policy.check(Self.request("127.0.0.1:8989", headers: ["sec-fetch-mode": "cors"])) == .init(
-            status: 403, reason: "requests with Sec-Fetch-Mode " + reason))
-        #expect(Self.policy.check(Self.request("127.0.0.1:8989", headers: ["Sec-Fetch-Dest": "empty"])) == .init(
-            status: 403, reason: "requests with Sec-Fetch-Dest " + reason))
+        #expect(
+            Self.policy.check(Self.request("127.0.0.1:8989", method: "OPTIONS"))
+                == .init(
+                    status: 403,
+                    reason: "OPTIONS (a CORS preflight) is refused: no browser is served here"
+                )
+        )
+        #expect(
+            Self.policy.check(Self.request("127.0.0.1:8989", headers: ["Origin": "null"]))
+                == .init(
+                    status: 403,
+                    reason: "requests with Origin " + reason
+                )
+        )
+        #expect(
+            Self.policy.check(Self.request("127.0.0.1:8989", headers: ["Sec-Fetch-Site": "cross-site"]))
+                == .init(
+                    status: 403,
+                    reason: "requests with Sec-Fetch-Site " + reason
+                )
+        )
+        #expect(
+            Self.policy.check(Self.request("127.0.0.1:8989", headers: ["sec-fetch-mode": "cors"]))
+                == .init(
+                    status: 403,
+                    reason: "requests with Sec-Fetch-Mode " + reason
+                )
+        )
+        #expect(
+            Self.policy.check(Self.request("127.0.0.1:8989", headers: ["Sec-Fetch-Dest": "empty"]))
+                == .init(
+                    status: 403,
+                    reason: "requests with Sec-Fetch-Dest " + reason
+                )
+        )
     }
 
     @Test("every forwarding header is refused")
     func forwarding() {
         let reason = "are refused: this endpoint answers only direct requests from this pod, never through a proxy"
-        let cases = [("Forwarded", "for=10.0.0.1"), ("X-Forwarded-For", "10.0.0.1"), ("X-Forwarded-Host", "a"),
-                     ("X-Forwarded-Proto", "https"), ("X-Real-IP", "10.0.0.1"), ("Via", "1.1 proxy")]
+        let cases = [
+            ("Forwarded", "for=10.0.0.1"), ("X-Forwarded-For", "10.0.0.1"), ("X-Forwarded-Host", "a"),
+            ("X-Forwarded-Proto", "https"), ("X-Real-IP", "10.0.0.1"), ("Via", "1.1 proxy"),
+        ]
         for (name, value) in cases {
-            #expect(Self.policy.check(Self.request("localhost", headers: [name: value])) == .init(
-                status: 403, reason: "requests with \(name) " + reason))
+            #expect(
+                Self.policy.check(Self.request("localhost", headers: [name: value]))
+                    == .init(
+                        status: 403,
+                        reason: "requests with \(name) " + reason
+                    )
+            )
         }
     }
 
     @Test("the listen host and allowedHosts are accepted besides the loopback names")
     func configuredNames() {
-        let policy = LoopbackRequestPolicy(listen: ListenAddress(host: "0.0.0.0", port: 9911),
-                                           allowedHosts: ["Skyferry.Shop.svc", "[FD00::12]", "10.0.0.12"])
-        #expect(policy.hostNames == ["127.0.0.1", "localhost", "::1", "0.0.0.0", "skyferry.shop.svc", "fd00::12",
-                                     "10.0.0.12"])
+        let policy = LoopbackRequestPolicy(
+            listen: ListenAddress(host: "0.0.0.0", port: 9911),
+            allowedHosts: ["Skyferry.Shop.svc", "[FD00::12]", "10.0.0.12"]
+        )
+        #expect(
+            policy.hostNames == [
+                "127.0.0.1", "localhost", "::1", "0.0.0.0", "skyferry.shop.svc", "fd00::12",
+                "10.0.0.12",
+            ]
+        )
         #expect(policy.accepts(authority: "skyferry.shop.svc:9911"))
         #expect(policy.accepts(authority: "[fd00::12]:9911"))
         #expect(policy.accepts(authority: "10.0.0.12"))
@@ -99,8 +145,17 @@ struct IMDSSessionTokensTests {
 
     static func tokens(capacity: Int = 256) -> IMDSSessionTokens {
         let counter = Mutex(0)
-        return IMDSSessionTokens(capacity: capacity, makeToken: { "t\(counter.withLock { $0 += 1; return $0 })" },
-                                 equals: { $0 == $1 })
+        return IMDSSessionTokens(
+            capacity: capacity,
+            makeToken: {
+                let issued = counter.withLock { count in
+                    count += 1
+                    return count
+                }
+                return "t\(issued)"
+            },
+            equals: { $0 == $1 }
+        )
     }
 
     @Test("each PUT hands out a fresh token, valid for its TTL only")
@@ -150,10 +205,20 @@ struct IDTokenCacheTests {
         #expect(cache.token(for: key, now: Self.now, margin: .seconds(300)) == token)
         #expect(cache.token(for: key, now: Self.now.addingTimeInterval(3299), margin: .seconds(300)) == token)
         #expect(cache.token(for: key, now: Self.now.addingTimeInterval(3300), margin: .seconds(300)) == nil)
-        #expect(cache.token(for: .init(audience: "https://svc.example", includeEmail: true), now: Self.now,
-                            margin: .seconds(300)) == nil)
-        #expect(cache.token(for: .init(audience: "https://other.example", includeEmail: false), now: Self.now,
-                            margin: .seconds(300)) == nil)
+        #expect(
+            cache.token(
+                for: .init(audience: "https://svc.example", includeEmail: true),
+                now: Self.now,
+                margin: .seconds(300)
+            ) == nil
+        )
+        #expect(
+            cache.token(
+                for: .init(audience: "https://other.example", includeEmail: false),
+                now: Self.now,
+                margin: .seconds(300)
+            ) == nil
+        )
     }
 
     @Test("tokens without exp, or already expired, are not kept")

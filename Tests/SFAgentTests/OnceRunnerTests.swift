@@ -7,21 +7,34 @@ import Testing
 
 struct OnceRunnerTests {
     static func target(_ name: String, path: String) -> TargetConfiguration {
-        TargetConfiguration(name: name, provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")),
-                            outputs: OutputsConfiguration(awsCredentialsFile: .init(path: path)))
+        TargetConfiguration(
+            name: name,
+            provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")),
+            outputs: OutputsConfiguration(awsCredentialsFile: .init(path: path))
+        )
     }
 
     @Test("one failing target means no output of any target is written")
     func allOrNothing() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("once-\(UUID().uuidString)").path
-        let good = TargetExchange(target: Self.target("a", path: dir + "/a"), source: StubSource(),
-                                  exchanger: ScriptedExchanger([.success(credentials(expiring: Date(timeIntervalSince1970: 4e9)))]))
-        let bad = TargetExchange(target: Self.target("b", path: dir + "/b"), source: StubSource(),
-                                 exchanger: ScriptedExchanger([.failure(.init(kind: .rejected))]))
+        let good = TargetExchange(
+            target: Self.target("a", path: dir + "/a"),
+            source: StubSource(),
+            exchanger: ScriptedExchanger([.success(credentials(expiring: Date(timeIntervalSince1970: 4e9)))])
+        )
+        let bad = TargetExchange(
+            target: Self.target("b", path: dir + "/b"),
+            source: StubSource(),
+            exchanger: ScriptedExchanger([.failure(.init(kind: .rejected))])
+        )
         var refresh = RefreshConfiguration()
         refresh.retryDeadlineSeconds = 1
         await #expect(throws: TargetFailure.self) {
-            _ = try await OnceRunner(exchanges: [good, bad], refresh: refresh, writer: OutputWriter(source: .tokenFile(path: "/t"))).run(clock: ImmediateClock(), random: .seeded(1), logger: Logger(label: "t"))
+            _ = try await OnceRunner(
+                exchanges: [good, bad],
+                refresh: refresh,
+                writer: OutputWriter(source: .tokenFile(path: "/t"))
+            ).run(clock: ImmediateClock(), random: .seeded(1), logger: Logger(label: "t"))
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/a"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/b"))
@@ -31,10 +44,17 @@ struct OnceRunnerTests {
     func writesAll() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("once-\(UUID().uuidString)").path
         let exchanges = ["a", "b"].map { name in
-            TargetExchange(target: Self.target(name, path: dir + "/" + name), source: StubSource(),
-                           exchanger: ScriptedExchanger([.success(credentials(expiring: Date(timeIntervalSince1970: 4e9)))]))
+            TargetExchange(
+                target: Self.target(name, path: dir + "/" + name),
+                source: StubSource(),
+                exchanger: ScriptedExchanger([.success(credentials(expiring: Date(timeIntervalSince1970: 4e9)))])
+            )
         }
-        let issued = try await OnceRunner(exchanges: exchanges, refresh: RefreshConfiguration(), writer: OutputWriter(source: .tokenFile(path: "/t"))).run(clock: ImmediateClock(), random: .seeded(1), logger: Logger(label: "t"))
+        let issued = try await OnceRunner(
+            exchanges: exchanges,
+            refresh: RefreshConfiguration(),
+            writer: OutputWriter(source: .tokenFile(path: "/t"))
+        ).run(clock: ImmediateClock(), random: .seeded(1), logger: Logger(label: "t"))
         #expect(issued.map(\.0.name) == ["a", "b"])
         #expect(try String(contentsOfFile: dir + "/b", encoding: .utf8).contains("aws_session_token = session"))
     }
@@ -53,7 +73,11 @@ struct TokenFileSourceTests {
             _ = try await source.fetchToken()
             Issue.record("read a missing file")
         } catch {
-            #expect("\(error)" == "cannot read the identity token at /nonexistent/token: No such file or directory. Is the projected service-account token volume mounted at that path?")
+            #expect(
+                "\(error)"
+                    == "cannot read the identity token at /nonexistent/token: No such file or directory. Is the "
+                    + "projected service-account token volume mounted at that path?"
+            )
             #expect(failureKind(of: error) == .source)
         }
     }

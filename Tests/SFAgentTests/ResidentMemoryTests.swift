@@ -18,7 +18,7 @@ struct ResidentMemoryTests {
             7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]
             """
         let ranges = ResidentMemory.cleanFileMappings(maps)
-        #expect(ranges.map(\.start) == [0x55d0a0000000, 0x55d0a0400000])
+        #expect(ranges.map(\.start) == [0x55d0_a000_0000, 0x55d0_a040_0000])
         #expect(ranges.map(\.length) == [0x400000, 0xC00000])
         #expect(ranges.map(\.executable) == [false, true])
     }

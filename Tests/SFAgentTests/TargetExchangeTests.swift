@@ -7,18 +7,30 @@ import Testing
 
 struct TargetExchangeTests {
     static let target = TargetConfiguration(
-        name: "s3", provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")),
-        outputs: OutputsConfiguration(awsCredentialsFile: .init(path: "/unused")))
+        name: "s3",
+        provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")),
+        outputs: OutputsConfiguration(awsCredentialsFile: .init(path: "/unused"))
+    )
     static let logger = Logger(label: "test")
     static let good = credentials(expiring: Date(timeIntervalSince1970: 4_000_000_000))
 
-    func run(_ exchanger: ScriptedExchanger, deadline: Duration = .seconds(60),
-             clock: ImmediateClock = ImmediateClock(),
-             source: any IdentitySource = StubSource()) async -> Result<ExchangeOutcome, TargetFailure> {
+    func run(
+        _ exchanger: ScriptedExchanger,
+        deadline: Duration = .seconds(60),
+        clock: ImmediateClock = ImmediateClock(),
+        source: any IdentitySource = StubSource()
+    ) async -> Result<ExchangeOutcome, TargetFailure> {
         let exchange = TargetExchange(target: Self.target, source: source, exchanger: exchanger)
         do throws(TargetFailure) {
-            return .success(try await exchange.exchange(deadline: deadline, backoff: Backoff(initial: .seconds(1), maximum: .seconds(8)),
-                                                        clock: clock, random: .seeded(1), logger: Self.logger))
+            return .success(
+                try await exchange.exchange(
+                    deadline: deadline,
+                    backoff: Backoff(initial: .seconds(1), maximum: .seconds(8)),
+                    clock: clock,
+                    random: .seeded(1),
+                    logger: Self.logger
+                )
+            )
         } catch {
             return .failure(error)
         }
@@ -26,7 +38,9 @@ struct TargetExchangeTests {
 
     @Test("transient failures are retried with growing backoff until success")
     func retriesTransient() async throws {
-        let exchanger = ScriptedExchanger([.failure(.init(kind: .unavailable)), .failure(.init(kind: .unavailable)), .success(Self.good)])
+        let exchanger = ScriptedExchanger([
+            .failure(.init(kind: .unavailable)), .failure(.init(kind: .unavailable)), .success(Self.good),
+        ])
         let clock = ImmediateClock()
         let result = await run(exchanger, clock: clock)
         #expect(try result.get().credentials == Self.good)
@@ -42,7 +56,10 @@ struct TargetExchangeTests {
         let exchanger = ScriptedExchanger([.failure(.init(kind: .unavailable))])
         let clock = ImmediateClock()
         let result = await run(exchanger, deadline: .seconds(20), clock: clock)
-        guard case .failure(let failure) = result else { Issue.record("succeeded"); return }
+        guard case .failure(let failure) = result else {
+            Issue.record("succeeded")
+            return
+        }
         #expect(failure.kind == .unavailable)
         #expect(failure.description == "target \"s3\": exchanging the token at AWS STS failed: scripted unavailable")
         let total = clock.sleeps.withLock { $0.reduce(.zero, +) }
@@ -53,14 +70,19 @@ struct TargetExchangeTests {
     @Test("rejections are not retried")
     func rejection() async {
         let exchanger = ScriptedExchanger([.failure(.init(kind: .rejected)), .success(Self.good)])
-        guard case .failure(let failure) = await run(exchanger) else { Issue.record("succeeded"); return }
+        guard case .failure(let failure) = await run(exchanger) else {
+            Issue.record("succeeded")
+            return
+        }
         #expect(failure.kind == .rejected)
         #expect(exchanger.calls.withLock { $0 } == 1)
     }
 
     @Test("a token rejection is retried once, at once, with a re-read token")
     func freshToken() async throws {
-        let exchanger = ScriptedExchanger([.failure(.init(kind: .rejected, mayPassWithFreshToken: true)), .success(Self.good)])
+        let exchanger = ScriptedExchanger([
+            .failure(.init(kind: .rejected, mayPassWithFreshToken: true)), .success(Self.good),
+        ])
         let clock = ImmediateClock()
         #expect(try await run(exchanger, clock: clock).get().credentials == Self.good)
         #expect(clock.sleeps.withLock { $0 }.isEmpty)
@@ -89,7 +111,8 @@ struct TargetExchangeTests {
         let source = WarmingSource(notReadyFetches: .max, startupWait: .seconds(5))
         let clock = ImmediateClock()
         guard case .failure(let failure) = await run(exchanger, clock: clock, source: source) else {
-            Issue.record("succeeded"); return
+            Issue.record("succeeded")
+            return
         }
         #expect(failure.kind == .source && failure.step == .source)
         let fetches = source.fetches.withLock { $0 }
@@ -102,13 +125,16 @@ struct TargetExchangeTests {
 
     @Test("source failures that are not 'not ready', or a source without a startup wait, are asked once")
     func sourceAskedOnce() async {
-        let sources = [WarmingSource(notReadyFetches: .max, startupWait: .zero),
-                       WarmingSource(notReadyFetches: .max, startupWait: .seconds(30), notReady: false)]
+        let sources = [
+            WarmingSource(notReadyFetches: .max, startupWait: .zero),
+            WarmingSource(notReadyFetches: .max, startupWait: .seconds(30), notReady: false),
+        ]
         for source in sources {
             let clock = ImmediateClock()
             let exchanger = ScriptedExchanger([.success(Self.good)])
             guard case .failure(let failure) = await run(exchanger, clock: clock, source: source) else {
-                Issue.record("succeeded"); continue
+                Issue.record("succeeded")
+                continue
             }
             #expect(failure.kind == .source)
             #expect(source.fetches.withLock { $0 } == 1)
@@ -133,7 +159,10 @@ final class WarmingSource: IdentityTokenSource, Sendable {
     var origin: String { "warming" }
 
     func fetchToken() async throws -> IdentityToken {
-        let fetch = fetches.withLock { count in count += 1; return count }
+        let fetch = fetches.withLock { count in
+            count += 1
+            return count
+        }
         if fetch <= notReadyFetches { throw NotReadyFailure(fetch: fetch, mayPassOnceReady: notReady) }
         return try await StubSource().fetchToken()
     }

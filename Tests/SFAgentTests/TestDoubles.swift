@@ -47,11 +47,21 @@ final class ScriptedExchanger: CredentialExchanger, Sendable {
     var provider: String { "aws" }
     var endpointDescription: String { "https://sts.example/" }
     func exchange(_ identity: WorkloadIdentity) async throws -> IssuedCredentials {
-        let index = calls.withLock { n in defer { n += 1 }; return n }
+        let index = calls.withLock { n in
+            defer { n += 1 }
+            return n
+        }
         return try script[min(index, script.count - 1)].get()
     }
 }
 
 func credentials(expiring: Date) -> IssuedCredentials {
-    .aws(AWSCredentials(accessKeyID: "ASIATEST", secretAccessKey: "secret", sessionToken: "session", expiration: expiring))
+    .aws(
+        AWSCredentials(
+            accessKeyID: "ASIATEST",
+            secretAccessKey: "secret",
+            sessionToken: "session",
+            expiration: expiring
+        )
+    )
 }

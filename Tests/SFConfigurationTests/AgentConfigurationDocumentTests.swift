@@ -5,45 +5,63 @@ import Testing
 /// Generated configurations must read back, through the agent's own parser, as exactly what was written.
 struct AgentConfigurationDocumentTests {
     static let arn = "arn:aws:iam::123456789012:role/reader"
-    static let provider = "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/p/providers/q"
+    static let provider =
+        "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/p/providers/q"
 
     @Test("the text: quoted scalars, keys in the agent's order")
     func text() {
         let document = AgentConfigurationDocument(
-            comment: "Generated.", source: .tokenFile(path: "/t/aws"),
+            comment: "Generated.",
+            source: .tokenFile(path: "/t/aws"),
             targets: [
-                .init(name: "aws", provider: .aws(roleArn: Self.arn, region: "eu-west-1"),
-                      outputs: [.awsContainerEndpoint(listen: "127.0.0.1:9911", authTokenFile: "/o/tok", authTokenFileMode: "0640")]),
-                .init(name: "gcp", source: .tokenFile(path: "/t/gcp"), provider: .gcp(audience: Self.provider, serviceAccount: nil),
-                      outputs: [.gcpMetadataServer(listen: "127.0.0.1:8989")]),
+                .init(
+                    name: "aws",
+                    provider: .aws(roleArn: Self.arn, region: "eu-west-1"),
+                    outputs: [
+                        .awsContainerEndpoint(
+                            listen: "127.0.0.1:9911",
+                            authTokenFile: "/o/tok",
+                            authTokenFileMode: "0640"
+                        )
+                    ]
+                ),
+                .init(
+                    name: "gcp",
+                    source: .tokenFile(path: "/t/gcp"),
+                    provider: .gcp(audience: Self.provider, serviceAccount: nil),
+                    outputs: [.gcpMetadataServer(listen: "127.0.0.1:8989")]
+                ),
             ],
-            healthListen: "127.0.0.1:8686")
-        #expect(document.yaml == """
-            # Generated.
-            source:
-              tokenFile: "/t/aws"
-            targets:
-              - name: "aws"
-                aws:
-                  roleArn: "\(Self.arn)"
-                  region: "eu-west-1"
-                outputs:
-                  awsContainerEndpoint:
-                    listen: "127.0.0.1:9911"
-                    authTokenFile: "/o/tok"
-                    authTokenFileMode: "0640"
-              - name: "gcp"
+            healthListen: "127.0.0.1:8686"
+        )
+        #expect(
+            document.yaml == """
+                # Generated.
                 source:
-                  tokenFile: "/t/gcp"
-                gcp:
-                  audience: "\(Self.provider)"
-                outputs:
-                  gcpMetadataServer:
-                    listen: "127.0.0.1:8989"
-            health:
-              listen: "127.0.0.1:8686"
+                  tokenFile: "/t/aws"
+                targets:
+                  - name: "aws"
+                    aws:
+                      roleArn: "\(Self.arn)"
+                      region: "eu-west-1"
+                    outputs:
+                      awsContainerEndpoint:
+                        listen: "127.0.0.1:9911"
+                        authTokenFile: "/o/tok"
+                        authTokenFileMode: "0640"
+                  - name: "gcp"
+                    source:
+                      tokenFile: "/t/gcp"
+                    gcp:
+                      audience: "\(Self.provider)"
+                    outputs:
+                      gcpMetadataServer:
+                        listen: "127.0.0.1:8989"
+                health:
+                  listen: "127.0.0.1:8686"
 
-            """)
+                """
+        )
     }
 
     @Test("every source, provider and output reads back with its values")
@@ -54,10 +72,16 @@ struct AgentConfigurationDocumentTests {
             .gcpMetadata(audience: "sts.amazonaws.com", serviceAccount: nil),
         ]
         for source in sources {
-            let document = AgentConfigurationDocument(source: source, targets: [
-                .init(name: "files", provider: .aws(roleArn: Self.arn, region: nil),
-                      outputs: [.awsCredentialsFile(path: "/o/credentials", mode: "0600")]),
-            ])
+            let document = AgentConfigurationDocument(
+                source: source,
+                targets: [
+                    .init(
+                        name: "files",
+                        provider: .aws(roleArn: Self.arn, region: nil),
+                        outputs: [.awsCredentialsFile(path: "/o/credentials", mode: "0600")]
+                    )
+                ]
+            )
             let parsed = try ConfigurationParser().parse(document.yaml, origin: "generated")
             switch (source, parsed.source) {
             case (.tokenFile(let written), .tokenFile(let read)):
@@ -72,14 +96,26 @@ struct AgentConfigurationDocumentTests {
         }
 
         for region in ["us-east-1", nil] {
-            let document = AgentConfigurationDocument(source: .aws(region: region), targets: [
-                .init(name: "gcp", provider: .gcp(audience: Self.provider, serviceAccount: "w@p.iam.gserviceaccount.com"),
-                      outputs: [.gcpExternalAccountFile(path: "/o/ext.json", mode: nil)]),
-            ])
+            let document = AgentConfigurationDocument(
+                source: .aws(region: region),
+                targets: [
+                    .init(
+                        name: "gcp",
+                        provider: .gcp(audience: Self.provider, serviceAccount: "w@p.iam.gserviceaccount.com"),
+                        outputs: [.gcpExternalAccountFile(path: "/o/ext.json", mode: nil)]
+                    )
+                ]
+            )
             let parsed = try ConfigurationParser().parse(document.yaml, origin: "generated")
-            guard case .aws(let aws) = parsed.source else { Issue.record("source read back as \(parsed.source)"); continue }
+            guard case .aws(let aws) = parsed.source else {
+                Issue.record("source read back as \(parsed.source)")
+                continue
+            }
             #expect(aws.region == region)
-            guard case .gcp(let gcp) = parsed.targets.first?.provider else { Issue.record("provider"); continue }
+            guard case .gcp(let gcp) = parsed.targets.first?.provider else {
+                Issue.record("provider")
+                continue
+            }
             #expect(gcp.audience == Self.provider && gcp.serviceAccount == "w@p.iam.gserviceaccount.com")
             #expect(parsed.targets.first?.outputs.gcpExternalAccountFile?.path == "/o/ext.json")
         }
@@ -87,9 +123,16 @@ struct AgentConfigurationDocumentTests {
 
     @Test("strings YAML would reinterpret stay strings")
     func quoting() throws {
-        let document = AgentConfigurationDocument(source: .tokenFile(path: "yes"), targets: [
-            .init(name: "0640", provider: .aws(roleArn: Self.arn, region: nil), outputs: [.awsCredentialsFile(path: "/o/#x: y", mode: nil)]),
-        ])
+        let document = AgentConfigurationDocument(
+            source: .tokenFile(path: "yes"),
+            targets: [
+                .init(
+                    name: "0640",
+                    provider: .aws(roleArn: Self.arn, region: nil),
+                    outputs: [.awsCredentialsFile(path: "/o/#x: y", mode: nil)]
+                )
+            ]
+        )
         let parsed = try ConfigurationParser().parse(document.yaml, origin: "generated")
         #expect(parsed.source == .tokenFile(path: "yes"))
         #expect(parsed.targets.first?.name == "0640")

@@ -16,16 +16,21 @@ struct ConfigurationLimitsTests {
         let exact = minimal + "\n#" + String(repeating: "x", count: 65536 - minimal.utf8.count - 2)
         #expect(exact.utf8.count == 65536)
         #expect(throws: Never.self) { try ConfigurationParser().parse(exact, origin: "c.yaml") }
-        #expect(ConfigurationError.tooLarge(path: "c.yaml", size: 65537, limit: 65536).description
-            == "configuration c.yaml is too large (65537 bytes or more; the limit is 65536 bytes). "
-            + "Is it the right file? A configuration is a few KiB.")
+        #expect(
+            ConfigurationError.tooLarge(path: "c.yaml", size: 65537, limit: 65536).description
+                == "configuration c.yaml is too large (65537 bytes or more; the limit is 65536 bytes). "
+                + "Is it the right file? A configuration is a few KiB."
+        )
     }
 
     @Test("deep nesting is refused with the limit and the line, not after libyaml has chewed on it")
     func nesting() {
         let text = "source:\n  tokenFile: " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
-        #expect(ConfigurationParserTests.rejection(text) == "configuration file c.yaml is not valid YAML: "
-            + "the YAML document nests collections deeper than 64 levels (at line 2); a configuration needs a handful. "
-            + "Check for runaway brackets or indentation.")
+        #expect(
+            ConfigurationParserTests.rejection(text) == "configuration file c.yaml is not valid YAML: "
+                + "the YAML document nests collections deeper than 64 levels (at line 2); a configuration needs a "
+                + "handful. "
+                + "Check for runaway brackets or indentation."
+        )
     }
 }

@@ -6,7 +6,8 @@ import Testing
 
 /// One loading entry point for every command, and one reader's rules for the webhook's file too.
 struct ConfigurationLoaderTests {
-    static let webhookBase = "tls: {certFile: /tls/tls.crt, keyFile: /tls/tls.key}\n"
+    static let webhookBase =
+        "tls: {certFile: /tls/tls.crt, keyFile: /tls/tls.key}\n"
         + "agent: {image: ghcr.io/example/skyferry:0.1.0}\n"
 
     @Test("an unreadable file names its path and keeps errno")
@@ -18,8 +19,10 @@ struct ConfigurationLoaderTests {
         #expect(throws: ConfigurationError.unreadable(path: path, errno: ENOENT)) {
             try ConfigurationLoader.webhook(path: path)
         }
-        #expect(ConfigurationError.unreadable(path: path, errno: ENOENT).description
-            == "cannot read configuration file /nonexistent/skyferry.yaml: No such file or directory")
+        #expect(
+            ConfigurationError.unreadable(path: path, errno: ENOENT).description
+                == "cannot read configuration file /nonexistent/skyferry.yaml: No such file or directory"
+        )
     }
 
     @Test("a file is read and parsed, and an oversized one is refused by the parser's one size check")
@@ -43,13 +46,26 @@ struct ConfigurationLoaderTests {
         let parser = WebhookConfigurationParser()
         #expect(try parser.parse(Self.webhookBase + "nativeSidecars: FALSE\n", origin: "w").nativeSidecars == false)
         #expect(try parser.parse(Self.webhookBase + "nativeSidecars: True\n", origin: "w").nativeSidecars == true)
-        #expect(throws: ConfigurationError.invalid(path: "w", issues: [
-            ConfigurationIssue(path: "server.idleTimoutSeconds", line: 3, message: "unknown key (did you mean "
-                + "\"idleTimeoutSeconds\"?); expected one of: handshakeTimeoutSeconds, readTimeoutSeconds, "
-                + "idleTimeoutSeconds, maxConnections"),
-            ConfigurationIssue(path: "server.maxConnections", line: 3, message: "expected a whole number of "
-                + "connections from 1 to 100000, found the string \"64\""),
-        ])) {
+        #expect(
+            throws: ConfigurationError.invalid(
+                path: "w",
+                issues: [
+                    ConfigurationIssue(
+                        path: "server.idleTimoutSeconds",
+                        line: 3,
+                        message: "unknown key (did you mean "
+                            + "\"idleTimeoutSeconds\"?); expected one of: handshakeTimeoutSeconds, readTimeoutSeconds, "
+                            + "idleTimeoutSeconds, maxConnections"
+                    ),
+                    ConfigurationIssue(
+                        path: "server.maxConnections",
+                        line: 3,
+                        message: "expected a whole number of "
+                            + "connections from 1 to 100000, found the string \"64\""
+                    ),
+                ]
+            )
+        ) {
             try parser.parse(Self.webhookBase + "server: {idleTimoutSeconds: 5, maxConnections: '64'}\n", origin: "w")
         }
     }

@@ -6,9 +6,12 @@ struct AgentConfigurationRunChecksTests {
     static let aws = ProviderConfiguration.aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r"))
 
     static func configuration(_ outputs: [String: OutputsConfiguration]) -> AgentConfiguration {
-        AgentConfiguration(source: .tokenFile(path: "/t"), targets: outputs.keys.sorted().map {
-            TargetConfiguration(name: $0, provider: aws, outputs: outputs[$0]!)
-        })
+        AgentConfiguration(
+            source: .tokenFile(path: "/t"),
+            targets: outputs.keys.sorted().map {
+                TargetConfiguration(name: $0, provider: aws, outputs: outputs[$0]!)
+            }
+        )
     }
 
     static let file = OutputsConfiguration(awsCredentialsFile: .init(path: "/out/credentials"))
@@ -19,8 +22,10 @@ struct AgentConfigurationRunChecksTests {
         #expect(throws: AgentRunError.targetsWithoutOutputs(["a", "c"])) {
             try configuration.checkEveryTargetHasOutputs()
         }
-        #expect("\(AgentRunError.targetsWithoutOutputs(["a", "c"]))" == "target(s) a, c have no outputs; the agent "
-            + "would have nothing to write (targets[].outputs, e.g. awsCredentialsFile)")
+        #expect(
+            "\(AgentRunError.targetsWithoutOutputs(["a", "c"]))" == "target(s) a, c have no outputs; the agent "
+                + "would have nothing to write (targets[].outputs, e.g. awsCredentialsFile)"
+        )
         #expect(throws: Never.self) { try Self.configuration(["b": Self.file]).checkEveryTargetHasOutputs() }
     }
 
@@ -36,9 +41,11 @@ struct AgentConfigurationRunChecksTests {
         #expect(throws: AgentRunError.endpointOutputsUnderOnce(["container", "imds", "metadata"])) {
             try configuration.checkRunnableOnce()
         }
-        #expect("\(AgentRunError.endpointOutputsUnderOnce(["x"]))" == "target(s) x have endpoint outputs "
-            + "(awsContainerEndpoint, gcpMetadataServer, gcpExternalAccountFile.imdsListen), which only the "
-            + "long-running agent serves; run without --once, or use file outputs")
+        #expect(
+            "\(AgentRunError.endpointOutputsUnderOnce(["x"]))" == "target(s) x have endpoint outputs "
+                + "(awsContainerEndpoint, gcpMetadataServer, gcpExternalAccountFile.imdsListen), which only the "
+                + "long-running agent serves; run without --once, or use file outputs"
+        )
         #expect(throws: Never.self) { try Self.configuration(["files": Self.file]).checkRunnableOnce() }
     }
 

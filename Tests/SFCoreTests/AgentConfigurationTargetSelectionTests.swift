@@ -7,9 +7,11 @@ struct AgentConfigurationTargetSelectionTests {
     static func target(_ name: String, aws: Bool) -> TargetConfiguration {
         TargetConfiguration(
             name: name,
-            provider: aws ? .aws(.init(roleArn: "arn:aws:iam::123456789012:role/r"))
+            provider: aws
+                ? .aws(.init(roleArn: "arn:aws:iam::123456789012:role/r"))
                 : .gcp(.init(audience: pool)),
-            outputs: OutputsConfiguration())
+            outputs: OutputsConfiguration()
+        )
     }
 
     static func configuration(_ targets: [TargetConfiguration]) -> AgentConfiguration {
@@ -21,8 +23,14 @@ struct AgentConfigurationTargetSelectionTests {
         let configuration = Self.configuration([Self.target("a", aws: true), Self.target("g", aws: false)])
         #expect(try configuration.targets(named: nil, origin: "c.yaml").map(\.name) == ["a", "g"])
         #expect(try configuration.targets(named: "g", origin: "c.yaml").map(\.name) == ["g"])
-        #expect(throws: TargetSelectionError.unknown(origin: "c.yaml", name: "x", provider: nil,
-                                                     available: ["a", "g"])) {
+        #expect(
+            throws: TargetSelectionError.unknown(
+                origin: "c.yaml",
+                name: "x",
+                provider: nil,
+                available: ["a", "g"]
+            )
+        ) {
             try configuration.targets(named: "x", origin: "c.yaml")
         }
         let error = TargetSelectionError.unknown(origin: "c.yaml", name: "x", provider: nil, available: ["a", "g"])

@@ -14,8 +14,10 @@ struct CommandExitStatusTests {
     static func documentedRows() throws -> [(code: Int32, meaning: String)] {
         let data = try #require(FileManager.default.contents(atPath: root + "/docs/configuration.md"))
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        let heading = try #require(lines.firstIndex(of: "### Exit codes"),
-                                   "docs/configuration.md has no ### Exit codes")
+        let heading = try #require(
+            lines.firstIndex(of: "### Exit codes"),
+            "docs/configuration.md has no ### Exit codes"
+        )
         var rows: [(Int32, String)] = []
         for line in lines[heading...].drop(while: { !$0.hasPrefix("| code |") }).dropFirst(2) {
             guard line.hasPrefix("| `") else { break }
@@ -39,18 +41,23 @@ struct CommandExitStatusTests {
         #expect(Set(CommandExitStatus.allCases.map(\.meaning)).count == CommandExitStatus.allCases.count)
     }
 
-    @Test("a failed exchange's kind decides its status", arguments: [
-        (FailureKind.source, CommandExitStatus.sourceFailed), (.rejected, .exchangeRejected),
-        (.unavailable, .stsUnavailable), (.output, .outputFailed),
-    ])
+    @Test(
+        "a failed exchange's kind decides its status",
+        arguments: [
+            (FailureKind.source, CommandExitStatus.sourceFailed), (.rejected, .exchangeRejected),
+            (.unavailable, .stsUnavailable), (.output, .outputFailed),
+        ]
+    )
     func kinds(kind: FailureKind, status: CommandExitStatus) {
         #expect(CommandExitStatus(kind) == status)
     }
 
     @Test("help text: each status with its meaning, in the order given")
     func help() {
-        #expect(CommandExitStatus.helpText([.success, .failure, .configurationInvalid])
+        #expect(
+            CommandExitStatus.helpText([.success, .failure, .configurationInvalid])
                 == "Exit codes: 0 success; 1 a check failed (doctor), the URL did not answer HTTP 200 (probe), "
-                + "or an unexpected error; 2 configuration or command-line value invalid (the message names the key).")
+                + "or an unexpected error; 2 configuration or command-line value invalid (the message names the key)."
+        )
     }
 }

@@ -5,24 +5,27 @@ struct CredentialCacheKeyTests {
     static let target = TargetConfiguration(
         name: "s3",
         provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/reader", region: "eu-west-1")),
-        outputs: OutputsConfiguration())
+        outputs: OutputsConfiguration()
+    )
 
     @Test("the serialization lists every setting that decides the credentials, in a fixed order")
     func canonical() {
-        #expect(CredentialCacheKey.canonical(target: Self.target, source: .tokenFile(path: "/var/run/token")) == """
-            version="skyferry-credential-process-cache-v2"
-            target.name="s3"
-            source="tokenFile"
-            source.tokenFile="/var/run/token"
-            provider="aws"
-            aws.roleArn="arn:aws:iam::123456789012:role/reader"
-            aws.region="eu-west-1"
-            aws.sessionName=null
-            aws.durationSeconds=null
-            aws.stsEndpoint=null
-            aws.fips="false"
+        #expect(
+            CredentialCacheKey.canonical(target: Self.target, source: .tokenFile(path: "/var/run/token")) == """
+                version="skyferry-credential-process-cache-v2"
+                target.name="s3"
+                source="tokenFile"
+                source.tokenFile="/var/run/token"
+                provider="aws"
+                aws.roleArn="arn:aws:iam::123456789012:role/reader"
+                aws.region="eu-west-1"
+                aws.sessionName=null
+                aws.durationSeconds=null
+                aws.stsEndpoint=null
+                aws.fips="false"
 
-            """)
+                """
+        )
     }
 
     @Test("any change of role, region, session, duration, endpoint, FIPS, source or audience changes the key")
@@ -53,8 +56,11 @@ struct CredentialCacheKeyTests {
     @Test("a value cannot forge another line")
     func escaping() {
         let forged = "x\naws.fips=\"true\""
-        let target = TargetConfiguration(name: "s3", provider: .aws(.init(roleArn: "r", sessionName: forged)),
-                                         outputs: OutputsConfiguration())
+        let target = TargetConfiguration(
+            name: "s3",
+            provider: .aws(.init(roleArn: "r", sessionName: forged)),
+            outputs: OutputsConfiguration()
+        )
         let text = CredentialCacheKey.canonical(target: target, source: .tokenFile(path: "/t"))
         #expect(text.contains(#"aws.sessionName="x\naws.fips=\"true\"""#))
         #expect(text.split(separator: "\n").count == 11)
@@ -64,16 +70,24 @@ struct CredentialCacheKeyTests {
     func resolvedMetadataEndpoint() {
         let source = SourceConfiguration.gcpMetadata(GCPMetadataSourceConfiguration(audience: "sts.amazonaws.com"))
         let configuration = AgentConfiguration(source: source, targets: [Self.target])
-        let fromHost = CredentialCacheKey.canonical(target: Self.target, configuration: configuration,
-                                                    environment: ["GCE_METADATA_HOST": "127.0.0.1:8989"])
+        let fromHost = CredentialCacheKey.canonical(
+            target: Self.target,
+            configuration: configuration,
+            environment: ["GCE_METADATA_HOST": "127.0.0.1:8989"]
+        )
         #expect(fromHost.contains("source.endpoint=\"http://127.0.0.1:8989/\"\n"))
-        let byDefault = CredentialCacheKey.canonical(target: Self.target, configuration: configuration,
-                                                     environment: [:])
+        let byDefault = CredentialCacheKey.canonical(
+            target: Self.target,
+            configuration: configuration,
+            environment: [:]
+        )
         #expect(byDefault.contains("source.endpoint=\"http://169.254.169.254/\"\n"))
         // A target's own source wins over the top-level one.
         var own = Self.target
         own.source = .tokenFile(path: "/t")
-        #expect(CredentialCacheKey.canonical(target: own, configuration: configuration, environment: [:])
-                    == CredentialCacheKey.canonical(target: own, source: .tokenFile(path: "/t")))
+        #expect(
+            CredentialCacheKey.canonical(target: own, configuration: configuration, environment: [:])
+                == CredentialCacheKey.canonical(target: own, source: .tokenFile(path: "/t"))
+        )
     }
 }

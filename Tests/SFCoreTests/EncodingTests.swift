@@ -5,7 +5,10 @@ import Testing
 struct EncodingTests {
     @Test("percent-encodes everything outside the unreserved set")
     func percent() {
-        #expect(PercentEncoding.encode("arn:aws:iam::1:role/a b+c~d_e.f-g") == "arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa%20b%2Bc~d_e.f-g")
+        #expect(
+            PercentEncoding.encode("arn:aws:iam::1:role/a b+c~d_e.f-g")
+                == "arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa%20b%2Bc~d_e.f-g"
+        )
         #expect(PercentEncoding.encode("a/b", keepingSlash: true) == "a/b")
         #expect(PercentEncoding.encode("é") == "%C3%A9")
         #expect(PercentEncoding.decode("a%2Fb+c", plusAsSpace: true) == "a/b c")

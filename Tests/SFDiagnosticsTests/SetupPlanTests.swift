@@ -10,7 +10,9 @@ struct SetupPlanTests {
     /// source tree) with `actual`; review the diff.
     static func fixture(_ name: String, actual: String) throws -> String {
         if ProcessInfo.processInfo.environment["SKYFERRY_UPDATE_GOLDEN"] == "1" {
-            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
+            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "Fixtures/\(name)"
+            )
             try actual.write(to: source, atomically: true, encoding: .utf8)
             return actual
         }
@@ -42,7 +44,10 @@ struct SetupPlanTests {
         #expect(configuration.targets.count == 1)
     }
 
-    @Test("the pod settings printed for a cluster are what the webhook acts on", arguments: SetupScenarios.all.map(\.name))
+    @Test(
+        "the pod settings printed for a cluster are what the webhook acts on",
+        arguments: SetupScenarios.all.map(\.name)
+    )
     func webhookAcceptsTheAnnotations(name: String) throws {
         let plan = try #require(SetupScenarios.all.first { $0.name == name }?.plan)
         guard !plan.annotations.isEmpty else {
@@ -71,7 +76,10 @@ struct SetupPlanTests {
         let policy = try Self.jsonObject(try #require(plan.documents.first { $0.name == "trust-policy.json" }).content)
         let statement = try #require((policy["Statement"] as? [[String: Any]])?.first)
         let host = "container.googleapis.com/v1/projects/shop-prod/locations/europe-west1/clusters/main"
-        #expect((statement["Principal"] as? [String: String])?["Federated"] == "arn:aws:iam::123456789012:oidc-provider/\(host)")
+        #expect(
+            (statement["Principal"] as? [String: String])?["Federated"]
+                == "arn:aws:iam::123456789012:oidc-provider/\(host)"
+        )
         #expect(statement["Action"] as? String == "sts:AssumeRoleWithWebIdentity")
         let equals = try #require((statement["Condition"] as? [String: Any])?["StringEquals"] as? [String: String])
         #expect(equals == ["\(host):sub": "system:serviceaccount:shop:api", "\(host):aud": "sts.amazonaws.com"])
@@ -85,22 +93,51 @@ struct SetupPlanTests {
         let statement = try #require((policy["Statement"] as? [[String: Any]])?.first)
         #expect((statement["Principal"] as? [String: String])?["Federated"] == "accounts.google.com")
         let equals = try #require((statement["Condition"] as? [String: Any])?["StringEquals"] as? [String: String])
-        #expect(equals == ["accounts.google.com:sub": "112233445566778899001", "accounts.google.com:aud": "112233445566778899001",
-                           "accounts.google.com:oaud": "sts.amazonaws.com"])
+        #expect(
+            equals == [
+                "accounts.google.com:sub": "112233445566778899001", "accounts.google.com:aud": "112233445566778899001",
+                "accounts.google.com:oaud": "sts.amazonaws.com",
+            ]
+        )
         #expect(!plan.commands.contains { $0.contains("create-open-id-connect-provider") })
     }
 
     @Test("gcloud providers carry the attribute condition; members are the pinned principal")
     func gcpConditions() throws {
         let eks = try #require(SetupScenarios.all.first { $0.name == "gcp-eks" }?.plan)
-        #expect(eks.commands.contains { $0.contains("create-oidc") && $0.contains("--attribute-condition=\"assertion.sub == 'system:serviceaccount:shop:api'\"") })
-        #expect(eks.commands.contains {
-            $0.contains("--role=roles/iam.workloadIdentityUser")
-                && $0.contains("--member=principal://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/skyferry/subject/system:serviceaccount:shop:api")
-        })
+        #expect(
+            eks.commands.contains {
+                $0.contains("create-oidc")
+                    && $0.contains("--attribute-condition=\"assertion.sub == 'system:serviceaccount:shop:api'\"")
+            }
+        )
+        #expect(
+            eks.commands.contains {
+                $0.contains("--role=roles/iam.workloadIdentityUser")
+                    && $0.contains(
+                        "--member=principal://iam.googleapis.com/projects/123456789/locations/global/workloadIdentit"
+                            + "yPools/skyferry/subject/system:serviceaccount:shop:api"
+                    )
+            }
+        )
         let aws = try #require(SetupScenarios.all.first { $0.name == "gcp-aws" }?.plan)
-        #expect(aws.commands.contains { $0.contains("create-aws") && $0.contains("--account-id=123456789012")
-                && $0.contains("--attribute-condition=\"attribute.aws_role == 'arn:aws:sts::123456789012:assumed-role/shop-api'\"") })
-        #expect(aws.commands.contains { $0.contains("gcloud projects add-iam-policy-binding shop-prod --role=roles/storage.objectViewer --member=principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/skyferry/attribute.aws_role/arn:aws:sts::123456789012:assumed-role/shop-api") })
+        #expect(
+            aws.commands.contains {
+                $0.contains("create-aws") && $0.contains("--account-id=123456789012")
+                    && $0.contains(
+                        "--attribute-condition=\"attribute.aws_role == "
+                            + "'arn:aws:sts::123456789012:assumed-role/shop-api'\""
+                    )
+            }
+        )
+        #expect(
+            aws.commands.contains {
+                $0.contains(
+                    "gcloud projects add-iam-policy-binding shop-prod --role=roles/storage.objectViewer "
+                        + "--member=principalSet://iam.googleapis.com/projects/123456789/locations/global/workloadId"
+                        + "entityPools/skyferry/attribute.aws_role/arn:aws:sts::123456789012:assumed-role/shop-api"
+                )
+            }
+        )
     }
 }

@@ -22,8 +22,11 @@ struct SetupQuotingTests {
         return fields.dropLast().map(String.init)
     }
 
-    static let workload = KubernetesWorkload(issuer: .url("https://issuer.example"), namespace: "shop",
-                                             serviceAccount: "api")
+    static let workload = KubernetesWorkload(
+        issuer: .url("https://issuer.example"),
+        namespace: "shop",
+        serviceAccount: "api"
+    )
 
     static func commands(_ plan: SetupPlan) -> [String] {
         plan.steps.compactMap { step in
@@ -32,32 +35,52 @@ struct SetupQuotingTests {
         }
     }
 
-    @Test("every interpolated value stays one word and is never expanded", arguments: [
-        "it's", "a b", "$(touch /tmp/skyferry-pwned)", "`id`", "${HOME}", "x;touch /tmp/skyferry-pwned", "a\"b\\c!d",
-        "line\nbreak",
-        "'", "''", "*", "~root",
-    ])
+    @Test(
+        "every interpolated value stays one word and is never expanded",
+        arguments: [
+            "it's", "a b", "$(touch /tmp/skyferry-pwned)", "`id`", "${HOME}", "x;touch /tmp/skyferry-pwned",
+            "a\"b\\c!d",
+            "line\nbreak",
+            "'", "''", "*", "~root",
+        ]
+    )
     func hostileValues(value: String) throws {
-        let plan = AWSSetup.plan(AWSSetupRequest(
-            identity: .kubernetes(Self.workload),
-            accountID: "123456789012", roleName: value, policyARNs: [value]))
+        let plan = AWSSetup.plan(
+            AWSSetupRequest(
+                identity: .kubernetes(Self.workload),
+                accountID: "123456789012",
+                roleName: value,
+                policyARNs: [value]
+            )
+        )
         let commands = Self.commands(plan)
         let create = try #require(commands.first { $0.hasPrefix("aws iam create-role") })
-        #expect(try Self.arguments(of: create)
-            == ["iam", "create-role", "--role-name", value, "--assume-role-policy-document",
-                "file://trust-policy.json"])
+        #expect(
+            try Self.arguments(of: create)
+                == [
+                    "iam", "create-role", "--role-name", value, "--assume-role-policy-document",
+                    "file://trust-policy.json",
+                ]
+        )
         let attach = try #require(commands.first { $0.hasPrefix("aws iam attach-role-policy") })
-        #expect(try Self.arguments(of: attach)
-            == ["iam", "attach-role-policy", "--role-name", value, "--policy-arn", value])
+        #expect(
+            try Self.arguments(of: attach)
+                == ["iam", "attach-role-policy", "--role-name", value, "--policy-arn", value]
+        )
         #expect(!FileManager.default.fileExists(atPath: "/tmp/skyferry-pwned"))
     }
 
     @Test("a value with a quote is written in POSIX single quotes")
     func singleQuote() {
-        let plan = AWSSetup.plan(AWSSetupRequest(
-            identity: .kubernetes(Self.workload),
-            accountID: "123456789012", roleName: "it's ${HOME}"))
-        let expected = #"aws iam create-role --role-name 'it'\''s ${HOME}' "#
+        let plan = AWSSetup.plan(
+            AWSSetupRequest(
+                identity: .kubernetes(Self.workload),
+                accountID: "123456789012",
+                roleName: "it's ${HOME}"
+            )
+        )
+        let expected =
+            #"aws iam create-role --role-name 'it'\''s ${HOME}' "#
             + "--assume-role-policy-document file://trust-policy.json"
         #expect(Self.commands(plan).contains(expected))
     }

@@ -16,7 +16,8 @@ struct DoctorProbeTests {
             Data(text.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         }
-        let claims = #"{"iss":"https://oidc.example.com","sub":"system:serviceaccount:shop:api","aud":"\#(audience)","#
+        let claims =
+            #"{"iss":"https://oidc.example.com","sub":"system:serviceaccount:shop:api","aud":"\#(audience)","#
             + #""iat":\#(Int(now.timeIntervalSince1970) - 600),"exp":\#(Int(now.timeIntervalSince1970 + expiresIn))}"#
         return segment(#"{"alg":"RS256","kid":"k"}"#) + "." + segment(claims) + ".c2ln"
     }
@@ -39,8 +40,11 @@ struct DoctorProbeTests {
         let count = Mutex(0)
         func send(_ request: HTTPRequest, timeout: Duration) async throws(HTTPTransportError) -> HTTPResponse {
             count.withLock { $0 += 1 }
-            return HTTPResponse(status: 200, headers: [("Date", "Fri, 15 Jan 2027 08:00:00 GMT")],
-                                body: Array("ok".utf8))
+            return HTTPResponse(
+                status: 200,
+                headers: [("Date", "Fri, 15 Jan 2027 08:00:00 GMT")],
+                body: Array("ok".utf8)
+            )
         }
     }
 
@@ -55,9 +59,15 @@ struct DoctorProbeTests {
             let request = HTTPRequest(method: "POST", endpoint: Endpoint(scheme: .https, host: "sts.example"))
             _ = try await transport.send(request, timeout: .seconds(1))
             if let failure { throw failure }
-            return .aws(AWSCredentials(accessKeyID: "ASIA", secretAccessKey: "s", sessionToken: "t",
-                                       expiration: DoctorProbeTests.now.addingTimeInterval(3600),
-                                       assumedRoleARN: "arn:aws:sts::123456789012:assumed-role/shop-api/s"))
+            return .aws(
+                AWSCredentials(
+                    accessKeyID: "ASIA",
+                    secretAccessKey: "s",
+                    sessionToken: "t",
+                    expiration: DoctorProbeTests.now.addingTimeInterval(3600),
+                    assumedRoleARN: "arn:aws:sts::123456789012:assumed-role/shop-api/s"
+                )
+            )
         }
     }
 
@@ -69,17 +79,27 @@ struct DoctorProbeTests {
 
     enum TestFailure: Error { case unexpected, unreadable }
 
-    static func probe(_ configuration: AgentConfiguration, readFile: @escaping @Sendable (String) throws -> [UInt8],
-                      exchangeFailure: (any Error & Sendable)? = nil, transport: DatedTransport = DatedTransport(),
-                      taken: Set<Int> = []) -> DoctorProbe {
+    static func probe(
+        _ configuration: AgentConfiguration,
+        readFile: @escaping @Sendable (String) throws -> [UInt8],
+        exchangeFailure: (any Error & Sendable)? = nil,
+        transport: DatedTransport = DatedTransport(),
+        taken: Set<Int> = []
+    ) -> DoctorProbe {
         let system = DoctorSystem(
             readFile: readFile,
             resolve: { _ in HostResolution(addresses: ["192.0.2.10"]) },
             pathState: { _ in PathState(directoryExists: true, directoryWritable: true) },
-            tryBind: { taken.contains($0.port) ? "Address already in use" : nil })
-        return DoctorProbe(configuration: configuration, transport: transport, proxy: ProxySettings(), system: system,
-                           exchanger: { _, transport in FakeExchanger(transport: transport, failure: exchangeFailure) },
-                           now: { DoctorProbeTests.now })
+            tryBind: { taken.contains($0.port) ? "Address already in use" : nil }
+        )
+        return DoctorProbe(
+            configuration: configuration,
+            transport: transport,
+            proxy: ProxySettings(),
+            system: system,
+            exchanger: { _, transport in FakeExchanger(transport: transport, failure: exchangeFailure) },
+            now: { DoctorProbeTests.now }
+        )
     }
 
     @Test("a token file target runs every check in order, exchanging once through the recorder")
@@ -88,16 +108,23 @@ struct DoctorProbeTests {
         let transport = DatedTransport()
         let read = Mutex<[String]>([])
         let token = Self.jwt()
-        let probe = Self.probe(configuration, readFile: { path in
-            read.withLock { $0.append(path) }
-            return Array(token.utf8)
-        }, transport: transport)
+        let probe = Self.probe(
+            configuration,
+            readFile: { path in
+                read.withLock { $0.append(path) }
+                return Array(token.utf8)
+            },
+            transport: transport
+        )
         let diagnosis = await probe.diagnose(configuration.targets[0], source: UnusedSource())
         #expect(diagnosis.target == "s3" && diagnosis.provider == "aws")
-        #expect(diagnosis.steps.map(\.check) == [
-            "source", "token-claims", "token-expiry", "audience", "proxy", "dns", "reachability", "clock", "exchange",
-            "output awsCredentialsFile.path",
-        ])
+        #expect(
+            diagnosis.steps.map(\.check) == [
+                "source", "token-claims", "token-expiry", "audience", "proxy", "dns", "reachability", "clock",
+                "exchange",
+                "output awsCredentialsFile.path",
+            ]
+        )
         #expect(diagnosis.steps[0] == .pass("source", "read from token file /var/run/secrets/token"))
         #expect(diagnosis.steps[5] == .pass("dns", "sts.eu-west-1.amazonaws.com resolves to 192.0.2.10"))
         #expect(diagnosis.steps[6].status == .pass)
@@ -125,11 +152,15 @@ struct DoctorProbeTests {
         let transport = DatedTransport()
         let probe = Self.probe(configuration, readFile: { _ in throw TestFailure.unreadable }, transport: transport)
         let diagnosis = await probe.diagnose(configuration.targets[0], source: UnusedSource())
-        #expect(diagnosis.steps.map(\.check)
-                == ["source", "proxy", "dns", "exchange", "output awsCredentialsFile.path"])
+        #expect(
+            diagnosis.steps.map(\.check)
+                == ["source", "proxy", "dns", "exchange", "output awsCredentialsFile.path"]
+        )
         #expect(diagnosis.steps[0].status == .fail)
-        #expect(diagnosis.steps[3]
-                == DiagnosticStep(check: "exchange", status: .skip, detail: "no identity to exchange"))
+        #expect(
+            diagnosis.steps[3]
+                == DiagnosticStep(check: "exchange", status: .skip, detail: "no identity to exchange")
+        )
         #expect(transport.count.withLock { $0 } == 0)
     }
 
@@ -156,13 +187,15 @@ struct DoctorProbeTests {
 
     @Test("any other source is asked through the source given, and named by its origin")
     func otherSource() async throws {
-        let configuration = try Self.configuration("""
+        let configuration = try Self.configuration(
+            """
             source: {gcpMetadata: {audience: sts.amazonaws.com}}
             targets:
               - name: s3
                 aws: {roleArn: "\(Self.roleARN)", region: eu-west-1}
                 outputs: {awsCredentialsFile: {path: /out/credentials}}
-            """)
+            """
+        )
         let diagnosis = await Self.probe(configuration, readFile: { _ in throw TestFailure.unexpected })
             .diagnose(configuration.targets[0], source: TokenSource(token: Self.jwt()))
         #expect(diagnosis.steps[0] == .pass("source", "read from the GCE metadata server"))
@@ -179,13 +212,22 @@ struct DoctorProbeTests {
         #expect(taken.listenSteps(runningAgent: nil)[0].status == .fail)
         let held = taken.listenSteps(runningAgent: ListenAddress(host: "127.0.0.1", port: 8686))
         let health = ListenAddress(host: "127.0.0.1", port: 8686)
-        #expect(held == [DoctorChecks.listen(key: "health.listen", address: health, bindError: "Address already in use",
-                                             runningAgent: health)])
+        #expect(
+            held == [
+                DoctorChecks.listen(
+                    key: "health.listen",
+                    address: health,
+                    bindError: "Address already in use",
+                    runningAgent: health
+                )
+            ]
+        )
     }
 
     @Test("output modes by output kind")
     func modes() throws {
-        let configuration = try Self.configuration("""
+        let configuration = try Self.configuration(
+            """
             source: {tokenFile: /t}
             targets:
               - name: s3
@@ -193,7 +235,8 @@ struct DoctorProbeTests {
                 outputs:
                   awsCredentialsFile: {path: /out/credentials, mode: "0640"}
                   awsContainerEndpoint: {listen: "127.0.0.1:9911", authTokenFile: /out/token}
-            """)
+            """
+        )
         let outputs = configuration.targets[0].outputs
         #expect(outputs.mode(of: .awsCredentialsFile) == 0o640)
         #expect(outputs.mode(of: .awsContainerEndpoint) == AWSContainerEndpointOutputConfiguration.defaultMode)

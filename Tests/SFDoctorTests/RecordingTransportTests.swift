@@ -19,36 +19,61 @@ struct RecordingTransportTests {
     /// A clock that advances one second per reading.
     final class Ticks: Sendable {
         let seconds = Mutex(1_800_000_000.0)
-        func next() -> Date { seconds.withLock { $0 += 1; return Date(timeIntervalSince1970: $0) } }
+        func next() -> Date {
+            seconds.withLock {
+                $0 += 1
+                return Date(timeIntervalSince1970: $0)
+            }
+        }
     }
 
     @Test("each request's URL, status, Date header and timing; the failure text when no answer came")
     func records() async throws {
         let failure = HTTPTransportError.connectFailed(url: "https://iam.example/", reason: "refused")
         let base = ScriptedTransport([
-            .success(HTTPResponse(status: 403, headers: [("date", "Fri, 15 Jan 2027 08:00:00 GMT")],
-                                  body: Array("secret body".utf8))),
+            .success(
+                HTTPResponse(
+                    status: 403,
+                    headers: [("date", "Fri, 15 Jan 2027 08:00:00 GMT")],
+                    body: Array("secret body".utf8)
+                )
+            ),
             .failure(failure),
         ])
         let ticks = Ticks()
         let recorder = RecordingTransport(base: base, now: { ticks.next() })
-        let sts = HTTPRequest(method: "POST", endpoint: Endpoint(scheme: .https, host: "sts.example"),
-                              headers: [("Authorization", "Bearer token")])
+        let sts = HTTPRequest(
+            method: "POST",
+            endpoint: Endpoint(scheme: .https, host: "sts.example"),
+            headers: [("Authorization", "Bearer token")]
+        )
         let response = try await recorder.send(sts, timeout: .seconds(1))
         #expect(response.status == 403)
         await #expect(throws: failure) {
-            try await recorder.send(HTTPRequest(method: "GET", endpoint: Endpoint(scheme: .https, host: "iam.example")),
-                                    timeout: .seconds(1))
+            try await recorder.send(
+                HTTPRequest(method: "GET", endpoint: Endpoint(scheme: .https, host: "iam.example")),
+                timeout: .seconds(1)
+            )
         }
-        #expect(recorder.records == [
-            HTTPExchangeRecord(url: "https://sts.example/", status: 403, dateHeader: "Fri, 15 Jan 2027 08:00:00 GMT",
-                               start: Date(timeIntervalSince1970: 1_800_000_001),
-                               end: Date(timeIntervalSince1970: 1_800_000_002)),
-            HTTPExchangeRecord(url: "https://iam.example/", status: nil, dateHeader: nil,
-                               start: Date(timeIntervalSince1970: 1_800_000_003),
-                               end: Date(timeIntervalSince1970: 1_800_000_004),
-                               error: failure.description),
-        ])
+        #expect(
+            recorder.records == [
+                HTTPExchangeRecord(
+                    url: "https://sts.example/",
+                    status: 403,
+                    dateHeader: "Fri, 15 Jan 2027 08:00:00 GMT",
+                    start: Date(timeIntervalSince1970: 1_800_000_001),
+                    end: Date(timeIntervalSince1970: 1_800_000_002)
+                ),
+                HTTPExchangeRecord(
+                    url: "https://iam.example/",
+                    status: nil,
+                    dateHeader: nil,
+                    start: Date(timeIntervalSince1970: 1_800_000_003),
+                    end: Date(timeIntervalSince1970: 1_800_000_004),
+                    error: failure.description
+                ),
+            ]
+        )
     }
 
     @Test("the health address answers only when a skyferry agent serves its metrics there")

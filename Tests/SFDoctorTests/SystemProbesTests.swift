@@ -25,16 +25,25 @@ struct SystemProbesTests {
             .appendingPathComponent("sfdoctor-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        #expect(SystemProbes.pathState(directory + "/credentials")
-                == PathState(directoryExists: true, directoryWritable: true))
-        _ = FileManager.default.createFile(atPath: directory + "/credentials", contents: Data("x".utf8),
-                                       attributes: [.posixPermissions: 0o640])
-        #expect(SystemProbes.pathState(directory + "/credentials")
-                == PathState(directoryExists: true, directoryWritable: true, isDirectory: false, existingMode: 0o640))
+        #expect(
+            SystemProbes.pathState(directory + "/credentials")
+                == PathState(directoryExists: true, directoryWritable: true)
+        )
+        _ = FileManager.default.createFile(
+            atPath: directory + "/credentials",
+            contents: Data("x".utf8),
+            attributes: [.posixPermissions: 0o640]
+        )
+        #expect(
+            SystemProbes.pathState(directory + "/credentials")
+                == PathState(directoryExists: true, directoryWritable: true, isDirectory: false, existingMode: 0o640)
+        )
         try FileManager.default.createDirectory(atPath: directory + "/sub", withIntermediateDirectories: false)
         #expect(SystemProbes.pathState(directory + "/sub").isDirectory)
-        #expect(SystemProbes.pathState(directory + "/missing/credentials")
-                == PathState(directoryExists: false, directoryWritable: false))
+        #expect(
+            SystemProbes.pathState(directory + "/missing/credentials")
+                == PathState(directoryExists: false, directoryWritable: false)
+        )
     }
 
     @Test("a free loopback port binds; one already listening does not")
@@ -62,7 +71,9 @@ struct SystemProbesTests {
         #expect(error?.contains("in use") == true)
         close(fd)
         #expect(SystemProbes.tryBind(ListenAddress(host: "127.0.0.1", port: port)) == nil)
-        #expect(SystemProbes.tryBind(ListenAddress(host: "no-such-host.invalid", port: port))?
-                    .hasPrefix("cannot resolve no-such-host.invalid") == true)
+        #expect(
+            SystemProbes.tryBind(ListenAddress(host: "no-such-host.invalid", port: port))?
+                .hasPrefix("cannot resolve no-such-host.invalid") == true
+        )
     }
 }

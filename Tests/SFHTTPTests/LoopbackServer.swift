@@ -26,10 +26,16 @@ final class LoopbackServer: Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         guard bound == 0, listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         port = Int(UInt16(bigEndian: address.sin_port))
         let listener = fd
         let log = self.log
@@ -52,9 +58,13 @@ final class LoopbackServer: Sendable {
                     let text = String(decoding: received, as: UTF8.self)
                     if let end = text.range(of: "\r\n\r\n") {
                         let head = text[..<end.lowerBound].lowercased()
-                        let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
-                            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-                        if received.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length { break }
+                        let length =
+                            head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
+                            ?? 0
+                        if received.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length {
+                            break
+                        }
                     }
                 }
                 let request = String(decoding: received, as: UTF8.self)
@@ -73,7 +83,9 @@ final class LoopbackServer: Sendable {
     deinit { shutdown(fd, Int32(SHUT_RDWR)) }
 
     static func reply(status: Int = 200, headers: [String] = [], body: String) -> [UInt8] {
-        Array(("HTTP/1.1 \(status) X\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
-            + headers.map { $0 + "\r\n" }.joined() + "\r\n" + body).utf8)
+        Array(
+            ("HTTP/1.1 \(status) X\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
+                + headers.map { $0 + "\r\n" }.joined() + "\r\n" + body).utf8
+        )
     }
 }

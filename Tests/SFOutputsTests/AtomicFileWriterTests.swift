@@ -53,7 +53,10 @@ struct AtomicFileWriterTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "new")
     }
 
-    @Test("a failing write leaves the old file intact and no temporary file", arguments: ["write", "fsync", "fchmod", "rename"])
+    @Test(
+        "a failing write leaves the old file intact and no temporary file",
+        arguments: ["write", "fsync", "fchmod", "rename"]
+    )
     func failureKeepsOldFile(failing step: String) throws {
         let dir = try Self.temporaryDirectory()
         let path = dir + "/credentials"
@@ -65,7 +68,10 @@ struct AtomicFileWriterTests {
         case "write":
             // The first write succeeds partially, the second fails: a half-written temp file exists at that point.
             calls.write = { fd, buffer in
-                let n = writes.withLock { count in count += 1; return count }
+                let n = writes.withLock { count in
+                    count += 1
+                    return count
+                }
                 if n == 1 { return FileSystemCalls.live.write(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<2])) }
                 return -1
             }
@@ -84,7 +90,11 @@ struct AtomicFileWriterTests {
     @Test("the error names the path, the step and the errno")
     func errorMessage() {
         let error = FileWriteError(path: "/x/credentials", step: "write", errno: 28)
-        #expect(error.description == "cannot write /x/credentials (write): No space left on device. Check that the directory exists or can be created, is writable by this user, and is not full.")
+        #expect(
+            error.description
+                == "cannot write /x/credentials (write): No space left on device. Check that the directory exists or"
+                + " can be created, is writable by this user, and is not full."
+        )
     }
 
     @Test("an unwritable directory fails without creating anything")
@@ -98,25 +108,47 @@ struct AtomicFileWriterTests {
 struct AWSCredentialsFileRendererTests {
     @Test("renders the INI profile every AWS SDK reads")
     func golden() {
-        let credentials = AWSCredentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "secret/key+x", sessionToken: "token==",
-                                         expiration: Date(timeIntervalSince1970: 1_414_191_623))
-        #expect(String(decoding: AWSCredentialsFileRenderer.render(credentials, profile: "archive"), as: UTF8.self) == """
-            # Written by skyferry. Temporary credentials; they expire at 2014-10-24T23:00:23Z.
-            [archive]
-            aws_access_key_id = ASIAEXAMPLE
-            aws_secret_access_key = secret/key+x
-            aws_session_token = token==
+        let credentials = AWSCredentials(
+            accessKeyID: "ASIAEXAMPLE",
+            secretAccessKey: "secret/key+x",
+            sessionToken: "token==",
+            expiration: Date(timeIntervalSince1970: 1_414_191_623)
+        )
+        #expect(
+            String(decoding: AWSCredentialsFileRenderer.render(credentials, profile: "archive"), as: UTF8.self) == """
+                # Written by skyferry. Temporary credentials; they expire at 2014-10-24T23:00:23Z.
+                [archive]
+                aws_access_key_id = ASIAEXAMPLE
+                aws_secret_access_key = secret/key+x
+                aws_session_token = token==
 
-            """)
+                """
+        )
     }
 
     @Test("the output plan carries path and mode, and never prints contents")
     func plan() {
-        let credentials = AWSCredentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "s", sessionToken: "t", expiration: Date(timeIntervalSince1970: 0))
+        let credentials = AWSCredentials(
+            accessKeyID: "ASIAEXAMPLE",
+            secretAccessKey: "s",
+            sessionToken: "t",
+            expiration: Date(timeIntervalSince1970: 0)
+        )
         let token = IdentityToken(value: "h.p.s", claims: JWTClaims())
-        let outputs = OutputsConfiguration(awsCredentialsFile: .init(path: "/o/c", mode: 0o640), awsWebIdentityTokenFile: .init(path: "/o/t"))
-        let target = TargetConfiguration(name: "s3", provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")), outputs: outputs)
-        let files = OutputPlan.files(for: target, source: .tokenFile(path: "/t"), outcome: ExchangeOutcome(credentials: .aws(credentials), identity: .token(token)))
+        let outputs = OutputsConfiguration(
+            awsCredentialsFile: .init(path: "/o/c", mode: 0o640),
+            awsWebIdentityTokenFile: .init(path: "/o/t")
+        )
+        let target = TargetConfiguration(
+            name: "s3",
+            provider: .aws(AWSTargetConfiguration(roleArn: "arn:aws:iam::123456789012:role/r")),
+            outputs: outputs
+        )
+        let files = OutputPlan.files(
+            for: target,
+            source: .tokenFile(path: "/t"),
+            outcome: ExchangeOutcome(credentials: .aws(credentials), identity: .token(token))
+        )
         #expect(files.map(\.path) == ["/o/t", "/o/c"])
         #expect(files[1].mode == 0o640 && files[0].mode == 0o600)
         #expect(files[0].contents == Array("h.p.s".utf8))  // the raw JWT, no trailing newline
@@ -127,9 +159,16 @@ struct AWSCredentialsFileRendererTests {
 struct CredentialProcessRendererTests {
     @Test("renders credential_process JSON version 1 with a Z expiration")
     func golden() {
-        let credentials = AWSCredentials(accessKeyID: "ASIAEXAMPLE", secretAccessKey: "se\"cret/+", sessionToken: "tok==",
-                                         expiration: Date(timeIntervalSince1970: 1_414_191_623.9))
-        #expect(CredentialProcessRenderer.render(credentials)
-            == #"{"Version":1,"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"se\"cret/+","SessionToken":"tok==","Expiration":"2014-10-24T23:00:23Z"}"#)
+        let credentials = AWSCredentials(
+            accessKeyID: "ASIAEXAMPLE",
+            secretAccessKey: "se\"cret/+",
+            sessionToken: "tok==",
+            expiration: Date(timeIntervalSince1970: 1_414_191_623.9)
+        )
+        #expect(
+            CredentialProcessRenderer.render(credentials)
+                == #"{"Version":1,"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"se\"cret/+","SessionToken":"tok==","#
+                + #""Expiration":"2014-10-24T23:00:23Z"}"#
+        )
     }
 }

@@ -3,8 +3,12 @@ import SFServer
 import Testing
 
 struct ConnectionTimelineTests {
-    let limits = ServerLimits(handshakeTimeoutSeconds: 10, readTimeoutSeconds: 5, idleTimeoutSeconds: 60,
-                              maximumConnections: 8)
+    let limits = ServerLimits(
+        handshakeTimeoutSeconds: 10,
+        readTimeoutSeconds: 5,
+        idleTimeoutSeconds: 60,
+        maximumConnections: 8
+    )
 
     @Test("a TLS connection that never finishes its handshake expires at accept + handshake timeout")
     func handshake() {

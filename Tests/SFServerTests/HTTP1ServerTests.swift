@@ -31,8 +31,13 @@ struct HTTP1ServerTests {
         var description: String { "the token exchange failed (status 502)" }
     }
 
-    static let request = HTTPRequest(method: .get, scheme: nil, authority: "127.0.0.1:9911", path: "/v1/credentials/s3",
-                                     headerFields: [.authorization: "t0ken"])
+    static let request = HTTPRequest(
+        method: .get,
+        scheme: nil,
+        authority: "127.0.0.1:9911",
+        path: "/v1/credentials/s3",
+        headerFields: [.authorization: "t0ken"]
+    )
 
     @Test("an unexpected error is logged once, with its type and description, and answered 500")
     func unexpected() {
@@ -55,10 +60,14 @@ struct HTTP1ServerTests {
     func httpError() {
         let records = Records()
         let logger = Logger(label: "test") { _ in RecordingHandler(records: records) }
-        #expect(HTTP1Server.response(for: HTTPError(.notFound), request: Self.request, logger: logger).status
-            == .notFound)
-        #expect(HTTP1Server.response(for: HTTPError(.contentTooLarge), request: Self.request, logger: logger).status
-            == .contentTooLarge)
+        #expect(
+            HTTP1Server.response(for: HTTPError(.notFound), request: Self.request, logger: logger).status
+                == .notFound
+        )
+        #expect(
+            HTTP1Server.response(for: HTTPError(.contentTooLarge), request: Self.request, logger: logger).status
+                == .contentTooLarge
+        )
         #expect(records.all.isEmpty)
     }
 }

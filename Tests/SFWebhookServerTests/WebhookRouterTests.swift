@@ -8,9 +8,14 @@ import Testing
 
 /// `WebhookServer.router`: the route table and its exact statuses, in process (no TLS, no socket).
 struct WebhookRouterTests {
-    static let handler = AdmissionHandler(mutator: PodMutator(
-        agent: AgentContainerConfiguration(image: "ghcr.io/example/skyferry:0.1.0"), nativeSidecars: true))
-    static let review = #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1","#
+    static let handler = AdmissionHandler(
+        mutator: PodMutator(
+            agent: AgentContainerConfiguration(image: "ghcr.io/example/skyferry:0.1.0"),
+            nativeSidecars: true
+        )
+    )
+    static let review =
+        #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1","#
         + #""kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","namespace":"shop","#
         + #""object":{"metadata":{"name":"p"},"spec":{"containers":[{"name":"a","image":"i"}]}}}}"#
 
@@ -28,9 +33,11 @@ struct WebhookRouterTests {
             try await client.execute(uri: "/mutate", method: .post, body: ByteBuffer(string: Self.review)) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/json")
-                #expect(String(buffer: response.body)
-                    == #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","#
-                    + #""response":{"uid":"u-1","allowed":true}}"#)
+                #expect(
+                    String(buffer: response.body)
+                        == #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","#
+                        + #""response":{"uid":"u-1","allowed":true}}"#
+                )
             }
             let text = String(decoding: metrics.render(), as: UTF8.self)
             #expect(text.contains(#"skyferry_webhook_admissions_total{result="skipped"} 1"#))
@@ -47,8 +54,10 @@ struct WebhookRouterTests {
                 #expect(response.headers[.contentType] == "text/plain; charset=utf-8")
                 #expect(String(buffer: response.body) == answer.body)
             }
-            #expect(String(decoding: metrics.render(), as: UTF8.self)
-                .contains(#"skyferry_webhook_admissions_total{result="invalid"} 1"#))
+            #expect(
+                String(decoding: metrics.render(), as: UTF8.self)
+                    .contains(#"skyferry_webhook_admissions_total{result="invalid"} 1"#)
+            )
         }
     }
 
@@ -59,11 +68,15 @@ struct WebhookRouterTests {
             try await client.execute(uri: "/mutate", method: .post, body: body) { response in
                 #expect(response.status == .contentTooLarge)
                 let limit = AdmissionHandler.maximumBodyBytes
-                #expect(String(buffer: response.body)
-                    == "request body is larger than \(limit) bytes; an AdmissionReview for one pod is far smaller\n")
+                #expect(
+                    String(buffer: response.body)
+                        == "request body is larger than \(limit) bytes; an AdmissionReview for one pod is far smaller\n"
+                )
             }
-            #expect(String(decoding: metrics.render(), as: UTF8.self)
-                .contains(#"skyferry_webhook_admissions_total{result="invalid"} 1"#))
+            #expect(
+                String(decoding: metrics.render(), as: UTF8.self)
+                    .contains(#"skyferry_webhook_admissions_total{result="invalid"} 1"#)
+            )
         }
     }
 

@@ -48,8 +48,14 @@ struct DocumentationExamplesTests {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if line.hasPrefix("```") {
                 if let current = open {
-                    blocks.append(Block(file: page, line: current.line, language: current.language,
-                                        text: current.lines.joined(separator: "\n")))
+                    blocks.append(
+                        Block(
+                            file: page,
+                            line: current.line,
+                            language: current.language,
+                            text: current.lines.joined(separator: "\n")
+                        )
+                    )
                     open = nil
                 } else {
                     open = (index + 1, String(line.dropFirst(3)), [])
@@ -87,12 +93,14 @@ struct DocumentationExamplesTests {
     }
 
     static func topLevelKeys(_ text: String) -> Set<String> {
-        Set(text.split(separator: "\n").compactMap { line -> String? in
-            guard let first = line.first, first != " ", first != "#", let colon = line.firstIndex(of: ":") else {
-                return nil
+        Set(
+            text.split(separator: "\n").compactMap { line -> String? in
+                guard let first = line.first, first != " ", first != "#", let colon = line.firstIndex(of: ":") else {
+                    return nil
+                }
+                return String(line[..<colon])
             }
-            return String(line[..<colon])
-        })
+        )
     }
 
     @Test("the documentation has YAML blocks to check")
@@ -157,8 +165,10 @@ struct DocumentationExamplesTests {
                     if part == ".." { _ = parts.popLast() } else if part != "." { parts.append(String(part)) }
                 }
                 let resolved = parts.joined(separator: "/")
-                #expect(FileManager.default.fileExists(atPath: Self.root + "/" + resolved),
-                        "\(page): link \(target) → \(resolved) does not exist")
+                #expect(
+                    FileManager.default.fileExists(atPath: Self.root + "/" + resolved),
+                    "\(page): link \(target) → \(resolved) does not exist"
+                )
             }
         }
     }

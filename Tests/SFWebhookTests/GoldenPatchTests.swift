@@ -40,11 +40,14 @@ struct GoldenPatchTests {
 
     @Test("the fixture set covers every injection, skip and denial case")
     func coverage() {
-        let required = ["aws-only", "gcp-only", "several-containers", "native-sidecar", "job-init-only", "skip-containers",
-                        "legacy-sidecar", "already-injected", "no-label",
-                        "invalid-aws-role-arn", "invalid-gcp-audience", "invalid-mode", "invalid-aws-region",
-                        "invalid-gcp-service-account", "invalid-token-audience", "invalid-token-expiration",
-                        "invalid-host-network", "host-network-init-only", "invalid-port-conflict", "fsgroup-envfrom", "app-user", "mixed-users"]
+        let required = [
+            "aws-only", "gcp-only", "several-containers", "native-sidecar", "job-init-only", "skip-containers",
+            "legacy-sidecar", "already-injected", "no-label",
+            "invalid-aws-role-arn", "invalid-gcp-audience", "invalid-mode", "invalid-aws-region",
+            "invalid-gcp-service-account", "invalid-token-audience", "invalid-token-expiration",
+            "invalid-host-network", "host-network-init-only", "invalid-port-conflict", "fsgroup-envfrom", "app-user",
+            "mixed-users",
+        ]
         #expect(Set(required).isSubset(of: Set(Self.cases)))
     }
 

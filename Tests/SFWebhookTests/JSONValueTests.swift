@@ -16,17 +16,20 @@ struct JSONValueTests {
         #expect(try JSONValue(parsing: Array(#""\ud83d\ude00""#.utf8)) == .string("😀"))
     }
 
-    @Test("malformed JSON is rejected with the offset", arguments: [
-        ("", 0, "unexpected end of input, expected a value"),
-        ("{\"a\":1,\"a\":2}", 7, "duplicate member name \"a\""),
-        ("[1,]", 3, "unexpected character, expected a value"),
-        ("01", 1, "unexpected content after the JSON value"),
-        ("\"\\ud800\"", 7, "lone high surrogate in a string escape"),
-        ("\"a\nb\"", 2, "control character in a string (must be escaped)"),
-        ("[1 2]", 3, "expected ',' or ']' in an array"),
-        ("-", 1, "expected digits in a number"),
-        ("1.", 2, "expected digits after '.' in a number"),
-    ])
+    @Test(
+        "malformed JSON is rejected with the offset",
+        arguments: [
+            ("", 0, "unexpected end of input, expected a value"),
+            ("{\"a\":1,\"a\":2}", 7, "duplicate member name \"a\""),
+            ("[1,]", 3, "unexpected character, expected a value"),
+            ("01", 1, "unexpected content after the JSON value"),
+            ("\"\\ud800\"", 7, "lone high surrogate in a string escape"),
+            ("\"a\nb\"", 2, "control character in a string (must be escaped)"),
+            ("[1 2]", 3, "expected ',' or ']' in an array"),
+            ("-", 1, "expected digits in a number"),
+            ("1.", 2, "expected digits after '.' in a number"),
+        ]
+    )
     func rejects(text: String, offset: Int, reason: String) {
         #expect(throws: JSONParseError(offset: offset, reason: reason)) { try JSONValue(parsing: Array(text.utf8)) }
     }
@@ -39,7 +42,9 @@ struct JSONValueTests {
     @Test("nesting is bounded")
     func depth() {
         let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
-        #expect(throws: JSONParseError(offset: 128, reason: "nesting deeper than 128 levels")) { try JSONValue(parsing: Array(deep.utf8)) }
+        #expect(throws: JSONParseError(offset: 128, reason: "nesting deeper than 128 levels")) {
+            try JSONValue(parsing: Array(deep.utf8))
+        }
     }
 
     @Test("JSON Pointer tokens escape ~ and /")
@@ -70,9 +75,13 @@ extension JSONValueTests {
     @Test("invalid UTF-8 is reported at the start of its run, before and after an escape")
     func invalidUTF8Offsets() {
         // "ab<C3 28>": the run starts at byte 1, after the quote.
-        #expect(throws: JSONParseError(offset: 1, reason: "string is not valid UTF-8")) { try JSONValue(parsing: [0x22, 0x61, 0x62, 0xC3, 0x28, 0x22]) }
+        #expect(throws: JSONParseError(offset: 1, reason: "string is not valid UTF-8")) {
+            try JSONValue(parsing: [0x22, 0x61, 0x62, 0xC3, 0x28, 0x22])
+        }
         // "\n<FF>": the run after the escape starts at byte 3.
-        #expect(throws: JSONParseError(offset: 3, reason: "string is not valid UTF-8")) { try JSONValue(parsing: [0x22, 0x5C, 0x6E, 0xFF, 0x22]) }
+        #expect(throws: JSONParseError(offset: 3, reason: "string is not valid UTF-8")) {
+            try JSONValue(parsing: [0x22, 0x5C, 0x6E, 0xFF, 0x22])
+        }
     }
 
     @Test("duplicate member names are found in small and in large objects", arguments: [2, 15, 16, 17, 40])
@@ -83,7 +92,9 @@ extension JSONValueTests {
         for duplicate in [0, members - 1] {
             let text = "{" + names.joined(separator: ",") + ",\"k\(duplicate)\":0}"
             let offset = unique.utf8.count
-            #expect(throws: JSONParseError(offset: offset, reason: "duplicate member name \"k\(duplicate)\"")) { try JSONValue(parsing: Array(text.utf8)) }
+            #expect(throws: JSONParseError(offset: offset, reason: "duplicate member name \"k\(duplicate)\"")) {
+                try JSONValue(parsing: Array(text.utf8))
+            }
         }
     }
 }

@@ -4,18 +4,24 @@ import Testing
 struct YAMLLoaderTests {
     @Test("loads mappings, lists and scalars with their lines")
     func loadsTree() throws {
-        let node = try YAMLLoader().load("""
+        let node = try YAMLLoader().load(
+            """
             source:
               tokenFile: /t
             targets:
               - name: "s3"
                 n: 12
-            """)
-        guard case .mapping(let top) = node.value else { Issue.record("not a mapping"); return }
+            """
+        )
+        guard case .mapping(let top) = node.value else {
+            Issue.record("not a mapping")
+            return
+        }
         #expect(top.map(\.key.scalar) == ["source", "targets"])
         #expect(top[1].key.line == 3)
         guard case .sequence(let items) = top[1].value.value, case .mapping(let target) = items[0].value else {
-            Issue.record("targets is not a list of mappings"); return
+            Issue.record("targets is not a list of mappings")
+            return
         }
         #expect(target[0].value.value == .scalar("s3", quoted: true))
         #expect(target[1].value.value == .scalar("12", quoted: false))
@@ -29,7 +35,10 @@ struct YAMLLoaderTests {
             _ = try YAMLLoader().load("a: b\n  c: d\n")
             Issue.record("expected a syntax error")
         } catch {
-            guard case .syntax(_, let line, _) = error else { Issue.record("wrong error \(error)"); return }
+            guard case .syntax(_, let line, _) = error else {
+                Issue.record("wrong error \(error)")
+                return
+            }
             #expect(line == 2)
         }
     }
@@ -55,15 +64,24 @@ struct YAMLLoaderTests {
     @Test("null spellings")
     func nulls() throws {
         let node = try YAMLLoader().load("a: ~\nb:\nc: 'null'\n")
-        guard case .mapping(let pairs) = node.value else { Issue.record("not a mapping"); return }
+        guard case .mapping(let pairs) = node.value else {
+            Issue.record("not a mapping")
+            return
+        }
         #expect(pairs.map(\.value.isNull) == [true, true, false])
     }
 
-    @Test("nesting is refused at the first collection past the limit, naming the limit and its line", arguments: [
-        (String(repeating: "[", count: 65) + String(repeating: "]", count: 65), 1),
-        ("a:\n" + (1...70).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n") + " x\n", 65),
-        ("top:\n  - " + String(repeating: "- ", count: 70) + "x\n", 2),
-    ])
+    @Test(
+        "nesting is refused at the first collection past the limit, naming the limit and its line",
+        arguments: [
+            (String(repeating: "[", count: 65) + String(repeating: "]", count: 65), 1),
+            (
+                "a:\n" + (1...70).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n")
+                    + " x\n", 65
+            ),
+            ("top:\n  - " + String(repeating: "- ", count: 70) + "x\n", 2),
+        ]
+    )
     func nestingLimit(text: String, line: Int) {
         #expect(throws: YAMLError.tooDeep(limit: 64, line: line)) { try YAMLLoader().load(text) }
     }
@@ -93,8 +111,10 @@ struct YAMLLoaderTests {
 
     @Test("the nesting message names the limit and the line")
     func nestingMessage() {
-        #expect(YAMLError.tooDeep(limit: 64, line: 3).description
-            == "the YAML document nests collections deeper than 64 levels (at line 3); "
-            + "a configuration needs a handful. Check for runaway brackets or indentation.")
+        #expect(
+            YAMLError.tooDeep(limit: 64, line: 3).description
+                == "the YAML document nests collections deeper than 64 levels (at line 3); "
+                + "a configuration needs a handful. Check for runaway brackets or indentation."
+        )
     }
 }
