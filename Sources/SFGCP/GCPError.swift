@@ -32,7 +32,8 @@ public enum GCPError: Error, Sendable, Equatable, CustomStringConvertible, Class
         public var principal: String { GCPPrincipal.subject(subject ?? "SUBJECT", audience: audience) }
     }
 
-    /// STS answered with an OAuth error (`invalid_grant`, `invalid_request`, `invalid_target`, `unauthorized_client`…).
+    /// STS answered with an OAuth error (`invalid_grant`, `invalid_request`, `invalid_target`,
+    /// `unauthorized_client`…).
     case sts(Context, status: Int, error: String, description: String)
     /// IAM Credentials refused impersonation.
     case iam(Context, status: Int, message: String, reason: String)

@@ -48,7 +48,7 @@ struct ContainerCredentialsEndpointTests {
         )
     }
 
-    @Test("401 without a token, 403 with a wrong one, 404 elsewhere, 503 with nothing valid — never empty credentials")
+    @Test("401 without a token, 403 with a wrong one, 404 elsewhere, 503 with nothing valid: never empty credentials")
     func refusals() {
         let store = CredentialStore(targets: ["s3", "logs"])
         store.recordSuccess(

@@ -57,7 +57,9 @@ struct JSONValueTests {
 extension JSONValueTests {
     @Test("string escaping matches JSONText byte for byte")
     func escapingMatchesJSONText() {
-        let samples = ["plain", "quote \" and \\ backslash", "line\nbreak\r\ttab", "\u{01}\u{1f}\u{7f}", "é 😀 /", ""]
+        let samples = [
+            "plain", "quote \" and \\ backslash", "line\nbreak\r\ttab", "\u{01}\u{1f}\u{7f}", "é 😀 /", "",
+        ]
         for text in samples {
             #expect(JSONValue.string(text).serialized == JSONText.string(text))
         }
