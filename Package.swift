@@ -8,6 +8,7 @@ import PackageDescription
 ///     SFYAML → CSFYAML                 SFCrypto → CSFCrypto             SFHTTP → SFCore, CSFCurl
 ///     SFCore                           pure values, validated configuration types, refresh math, protocols
 ///     SFAWS → SFCore, SFCrypto         SFGCP → SFCore                   SFOutputs → SFCore
+///     SFAzure → SFCore                 Entra ID exchange and AADSTS errors, Azure managed identity (IMDS)
 ///         (neither cloud imports the other: SFAWS signs the aws4_request subject token, the composition root
 ///         hands it to GCP federation as SFCore's AWSSubjectTokenSigner)
 ///     SFDiagnostics → SFCore, SFAWS, SFGCP                              SFWebhook → SFCore
@@ -24,8 +25,8 @@ import PackageDescription
 ///     FuzzSupport (no dependencies) ← Fuzz{Configuration, JWT, AdmissionReview, STSResponse, Validators,
 ///         CredentialDocuments, WebhookConfiguration, PodToAgentConfiguration, LoopbackRequests} → the pure
 ///         targets they exercise (never SFServer, SFAgent or SFWebhookServer)
-///     SF{YAML, Crypto, Core, Configuration, AWS, GCP, Outputs, Diagnostics, Doctor, Console, HTTP, Files, Server,
-///         Agent, Webhook, WebhookServer}Tests → the target they are named after and what it depends on
+///     SF{YAML, Crypto, Core, Configuration, AWS, GCP, Azure, Outputs, Diagnostics, Doctor, Console, HTTP, Files,
+///         Server, Agent, Webhook, WebhookServer}Tests → the target they are named after and what it depends on
 ///         (SFConfiguration, to parse the agent's configuration, for Diagnostics, Doctor, Agent and Webhook)
 ///
 /// C system libraries (libcurl, libcrypto, libyaml) sit behind thin Swift targets. NIO and Hummingbird are
@@ -86,6 +87,8 @@ let package = Package(
         // No SFAWS: AWS identities arrive signed through SFCore's AWSSubjectTokenSigner. No logging: SFGCP
         // never retries; the agent's loop waits for a metadata server that is not ready yet.
         .target(name: "SFGCP", dependencies: ["SFCore"]),
+        // Entra ID (the Azure target's token exchange, AADSTS errors) and Azure managed identity (the Azure source).
+        .target(name: "SFAzure", dependencies: ["SFCore"]),
         .target(name: "SFOutputs", dependencies: ["SFCore"]),
         // `skyferry doctor` checks and `skyferry setup` plans: pure, no I/O.
         .target(name: "SFDiagnostics", dependencies: ["SFCore", "SFAWS", "SFGCP"]),
@@ -156,8 +159,8 @@ let package = Package(
         .executableTarget(
             name: "skyferry",
             dependencies: [
-                "SFCore", "SFAWS", "SFGCP", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent", "SFCrypto",
-                "SFDiagnostics",
+                "SFCore", "SFAWS", "SFGCP", "SFAzure", "SFOutputs", "SFHTTP", "SFLocalEndpoints", "SFAgent",
+                "SFCrypto", "SFDiagnostics",
                 "SFDoctor", "SFConsole", "SFWebhook", "SFWebhookServer", "SFConfiguration", "SFFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -242,6 +245,7 @@ let package = Package(
         ),
         .testTarget(name: "SFAWSTests", dependencies: ["SFAWS", "SFCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SFGCPTests", dependencies: ["SFGCP", "SFCore"]),
+        .testTarget(name: "SFAzureTests", dependencies: ["SFAzure", "SFCore"]),
         .testTarget(name: "SFOutputsTests", dependencies: ["SFOutputs", "SFCore"]),
         .testTarget(
             name: "SFDiagnosticsTests",
