@@ -71,6 +71,17 @@ enum Composition {
                 now: now,
                 awsSubjectToken: AWSSubjectToken()
             )
+        case .azure(let azure):
+            return AzurePendingExchanger(endpointDescription: azure.tokenEndpoint.url)
+        }
+    }
+
+    /// Until SFAzure's Entra exchange is wired in: every exchange fails as unsupported.
+    struct AzurePendingExchanger: CredentialExchanger {
+        let endpointDescription: String
+        var provider: String { "azure" }
+        func exchange(_ identity: WorkloadIdentity) async throws -> IssuedCredentials {
+            throw UnsupportedIdentityError(provider: "azure", identity: "any identity (not implemented yet)")
         }
     }
 
