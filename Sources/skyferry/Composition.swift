@@ -2,6 +2,7 @@ import FoundationEssentials
 import Logging
 import SFAWS
 import SFAgent
+import SFAzure
 import SFConsole
 import SFCore
 import SFGCP
@@ -72,16 +73,18 @@ enum Composition {
                 awsSubjectToken: AWSSubjectToken()
             )
         case .azure(let azure):
-            return AzurePendingExchanger(endpointDescription: azure.tokenEndpoint.url)
-        }
-    }
-
-    /// Until SFAzure's Entra exchange is wired in: every exchange fails as unsupported.
-    struct AzurePendingExchanger: CredentialExchanger {
-        let endpointDescription: String
-        var provider: String { "azure" }
-        func exchange(_ identity: WorkloadIdentity) async throws -> IssuedCredentials {
-            throw UnsupportedIdentityError(provider: "azure", identity: "any identity (not implemented yet)")
+            return EntraExchanger(
+                configuration: azure,
+                transport: transport,
+                requestTimeout: timeout,
+                now: now,
+                awsWebIdentityToken: AWSOutboundWebIdentity(
+                    transport: transport,
+                    requestTimeout: timeout,
+                    now: now,
+                    environment: ProcessEnvironment.current()
+                )
+            )
         }
     }
 
