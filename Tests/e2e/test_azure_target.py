@@ -177,6 +177,9 @@ def test_each_entra_error_is_named_with_its_cause_and_fix(ws, entra, token_file,
     result = run_agent(ws, entra, doc)
     assert result.returncode == exit_code, result
     line = result.failure_line
+    assert line.startswith('skyferry: target "blob": exchanging the assertion at Entra ID failed: Entra ID rejected '
+                           f"the token request for client {CLIENT_ID} in tenant {entra.tenant_id} (resource "
+                           f"{VAULT_RESOURCE}) (AADSTS{code}, "), line
     for word in words:
         assert word in line, (word, line)
     assert f"iss={oidc_issuer.issuer}, sub={SUBJECT}, aud=api://AzureADTokenExchange" in line
