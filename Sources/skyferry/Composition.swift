@@ -2,6 +2,7 @@ import FoundationEssentials
 import Logging
 import SFAWS
 import SFAgent
+import SFAzure
 import SFConsole
 import SFCore
 import SFGCP
@@ -110,6 +111,23 @@ enum Composition {
                 requestTimeout: timeout,
                 now: now,
                 readFile: { path in try TokenFileSource.readFile(path) }
+            )
+        case .azureManagedIdentity(let identity):
+            let endpoint: AzureManagedIdentityEndpoint
+            do {
+                endpoint = try AzureManagedIdentitySourceConfiguration.resolveEndpoint(
+                    configured: identity.endpoint,
+                    environment: ProcessEnvironment.current()
+                )
+            } catch {
+                throw .identityEndpoint(underlying: error)
+            }
+            return AzureManagedIdentitySource(
+                configuration: identity,
+                endpoint: endpoint,
+                transport: transport,
+                requestTimeout: timeout,
+                now: now
             )
         }
     }
