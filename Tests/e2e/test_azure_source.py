@@ -1,0 +1,276 @@
+"""Source `azureManagedIdentity` → AWS and GCP: Entra tokens from a (fake) Azure IMDS or App Service
+identity endpoint (fakes/fake_azure_imds.py), verified by an STS that checks them as AWS does for the
+`https://sts.windows.net/TENANT/` OIDC provider (relayed to moto), consumed by the AWS CLI and boto3
+through the credentials file, `credential_process` and the container endpoint; and by the verifying fake
+GCP as a `jwt` subject token, consumed by google-auth through the metadata emulation. IMDS slow to
+start, down past the wait, several identities without a choice, no identity, an unknown resource: each
+named clearly."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import jwt
+import pytest
+
+from e2e_support import ACCOUNT, SESSION_NAME, TARGET_NAME, agent_config, free_port, http_request, read_credentials
+from e2e_support import run as run_process
+from e2e_support import to_yaml, write_config
+from fakes.fake_azure_imds import DEFAULT_RESOURCE, IMDS_TOKEN_PATH, FakeAzureIMDS, Identity
+from fakes.fake_gcp import FakeGCP
+from fakes.fake_sts import FakeSTS, JWTVerifier
+from gcp_support import GOOGLE_AUTH_SCRIPT, SERVICE_ACCOUNT, client_env
+
+pytest_plugins = ["conftest_gcp"]
+
+EXIT_SOURCE_FAILED = 3
+EXPECTED_ARN = f"arn:aws:sts::{ACCOUNT}:assumed-role/reader/{SESSION_NAME}"
+PRINCIPAL = Identity().principal_id
+SECOND = Identity(principal_id="11111111-2222-3333-4444-555555555555",
+                  client_id="aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+                  resource_id="/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/"
+                              "userAssignedIdentities/second")
+
+BOTO3_WHOAMI = """
+import boto3, json
+session = boto3.Session()
+print(json.dumps({"arn": session.client("sts").get_caller_identity()["Arn"],
+                  "method": session.get_credentials().method}))
+"""
+
+
+def azure_source(endpoint: str | None, **settings) -> dict:
+    source = {"resource": DEFAULT_RESOURCE, **settings}
+    if endpoint is not None:
+        source["endpoint"] = endpoint
+    return {"azureManagedIdentity": source}
+
+
+def entra_verifier(imds: FakeAzureIMDS) -> JWTVerifier:
+    """What AWS checks with an IAM OIDC provider for https://sts.windows.net/TENANT/ whose client id is
+    the application ID URI."""
+    return JWTVerifier(imds.jwks(), audiences={DEFAULT_RESOURCE}, issuers={imds.issuer})
+
+
+@pytest.fixture
+def imds() -> FakeAzureIMDS:
+    with FakeAzureIMDS() as fake:
+        yield fake
+
+
+@pytest.fixture
+def entra_sts(imds, moto):
+    with FakeSTS(verifier=entra_verifier(imds), relay_to=moto.url) as sts:
+        yield sts
+
+
+def aws_config(ws, sts_url: str, source: dict, **overrides):
+    return ws.config(sts_url, source=source, **overrides)
+
+
+def test_imds_token_exchanged_and_cli_and_boto3_get_the_assumed_role(ws, imds, entra_sts, moto, aws_cli):
+    result = ws.agent(aws_config(ws, entra_sts.url, azure_source(imds.url)), "--log-level", "debug")
+    assert result.returncode == 0, result
+
+    # The IMDS request exactly as Azure documents it, and the STS really verified the token.
+    [request] = imds.token_requests
+    assert request.path == IMDS_TOKEN_PATH
+    assert request.query == {"api-version": "2018-02-01", "resource": DEFAULT_RESOURCE}
+    assert request.headers.get("metadata") == "true"
+    assert len(entra_sts.arwwi_requests) == 1 and entra_sts.rejections == []
+    assert entra_sts.arwwi_requests[0].form["WebIdentityToken"] == imds.tokens[-1]
+
+    # Claims at debug, never the token.
+    assert f"sts.windows.net/{imds.tenant}/" in result.stderr
+    assert PRINCIPAL in result.stderr
+    assert imds.tokens[-1] not in result.stderr + result.stdout
+
+    env = ws.client_env(ws.output, moto.url)
+    cli = run_process([aws_cli, "sts", "get-caller-identity", "--output", "json"], env, timeout=60)
+    assert cli.returncode == 0, cli
+    assert json.loads(cli.stdout)["Arn"] == EXPECTED_ARN
+    py = run_process([sys.executable, "-c", BOTO3_WHOAMI], env, timeout=60)
+    assert py.returncode == 0, py
+    assert json.loads(py.stdout) == {"arn": EXPECTED_ARN, "method": "shared-credentials-file"}
+
+
+def test_credential_process_for_the_cli_and_boto3(ws, imds, entra_sts, moto, aws_cli):
+    config = aws_config(ws, entra_sts.url, azure_source(imds.url), outputs={})
+    command = ws.credential_process_command(config, "--cache-dir", str(ws.root / "cache"))
+    aws_file = write_config(ws.root / "aws-config", f"[default]\nregion = us-east-1\ncredential_process = {command}\n")
+    env = ws.env | {"AWS_CONFIG_FILE": str(aws_file), "AWS_ENDPOINT_URL": moto.url}
+    cli = run_process([aws_cli, "sts", "get-caller-identity", "--output", "json"], env, timeout=60)
+    assert cli.returncode == 0, cli
+    assert json.loads(cli.stdout)["Arn"] == EXPECTED_ARN
+    py = run_process([sys.executable, "-c", BOTO3_WHOAMI], env, timeout=60)
+    assert py.returncode == 0, py
+    assert json.loads(py.stdout) == {"arn": EXPECTED_ARN, "method": "custom-process"}
+    # Two SDK processes, one IMDS token and one exchange: the second came from the cache.
+    assert len(imds.token_requests) == 1 and len(entra_sts.arwwi_requests) == 1
+
+
+def test_container_endpoint_for_boto3_and_the_cli(ws, imds, entra_sts, moto, aws_cli):
+    listen, health = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    token_file = ws.root / "agent-token"
+    doc = agent_config(ws.token_file, ws.output, entra_sts.url, source=azure_source(imds.url),
+                       outputs={"awsContainerEndpoint": {"listen": listen, "authTokenFile": str(token_file)}},
+                       health_listen=health)
+    agent = ws.start_agent(ws.raw_config(to_yaml(doc) + "\n"), health=health)
+    agent.wait_for(lambda: agent.get("/healthz")[0] == 200, 15, "/healthz to answer 200")
+    url = f"http://{listen}/v1/credentials/{TARGET_NAME}"
+    agent.wait_for(lambda: token_file.exists() and http_request(url, {"Authorization": token_file.read_text()})[0] == 200,
+                   15, "the container endpoint to serve credentials")
+    env = ws.env | {"AWS_CONTAINER_CREDENTIALS_FULL_URI": url,
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token_file), "AWS_ENDPOINT_URL": moto.url}
+    py = run_process([sys.executable, "-c", BOTO3_WHOAMI], env, timeout=60)
+    assert py.returncode == 0, py
+    assert json.loads(py.stdout) == {"arn": EXPECTED_ARN, "method": "container-role"}
+    cli = run_process([aws_cli, "sts", "get-caller-identity", "--output", "json"], env, timeout=60)
+    assert cli.returncode == 0, cli
+    assert json.loads(cli.stdout)["Arn"] == EXPECTED_ARN
+    assert entra_sts.rejections == []
+
+
+def test_app_service_endpoint_from_the_environment(ws, imds, entra_sts):
+    env = ws.env | {"IDENTITY_ENDPOINT": imds.app_service_url, "IDENTITY_HEADER": imds.identity_header}
+    result = ws.agent(aws_config(ws, entra_sts.url, azure_source(None, clientId=Identity().client_id)), env=env)
+    assert result.returncode == 0, result
+    [request] = imds.token_requests
+    assert request.path == "/msi/token"
+    assert request.query == {"api-version": "2019-08-01", "resource": DEFAULT_RESOURCE,
+                             "client_id": Identity().client_id}
+    assert request.headers.get("x-identity-header") == imds.identity_header
+    assert imds.identity_header not in result.stderr + result.stdout
+    assert read_credentials(ws.output)["aws_access_key_id"] == entra_sts.issued[-1].access_key_id
+
+
+def test_imds_slow_to_start_is_waited_for(ws):
+    with FakeAzureIMDS(not_ready_seconds=2, not_ready_mode="refuse") as imds, \
+            FakeSTS(verifier=entra_verifier(imds)) as sts:
+        result = ws.agent(aws_config(ws, sts.url, azure_source(imds.url, startupWaitSeconds=20)))
+        assert result.returncode == 0, result
+        assert len(imds.token_requests) == 1
+        assert sts.rejections == [] and len(sts.issued) == 1
+
+
+@pytest.mark.parametrize("not_ready_mode", ["refuse", "503"])
+def test_imds_down_past_the_wait_is_named(ws, fake_sts, not_ready_mode):
+    with FakeAzureIMDS(not_ready_seconds=60, not_ready_mode=not_ready_mode) as imds:
+        result = ws.agent(aws_config(ws, fake_sts.url, azure_source(imds.url, startupWaitSeconds=2)))
+    assert result.returncode == EXIT_SOURCE_FAILED, result
+    assert f"Azure IMDS 127.0.0.1:{imds.port} did not answer within 2 s" in result.failure_line
+    assert "source.azureManagedIdentity.endpoint" in result.failure_line
+    assert fake_sts.requests == []
+
+
+def test_several_identities_without_a_choice_are_named_and_a_choice_works(ws, fake_sts):
+    with FakeAzureIMDS(identities=[Identity(), SECOND]) as imds:
+        result = ws.agent(aws_config(ws, fake_sts.url, azure_source(imds.url)))
+        assert result.returncode == EXIT_SOURCE_FAILED, result
+        assert "Multiple user assigned identities exist" in result.failure_line
+        assert "set one of source.azureManagedIdentity.clientId" in result.failure_line
+        assert fake_sts.requests == []
+
+        for key, value in [("clientId", SECOND.client_id), ("objectId", SECOND.principal_id),
+                           ("resourceId", SECOND.resource_id)]:
+            chosen = ws.agent(aws_config(ws, fake_sts.url, azure_source(imds.url, **{key: value})))
+            assert chosen.returncode == 0, chosen
+            token = fake_sts.arwwi_requests[-1].form["WebIdentityToken"]
+            assert jwt.decode(token, options={"verify_signature": False})["sub"] == SECOND.principal_id
+        assert [r.query.get("msi_res_id") for r in imds.token_requests][-1] == SECOND.resource_id
+
+
+@pytest.mark.parametrize(
+    "identities, settings, expected",
+    [
+        ([], {}, "No managed identity is assigned here"),
+        ([Identity()], {"clientId": SECOND.client_id}, f"No identity with clientId {SECOND.client_id}"),
+        ([Identity()], {"resource": "api://nobody"}, "AADSTS500011"),
+    ],
+    ids=["no-identity", "unknown-client-id", "unknown-resource"],
+)
+def test_definite_refusals_are_named(ws, fake_sts, identities, settings, expected):
+    with FakeAzureIMDS(identities=identities) as imds:
+        result = ws.agent(aws_config(ws, fake_sts.url, azure_source(imds.url, **settings)))
+    assert result.returncode == EXIT_SOURCE_FAILED, result
+    assert expected in result.failure_line
+    assert len(imds.token_requests) == 1, "a definite refusal is not retried"
+
+
+def test_gcp_target_through_the_metadata_emulation_for_google_auth(gws, imds):
+    with FakeGCP(jwks=imds.jwks(), issuer=imds.issuer, allowed_audiences={DEFAULT_RESOURCE},
+                 service_accounts={SERVICE_ACCOUNT}) as gcp:
+        listen, health = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+        config = gws.config(gcp, source=azure_source(imds.url), health_listen=health,
+                            outputs={"gcpMetadataServer": {"listen": listen, "projectId": "my-project"}})
+        agent = gws.ws.start_agent(config, health=health)
+        agent.wait_for(lambda: agent.get("/healthz")[0] == 200, 15, "/healthz to answer 200")
+        token_url = f"http://{listen}/computeMetadata/v1/instance/service-accounts/default/token"
+        agent.wait_for(lambda: http_request(token_url, {"Metadata-Flavor": "Google"})[0] == 200, 15,
+                       "the emulation to serve a token")
+
+        [exchange] = gcp.sts_requests[:1]
+        assert exchange.form["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt"
+        assert exchange.form["subject_token"] == imds.tokens[0]
+        assert gcp.rejections == []
+
+        script = r"""
+import json, google.auth
+from google.auth.transport.requests import AuthorizedSession, Request
+creds, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+creds.refresh(Request())
+print(json.dumps({"class": type(creds).__name__, "status": AuthorizedSession(creds).get(%r).status_code}))
+""" % gcp.resource_url
+        env = client_env(gws, GCE_METADATA_HOST=listen, GCE_METADATA_IP=listen)
+        env.pop("NO_GCE_CHECK", None)
+        py = run_process([sys.executable, "-c", script], env, timeout=60)
+        assert py.returncode == 0, py
+        assert json.loads(py.stdout) == {"class": "Credentials", "status": 200}
+
+
+@pytest.fixture
+def entra_gcp(imds):
+    with FakeGCP(jwks=imds.jwks(), issuer=imds.issuer, allowed_audiences={DEFAULT_RESOURCE},
+                 service_accounts={SERVICE_ACCOUNT}) as gcp:
+        yield gcp
+
+
+def test_external_account_file_asks_imds_itself_and_google_auth_runs_the_exchange(gws, imds, entra_gcp):
+    config = gws.config(entra_gcp, source=azure_source(imds.url), outputs=gws.outputs(external_account=True))
+    result = gws.agent(config)
+    assert result.returncode == 0, result
+    document = gws.read_external_account()
+    assert document["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt"
+    assert document["credential_source"] == {
+        "url": f"{imds.url}{IMDS_TOKEN_PATH}?api-version=2018-02-01&resource=api%3A%2F%2Fskyferry-aws",
+        "headers": {"Metadata": "True"},
+        "format": {"type": "json", "subject_token_field_name": "access_token"},
+    }
+    assert "credentials.json.subject-token" not in gws.output_names(), "IMDS is the subject token's source"
+
+    before = len(imds.token_requests)
+    py = run_process([sys.executable, "-c", GOOGLE_AUTH_SCRIPT, str(gws.external_account_file),
+                      entra_gcp.resource_url], client_env(gws), timeout=60)
+    assert py.returncode == 0, py
+    assert json.loads(py.stdout)["resource_status"] == 200
+    # google-auth asked the (fake) IMDS itself, with the Metadata header, and the fake GCP verified the token.
+    [request] = imds.token_requests[before:]
+    assert request.headers.get("metadata") == "True"
+    assert entra_gcp.sts_requests[-1].form["subject_token"] == imds.tokens[-1]
+    assert entra_gcp.rejections == []
+
+
+def test_external_account_file_on_app_service_points_at_a_fresh_subject_token(gws, imds, entra_gcp):
+    env = gws.env | {"IDENTITY_ENDPOINT": imds.app_service_url, "IDENTITY_HEADER": imds.identity_header}
+    config = gws.config(entra_gcp, source=azure_source(None), outputs=gws.outputs(external_account=True))
+    result = gws.agent(config, env=env)
+    assert result.returncode == 0, result
+    document = gws.read_external_account()
+    subject = gws.out_dir / "credentials.json.subject-token"
+    assert document["credential_source"] == {"file": str(subject), "format": {"type": "text"}}
+    assert subject.read_text() == imds.tokens[-1]
+    py = run_process([sys.executable, "-c", GOOGLE_AUTH_SCRIPT, str(gws.external_account_file),
+                      entra_gcp.resource_url], client_env(gws), timeout=60)
+    assert py.returncode == 0, py
+    assert json.loads(py.stdout)["resource_status"] == 200
