@@ -46,7 +46,7 @@ struct AzureManagedIdentitySourceTests {
         HTTPResponse(status: status, body: Array(#"{"error":"\#(code)","error_description":"\#(message)"}"#.utf8))
     }
 
-    func source(
+    fileprivate func source(
         _ transport: IMDSScriptedTransport,
         endpoint: AzureManagedIdentityEndpoint = .imds(Endpoint(scheme: .http, host: "127.0.0.1", port: 8181)),
         clientId: String? = nil,

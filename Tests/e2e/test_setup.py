@@ -31,6 +31,13 @@ SCENARIOS: dict[str, list[str]] = {
     "gcp-aws": ["gcp", "--aws-account-id", "123456789012", "--aws-role-name", "shop-api", "--aws-region", "eu-west-1",
                 "--project-id", "shop-prod", "--project-number", "123456789", "--pool", "skyferry", "--provider", "aws-prod",
                 "--role", "roles/storage.objectViewer"],
+    "aws-azure": ["aws", "--azure-tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47", "--app-id-uri", "api://skyferry-aws",
+                  "--azure-principal-id", "6f2d1a3c-5b4e-4f00-9a8b-7c6d5e4f3a2b", "--account-id", "123456789012",
+                  "--role-name", "shop-api", "--policy-arn", S3_READ],
+    "gcp-azure": ["gcp", "--azure-tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47", "--app-id-uri", "api://skyferry-gcp",
+                  "--azure-principal-id", "6f2d1a3c-5b4e-4f00-9a8b-7c6d5e4f3a2b", "--project-id", "shop-prod",
+                  "--project-number", "123456789", "--pool", "skyferry", "--provider", "azure-prod",
+                  "--impersonate", SA_EMAIL, "--role", "roles/storage.objectViewer"],
 }
 
 
