@@ -14,6 +14,7 @@ import sys
 import jwt
 import pytest
 
+from doctor_support import EXIT_FAILED, doctor_json, step
 from e2e_support import ACCOUNT, SESSION_NAME, TARGET_NAME, agent_config, free_port, http_request, read_credentials
 from e2e_support import run as run_process
 from e2e_support import to_yaml, write_config
@@ -274,3 +275,34 @@ def test_external_account_file_on_app_service_points_at_a_fresh_subject_token(gw
                       entra_gcp.resource_url], client_env(gws), timeout=60)
     assert py.returncode == 0, py
     assert json.loads(py.stdout)["resource_status"] == 200
+
+
+@pytest.mark.parametrize(
+    "identities, not_ready, settings, expected",
+    [
+        ([Identity(), SECOND], 0, {}, "set one of source.azureManagedIdentity.clientId"),
+        ([], 0, {}, "No managed identity is assigned here"),
+        ([Identity()], 0, {"resource": "api://nobody"}, "api://nobody is not an application ID URI in this tenant"),
+        ([Identity()], 120, {}, "is not ready (one request, last: HTTP 503)"),
+    ],
+    ids=["several-identities", "no-identity", "unknown-resource", "unreachable"],
+)
+def test_doctor_explains_imds_failures(ws, fake_sts, identities, not_ready, settings, expected):
+    with FakeAzureIMDS(identities=identities, not_ready_seconds=not_ready, not_ready_mode="503") as imds:
+        config = aws_config(ws, fake_sts.url, azure_source(imds.url, startupWaitSeconds=30, **settings))
+        result, report = doctor_json(ws, config)
+    assert result.returncode == EXIT_FAILED, result
+    source = step(report, "source")
+    assert source["status"] == "fail", source
+    assert expected in source["detail"], source["detail"]
+    assert "managed identity" in source["fix"]
+    assert result.elapsed < 15, f"the doctor took {result.elapsed:.2f}s"
+
+
+def test_doctor_passes_and_shows_the_entra_claims(ws, imds, entra_sts):
+    result, report = doctor_json(ws, aws_config(ws, entra_sts.url, azure_source(imds.url)))
+    claims = step(report, "token-claims")
+    assert f"iss=https://sts.windows.net/{imds.tenant}/" in claims["detail"]
+    assert f"sub={PRINCIPAL}" in claims["detail"]
+    assert step(report, "audience")["status"] == "pass"
+    assert imds.tokens[-1] not in result.stdout + result.stderr
