@@ -72,6 +72,19 @@ enum Composition {
                 now: now,
                 awsSubjectToken: AWSSubjectToken()
             )
+        case .azure(let azure):
+            return EntraExchanger(
+                configuration: azure,
+                transport: transport,
+                requestTimeout: timeout,
+                now: now,
+                awsWebIdentityToken: AWSOutboundWebIdentity(
+                    transport: transport,
+                    requestTimeout: timeout,
+                    now: now,
+                    environment: ProcessEnvironment.current()
+                )
+            )
         }
     }
 
