@@ -92,3 +92,49 @@ extension ConfigurationParser {
         return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
     }
 }
+
+/// `source.azureWorkloadIdentity`: the federated token file exchanged at Entra ID for a token to `resource`.
+extension ConfigurationParser {
+    static let azureWorkloadIdentityKeys = ["tokenFile", "tenantId", "clientId", "resource", "authorityHost"]
+
+    func readAzureWorkloadIdentity(
+        _ node: YAMLNode,
+        at path: String,
+        _ r: ConfigurationReader
+    ) -> AzureWorkloadIdentitySourceConfiguration? {
+        guard let entries = r.mapping(node, at: path, allowed: Self.azureWorkloadIdentityKeys) else { return nil }
+        var ok = true
+        func check(_ key: String, _ problem: (String) -> String?) -> String? {
+            guard let value = r.required(entries, key, at: path, parent: node),
+                let text = r.string(value, at: path + "." + key)
+            else {
+                ok = false
+                return nil
+            }
+            if let message = problem(text) {
+                r.fail(path + "." + key, value, message)
+                ok = false
+                return nil
+            }
+            return text
+        }
+        let tokenFile = check("tokenFile") { _ in nil }
+        let tenantId = check("tenantId", AzureNames.tenantIdProblem)
+        let clientId = check("clientId", AzureNames.clientIdProblem)
+        let resource = check("resource", AzureNames.resourceProblem)
+        var source = AzureWorkloadIdentitySourceConfiguration(
+            tokenFile: tokenFile ?? "",
+            tenantId: tenantId ?? "",
+            clientId: clientId ?? "",
+            resource: resource ?? ""
+        )
+        if let value = entries["authorityHost"] {
+            if let endpoint = readEndpoint(value, at: path + ".authorityHost", r) {
+                source.authorityHost = endpoint
+            } else {
+                ok = false
+            }
+        }
+        return ok ? source : nil
+    }
+}

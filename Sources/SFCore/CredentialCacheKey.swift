@@ -55,6 +55,12 @@ public enum CredentialCacheKey {
                 ("source.clientId", identity.clientId), ("source.objectId", identity.objectId),
                 ("source.resourceId", identity.resourceId), ("source.endpoint", identity.endpoint?.url),
             ]
+        case .azureWorkloadIdentity(let identity):
+            fields += [
+                ("source", "azureWorkloadIdentity"), ("source.tokenFile", identity.tokenFile),
+                ("source.tenantId", identity.tenantId), ("source.clientId", identity.clientId),
+                ("source.resource", identity.resource), ("source.authorityHost", identity.authorityHost?.url),
+            ]
         }
         switch target.provider {
         case .aws(let aws):

@@ -8,6 +8,8 @@ public enum SourceConfiguration: Sendable, Equatable {
     case aws(AWSSourceConfiguration)
     /// An Entra access token for an application ID URI from Azure IMDS or the App Service identity endpoint.
     case azureManagedIdentity(AzureManagedIdentitySourceConfiguration)
+    /// The same Entra token on AKS: the federated token file exchanged at Entra ID.
+    case azureWorkloadIdentity(AzureWorkloadIdentitySourceConfiguration)
 
     /// The `source.*` key, for messages and logs.
     public var kind: String {
@@ -16,6 +18,7 @@ public enum SourceConfiguration: Sendable, Equatable {
         case .gcpMetadata: return "gcpMetadata"
         case .aws: return "aws"
         case .azureManagedIdentity: return "azureManagedIdentity"
+        case .azureWorkloadIdentity: return "azureWorkloadIdentity"
         }
     }
 

@@ -39,6 +39,11 @@ public enum DoctorChecks {
                 + " with IDENTITY_ENDPOINT); with several user-assigned identities set clientId, objectId or "
                 + "resourceId; and check that \(identity.resource) is the application ID URI of an app registration "
                 + "in the identity's tenant. The detail above names which of these IMDS reported."
+        case .azureWorkloadIdentity(let identity):
+            fix =
+                "Check that \(identity.tokenFile) holds the pod's projected token (AKS workload identity), that the "
+                + "identity \(identity.clientId) has a federated credential for this service account, and that "
+                + "\(identity.resource) is an application ID URI in tenant \(identity.tenantId)."
         }
         return DiagnosticStep(
             check: "source",
@@ -130,16 +135,17 @@ public enum DoctorChecks {
         let shown = auds.isEmpty ? "-" : auds.joined(separator: ",")
         // An Entra token's aud is the application ID URI asked for, not a cloud's usual audience.
         if let issuer = claims.issuer, issuer.hasPrefix("https://sts.windows.net/") {
-            let needs: String
-            switch provider {
-            case .aws:
+            var needs: String?
+            if case .aws = provider {
                 needs =
                     "the IAM OIDC provider \(issuer) must list it as a client ID and the trust policy expect it as "
                     + "\(WebIdentityTrust.issuerHostPath(issuer)):aud"
-            case .gcp:
+            } else if case .gcp = provider {
                 needs = "the workload identity provider's allowed audiences must include it"
             }
-            return .pass("audience", "aud=\(shown) (an Azure managed identity's application ID URI): \(needs)")
+            if let needs {
+                return .pass("audience", "aud=\(shown) (an Azure managed identity's application ID URI): \(needs)")
+            }
         }
         switch provider {
         case .aws(let aws):

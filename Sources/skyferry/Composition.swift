@@ -142,6 +142,14 @@ enum Composition {
                 requestTimeout: timeout,
                 now: now
             )
+        case .azureWorkloadIdentity(let identity):
+            return AzureWorkloadIdentitySource(
+                configuration: identity,
+                assertion: TokenFileSource(path: identity.tokenFile, now: now),
+                transport: transport,
+                requestTimeout: timeout,
+                now: now
+            )
         }
     }
 }

@@ -191,7 +191,7 @@ struct ConfigurationParserTests {
             ) == """
                 configuration file c.yaml is invalid (2 problems):
                   - source (line 1): exactly one identity source is required (one of: tokenFile, gcpMetadata, aws, \
-                azureManagedIdentity), found 0
+                azureManagedIdentity, azureWorkloadIdentity), found 0
                   - targets[0].outputs (line 2): at least one output is required (one of: awsCredentialsFile, \
                 awsWebIdentityTokenFile, awsContainerEndpoint, gcpAccessTokenFile, gcpExternalAccountFile, \
                 gcpMetadataServer, azureManagedIdentityEndpoint, azureFederatedTokenFile, azureAccessTokenFile)
