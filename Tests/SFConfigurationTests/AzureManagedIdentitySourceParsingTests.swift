@@ -110,3 +110,61 @@ struct AzureManagedIdentitySourceParsingTests {
         #expect(Self.rejection("{resource: 'api ://a'}").contains("is not an application ID URI"))
     }
 }
+
+/// `source.azureWorkloadIdentity`: every key, and Azure's rules for each value.
+struct AzureWorkloadIdentitySourceParsingTests {
+    static func parse(_ source: String) throws -> AgentConfiguration {
+        try ConfigurationParser().parse(
+            """
+            source:
+              azureWorkloadIdentity: \(source)
+            targets:
+              - name: gcs
+                gcp:
+                  audience: //iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/azure
+                outputs:
+                  gcpExternalAccountFile: {path: /out/credentials.json}
+            """,
+            origin: "c.yaml"
+        )
+    }
+
+    @Test("reads the token file, tenant, client, resource and authority host")
+    func full() throws {
+        let configuration = try Self.parse(
+            "{tokenFile: /var/run/secrets/azure/tokens/azure-identity-token, "
+                + "tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47, clientId: 0f0e0d0c-0b0a-0908-0706-050403020100, "
+                + "resource: 'api://skyferry-gcp', authorityHost: 'https://login.microsoftonline.us'}"
+        )
+        #expect(
+            configuration.source
+                == .azureWorkloadIdentity(
+                    AzureWorkloadIdentitySourceConfiguration(
+                        tokenFile: "/var/run/secrets/azure/tokens/azure-identity-token",
+                        tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+                        clientId: "0f0e0d0c-0b0a-0908-0706-050403020100",
+                        resource: "api://skyferry-gcp",
+                        authorityHost: Endpoint(scheme: .https, host: "login.microsoftonline.us")
+                    )
+                )
+        )
+        // The agent keeps a subject-token file fresh for Google's libraries.
+        #expect(
+            configuration.targets[0].outputs.gcpExternalAccountFile?.subjectTokenPath
+                == "/out/credentials.json.subject-token"
+        )
+    }
+
+    @Test("requires every key but the authority host and checks tenant and client ids")
+    func invalid() {
+        do {
+            _ = try Self.parse("{tenantId: common, clientId: nope, resource: 'api://a'}")
+            Issue.record("accepted")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("source.azureWorkloadIdentity.tokenFile (line 2): required key is missing"))
+            #expect(message.contains("is a multi-tenant alias"))
+            #expect(message.contains(#""nope" is not a client id"#))
+        }
+    }
+}
