@@ -306,3 +306,45 @@ def test_doctor_passes_and_shows_the_entra_claims(ws, imds, entra_sts):
     assert f"sub={PRINCIPAL}" in claims["detail"]
     assert step(report, "audience")["status"] == "pass"
     assert imds.tokens[-1] not in result.stdout + result.stderr
+
+
+def workload_identity_source(ws, imds: FakeAzureIMDS, make_jwt) -> dict:
+    """AKS workload identity: the projected token (aud api://AzureADTokenExchange) in the token file."""
+    ws.write_token(make_jwt(aud=["api://AzureADTokenExchange"]))
+    return {"azureWorkloadIdentity": {"tokenFile": str(ws.token_file), "tenantId": imds.tenant,
+                                      "clientId": Identity().client_id, "resource": DEFAULT_RESOURCE,
+                                      "authorityHost": imds.url}}
+
+
+def test_workload_identity_exchange_gives_the_same_token_into_aws(ws, issuer_jwks, make_jwt, moto, aws_cli):
+    with FakeAzureIMDS(federated_jwks=issuer_jwks) as imds, \
+            FakeSTS(verifier=entra_verifier(imds), relay_to=moto.url) as sts:
+        result = ws.agent(aws_config(ws, sts.url, workload_identity_source(ws, imds, make_jwt)))
+        assert result.returncode == 0, result
+        [entra] = [r for r in imds.requests if r.method == "POST"]
+        assert entra.path == f"/{imds.tenant}/oauth2/v2.0/token"
+        assert entra.query["scope"] == DEFAULT_RESOURCE + "/.default"
+        assert entra.query["client_assertion"] == ws.token
+        assert sts.rejections == [] and sts.arwwi_requests[0].form["WebIdentityToken"] == imds.tokens[-1]
+        claims = jwt.decode(imds.tokens[-1], options={"verify_signature": False})
+        assert claims["iss"] == imds.issuer and claims["sub"] == PRINCIPAL
+    env = ws.client_env(ws.output, moto.url)
+    cli = run_process([aws_cli, "sts", "get-caller-identity", "--output", "json"], env, timeout=60)
+    assert cli.returncode == 0, cli
+    assert json.loads(cli.stdout)["Arn"] == EXPECTED_ARN
+
+
+def test_workload_identity_into_gcp_writes_a_subject_token_file_for_google_auth(gws, issuer_jwks, make_jwt):
+    with FakeAzureIMDS(federated_jwks=issuer_jwks) as imds, \
+            FakeGCP(jwks=imds.jwks(), issuer=imds.issuer, allowed_audiences={DEFAULT_RESOURCE},
+                    service_accounts={SERVICE_ACCOUNT}) as gcp:
+        source = workload_identity_source(gws.ws, imds, make_jwt)
+        result = gws.agent(gws.config(gcp, source=source, outputs=gws.outputs(external_account=True)))
+        assert result.returncode == 0, result
+        subject = gws.out_dir / "credentials.json.subject-token"
+        assert gws.read_external_account()["credential_source"] == {"file": str(subject), "format": {"type": "text"}}
+        assert subject.read_text() == imds.tokens[-1]
+        py = run_process([sys.executable, "-c", GOOGLE_AUTH_SCRIPT, str(gws.external_account_file),
+                          gcp.resource_url], client_env(gws), timeout=60)
+        assert py.returncode == 0, py
+        assert json.loads(py.stdout)["resource_status"] == 200

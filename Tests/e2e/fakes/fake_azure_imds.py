@@ -143,6 +143,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake._record(IMDSRequest("GET", parsed.path, query, headers, status, time.time()))
         self._send(status, body)
 
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        parsed = urllib.parse.urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        form = {k: v[0] for k, v in urllib.parse.parse_qs(self.rfile.read(length).decode(), keep_blank_values=True).items()}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        status, body = self.fake._entra(parsed.path, form)
+        self.fake._record(IMDSRequest("POST", parsed.path, form, headers, status, time.time()))
+        self._send(status, body)
+
 
 class FakeAzureIMDS(LoopbackFake):
     """The fake on 127.0.0.1 (``port=0``: a free port).
@@ -169,6 +178,7 @@ class FakeAzureIMDS(LoopbackFake):
         token_lifetime: int = 86400,
         not_ready_seconds: float = 0.0,
         not_ready_mode: str = "refuse",
+        federated_jwks: dict[str, Any] | None = None,
         verbose: bool = False,
     ) -> None:
         if not_ready_mode not in ("refuse", "503"):
@@ -183,6 +193,8 @@ class FakeAzureIMDS(LoopbackFake):
         self.not_ready_seconds = not_ready_seconds
         self.not_ready_mode = not_ready_mode
         self.verbose = verbose
+        # The Kubernetes issuer's keys, for the Entra token endpoint's federated assertions (AKS workload identity).
+        self.federated_keys = {k.get("kid", ""): jwt.PyJWK(k).key for k in (federated_jwks or {}).get("keys", [])}
         super().__init__(host, port, _Handler, listen=False)
         self._requests: list[IMDSRequest] = []
         self._tokens: list[str] = []
@@ -324,6 +336,36 @@ class FakeAzureIMDS(LoopbackFake):
         else:
             body["client_id"] = identity.client_id
         return 200, body
+
+
+    def _entra(self, path: str, form: dict[str, str]) -> tuple[int, Any]:
+        """``POST /TENANT/oauth2/v2.0/token``: the client-credentials grant with a federated assertion, as AKS
+        workload identity makes it; the token is the one IMDS would hand the same identity."""
+        def error(code: str, message: str) -> tuple[int, Any]:
+            return 400, {"error": code, "error_description": message}
+
+        if path != f"/{self.tenant}/oauth2/v2.0/token":
+            return 404, {"error": "not_found", "error_description": "no such path"}
+        if form.get("grant_type") != "client_credentials" or form.get("client_assertion_type") != \
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+            return error("invalid_request", "AADSTS900144: grant_type or client_assertion_type is wrong")
+        found = [i for i in self.identities if i.client_id == form.get("client_id")]
+        if not found:
+            return error("unauthorized_client", "AADSTS700016: Application not found in the directory")
+        try:
+            header = jwt.get_unverified_header(form.get("client_assertion", ""))
+            jwt.decode(form["client_assertion"], self.federated_keys[header.get("kid", "")], algorithms=["RS256"],
+                       audience="api://AzureADTokenExchange")
+        except (KeyError, jwt.PyJWTError) as problem:
+            return error("invalid_client", f"AADSTS700211: assertion rejected: {problem}")
+        scope = form.get("scope", "")
+        resource = scope[: -len("/.default")] if scope.endswith("/.default") else ""
+        if resource not in self.resources:
+            return error("invalid_resource", f"AADSTS500011: The resource principal named {resource} was not found")
+        token = self.make_token(resource, found[0])
+        with self._lock:
+            self._tokens.append(token)
+        return 200, {"token_type": "Bearer", "expires_in": self.token_lifetime, "access_token": token}
 
 
 def main(argv: list[str] | None = None) -> int:
