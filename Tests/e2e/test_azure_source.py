@@ -21,7 +21,7 @@ from e2e_support import to_yaml, write_config
 from fakes.fake_azure_imds import DEFAULT_RESOURCE, IMDS_TOKEN_PATH, FakeAzureIMDS, Identity
 from fakes.fake_gcp import FakeGCP
 from fakes.fake_sts import FakeSTS, JWTVerifier
-from gcp_support import GOOGLE_AUTH_SCRIPT, SERVICE_ACCOUNT, client_env
+from gcp_support import GOOGLE_AUTH_SCRIPT, SERVICE_ACCOUNT, client_env, gcloud_print_access_token
 
 pytest_plugins = ["conftest_gcp"]
 
@@ -348,3 +348,33 @@ def test_workload_identity_into_gcp_writes_a_subject_token_file_for_google_auth(
                           gcp.resource_url], client_env(gws), timeout=60)
         assert py.returncode == 0, py
         assert json.loads(py.stdout)["resource_status"] == 200
+
+
+def test_gcloud_runs_the_exchange_from_the_external_account_file_asking_imds(gws, imds, entra_gcp, gcloud_bin):
+    config = gws.config(entra_gcp, source=azure_source(imds.url), outputs=gws.outputs(external_account=True))
+    assert gws.agent(config).returncode == 0
+    before = len(imds.token_requests)
+    result = gcloud_print_access_token(gws, gcloud_bin, gws.external_account_file, entra_gcp)
+    assert result.returncode == 0, f"gcloud failed:\n{result.stderr}"
+    token = result.stdout.strip()
+    assert token == entra_gcp.issued_tokens("sa")[-1]
+    assert entra_gcp.resource_status(token) == 200
+    assert len(imds.token_requests) > before, "gcloud asked the (fake) IMDS itself"
+    assert entra_gcp.sts_requests[-1].form["subject_token"] == imds.tokens[-1]
+
+
+def test_gcloud_prints_the_token_of_the_metadata_emulation(gws, imds, entra_gcp, gcloud_bin):
+    listen, health = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    config = gws.config(entra_gcp, source=azure_source(imds.url), health_listen=health,
+                        outputs={"gcpMetadataServer": {"listen": listen, "projectId": "my-project"}})
+    agent = gws.ws.start_agent(config, health=health)
+    token_url = f"http://{listen}/computeMetadata/v1/instance/service-accounts/default/token"
+    agent.wait_for(lambda: http_request(token_url, {"Metadata-Flavor": "Google"})[0] == 200, 20,
+                   "the emulation to serve a token")
+    env = client_env(gws, GCE_METADATA_ROOT=listen)
+    env.pop("NO_GCE_CHECK", None)
+    result = run_process([gcloud_bin, "auth", "print-access-token", "--verbosity=error"], env, timeout=120)
+    assert result.returncode == 0, result
+    token = result.stdout.strip()
+    assert token == entra_gcp.issued_tokens("sa")[-1]
+    assert entra_gcp.resource_status(token) == 200
