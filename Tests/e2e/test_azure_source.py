@@ -378,3 +378,23 @@ def test_gcloud_prints_the_token_of_the_metadata_emulation(gws, imds, entra_gcp,
     token = result.stdout.strip()
     assert token == entra_gcp.issued_tokens("sa")[-1]
     assert entra_gcp.resource_status(token) == 200
+
+
+def test_long_running_agent_keeps_the_app_service_subject_token_fresh(gws, imds):
+    """On App Service the libraries read the subject-token file: each refresh asks the identity endpoint again
+    and rewrites it with the new token."""
+    with FakeGCP(jwks=imds.jwks(), issuer=imds.issuer, allowed_audiences={DEFAULT_RESOURCE},
+                 service_accounts={SERVICE_ACCOUNT}, sts_expires_in=8) as gcp:
+        env = gws.env | {"IDENTITY_ENDPOINT": imds.app_service_url, "IDENTITY_HEADER": imds.identity_header}
+        refresh = {"requestTimeoutSeconds": 2, "retryDeadlineSeconds": 6, "lifetimeFraction": 0.5, "jitterFraction": 0}
+        config = gws.config(gcp, source=azure_source(None), service_account=None, refresh=refresh,
+                            outputs=gws.outputs(access_token=True, external_account=True))
+        agent = gws.ws.start_agent(config, env=env)
+        subject = gws.out_dir / "credentials.json.subject-token"
+        first = agent.wait_for(lambda: subject.exists() and subject.read_text(), 15, "the first subject token")
+        assert first == imds.tokens[0]
+        second = agent.wait_for(lambda: subject.read_text() != first and subject.read_text(), 20,
+                                "a refreshed subject token")
+        assert second in imds.tokens[1:]
+        assert {r.path for r in imds.token_requests} == {"/msi/token"}
+        assert gcp.rejections == []
