@@ -3,7 +3,7 @@ import SFYAML
 
 /// `source` (and a target's own `source`): where the agent gets its identity.
 extension ConfigurationParser {
-    static let sourceKinds = ["tokenFile", "gcpMetadata", "aws"]
+    static let sourceKinds = ["tokenFile", "gcpMetadata", "aws", "azureManagedIdentity", "azureWorkloadIdentity"]
 
     func readSource(_ node: YAMLNode, at path: String = "source", _ r: ConfigurationReader) -> SourceConfiguration? {
         guard let entries = r.mapping(node, at: path, allowed: Self.sourceKinds) else { return nil }
@@ -38,6 +38,14 @@ extension ConfigurationParser {
                 aws.region = region
             }
             return .aws(aws)
+        case "azureManagedIdentity":
+            return readAzureManagedIdentity(value, at: path + ".azureManagedIdentity", r).map {
+                .azureManagedIdentity($0)
+            }
+        case "azureWorkloadIdentity":
+            return readAzureWorkloadIdentity(value, at: path + ".azureWorkloadIdentity", r).map {
+                .azureWorkloadIdentity($0)
+            }
         default:
             return nil
         }

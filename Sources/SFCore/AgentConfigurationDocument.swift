@@ -10,6 +10,8 @@ public struct AgentConfigurationDocument: Sendable, Equatable {
         case gcpMetadata(audience: String, serviceAccount: String?)
         /// The AWS credential chain (`source: aws`), with the region of its regional STS endpoint.
         case aws(region: String?)
+        /// An Entra token for `resource` from Azure IMDS (`source: azureManagedIdentity`).
+        case azureManagedIdentity(resource: String, clientId: String?)
     }
 
     public enum Provider: Sendable, Equatable {
@@ -164,6 +166,10 @@ public struct AgentConfigurationDocument: Sendable, Equatable {
             } else {
                 lines.append(indent + "aws: {}")
             }
+        case .azureManagedIdentity(let resource, let clientId):
+            lines.append(indent + "azureManagedIdentity:")
+            lines.append(indent + "  resource: \(q(resource))")
+            if let clientId { lines.append(indent + "  clientId: \(q(clientId))") }
         }
     }
 }

@@ -11,7 +11,8 @@ public enum CredentialCacheKey {
     public static let version = "skyferry-credential-process-cache-v2"
 
     /// The key of `target` in `configuration`: its source resolved as the exchange will resolve it
-    /// (`GCE_METADATA_HOST` from `environment` included), so a changed setting never hits an old entry.
+    /// (`GCE_METADATA_HOST` and `IDENTITY_ENDPOINT` from `environment` included), so a changed setting never
+    /// hits an old entry.
     public static func canonical(
         target: TargetConfiguration,
         configuration: AgentConfiguration,
@@ -24,6 +25,14 @@ public enum CredentialCacheKey {
                 environment: environment
             )
             source = .gcpMetadata(metadata)
+        }
+        if case .azureManagedIdentity(var identity) = source {
+            // The App Service endpoint from the environment is another identity than IMDS's.
+            identity.endpoint = try? AzureManagedIdentitySourceConfiguration.resolveEndpoint(
+                configured: identity.endpoint,
+                environment: environment
+            ).endpoint
+            source = .azureManagedIdentity(identity)
         }
         return canonical(target: target, source: source)
     }
@@ -40,6 +49,18 @@ public enum CredentialCacheKey {
             ]
         case .aws(let aws):
             fields += [("source", "aws"), ("source.region", aws.region)]
+        case .azureManagedIdentity(let identity):
+            fields += [
+                ("source", "azureManagedIdentity"), ("source.resource", identity.resource),
+                ("source.clientId", identity.clientId), ("source.objectId", identity.objectId),
+                ("source.resourceId", identity.resourceId), ("source.endpoint", identity.endpoint?.url),
+            ]
+        case .azureWorkloadIdentity(let identity):
+            fields += [
+                ("source", "azureWorkloadIdentity"), ("source.tokenFile", identity.tokenFile),
+                ("source.tenantId", identity.tenantId), ("source.clientId", identity.clientId),
+                ("source.resource", identity.resource), ("source.authorityHost", identity.authorityHost?.url),
+            ]
         }
         switch target.provider {
         case .aws(let aws):

@@ -114,6 +114,28 @@ public enum AWSSetup {
                 "On GKE, the pod's Kubernetes service account must be bound to \(email) with Workload Identity "
                     + "(annotation iam.gke.io/gcp-service-account)."
             )
+
+        case .azureManagedIdentity(let tenantID, let appIDURI, let principalID):
+            let issuer = AzureSetup.issuer(tenantID: tenantID)
+            trust = WebIdentityTrust(issuer: issuer, subject: principalID, audience: appIDURI)
+            scenario = "azure-to-aws"
+            title = "Azure managed identity \(principalID) → \(request.roleARN)"
+            steps.append(
+                .command(
+                    comment:
+                        "Register the Entra tenant's v1 issuer as an IAM OIDC identity provider that accepts only "
+                        + "the application ID URI \(appIDURI) (once per tenant; if it exists: aws iam "
+                        + "add-client-id-to-open-id-connect-provider).",
+                    command:
+                        "aws iam create-open-id-connect-provider --url \(Shell.quote(issuer)) "
+                        + "--client-id-list \(Shell.quote(appIDURI))"
+                )
+            )
+            configuration = Self.configuration(
+                request,
+                source: .azureManagedIdentity(resource: appIDURI, clientId: nil)
+            )
+            notes.append(contentsOf: AzureSetup.notes(tenantID: tenantID, appIDURI: appIDURI, principalID: principalID))
         }
 
         steps.append(

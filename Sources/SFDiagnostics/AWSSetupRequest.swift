@@ -9,6 +9,9 @@ public struct AWSSetupRequest: Sendable, Equatable {
         /// Google ID tokens of a service account from the GCE/GKE metadata server. Without the unique id,
         /// the plan looks it up with gcloud.
         case googleServiceAccount(email: String, uniqueID: String?)
+        /// Entra tokens of an Azure managed identity (IMDS, App Service, AKS workload identity) for an application
+        /// ID URI: issuer `https://sts.windows.net/TENANT/`, `aud` the URI, `sub` the identity's principal id.
+        case azureManagedIdentity(tenantID: String, appIDURI: String, principalID: String)
     }
 
     public static let defaultAudience = "sts.amazonaws.com"

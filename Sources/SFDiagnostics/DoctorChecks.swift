@@ -33,6 +33,17 @@ public enum DoctorChecks {
                 "Make AWS credentials available to the agent: an instance profile (IMDSv2), EKS Pod Identity / IRSA "
                 + "(AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), or "
                 + "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY."
+        case .azureManagedIdentity(let identity):
+            fix =
+                "Run on an Azure VM, scale set or AKS node with a managed identity (or App Service / Container Apps"
+                + " with IDENTITY_ENDPOINT); with several user-assigned identities set clientId, objectId or "
+                + "resourceId; and check that \(identity.resource) is the application ID URI of an app registration "
+                + "in the identity's tenant. The detail above names which of these IMDS reported."
+        case .azureWorkloadIdentity(let identity):
+            fix =
+                "Check that \(identity.tokenFile) holds the pod's projected token (AKS workload identity), that the "
+                + "identity \(identity.clientId) has a federated credential for this service account, and that "
+                + "\(identity.resource) is an application ID URI in tenant \(identity.tenantId)."
         }
         return DiagnosticStep(
             check: "source",
@@ -122,6 +133,20 @@ public enum DoctorChecks {
     public static func audience(_ claims: JWTClaims, provider: ProviderConfiguration) -> DiagnosticStep {
         let auds = claims.audiences
         let shown = auds.isEmpty ? "-" : auds.joined(separator: ",")
+        // An Entra token's aud is the application ID URI asked for, not a cloud's usual audience.
+        if let issuer = claims.issuer, issuer.hasPrefix("https://sts.windows.net/") {
+            var needs: String?
+            if case .aws = provider {
+                needs =
+                    "the IAM OIDC provider \(issuer) must list it as a client ID and the trust policy expect it as "
+                    + "\(WebIdentityTrust.issuerHostPath(issuer)):aud"
+            } else if case .gcp = provider {
+                needs = "the workload identity provider's allowed audiences must include it"
+            }
+            if let needs {
+                return .pass("audience", "aud=\(shown) (an Azure managed identity's application ID URI): \(needs)")
+            }
+        }
         switch provider {
         case .aws(let aws):
             if WebIdentityTrust.isGoogleIssuer(claims.issuer) {

@@ -84,6 +84,29 @@ public enum GCPSetup {
                 "Only sessions of \(role) are admitted "
                     + "(attribute condition on the mapped attribute.aws_role)."
             )
+
+        case .azureManagedIdentity(let tenantID, let appIDURI, let principalID):
+            scenario = "azure-to-gcp"
+            title = "Azure managed identity \(principalID) → \(request.audience)"
+            member = GCPPrincipal.subject(principalID, audience: request.audience)
+            steps.append(poolStep(request, location: location))
+            let condition = "assertion.sub == '\(principalID)'"
+            steps.append(
+                .command(
+                    comment:
+                        "An OIDC provider for the Entra tenant \(tenantID) that accepts tokens for \(appIDURI) and "
+                        + "admits only the managed identity \(principalID).",
+                    command:
+                        "gcloud iam workload-identity-pools providers create-oidc \(Shell.quote(request.provider)) "
+                        + "\(location) --workload-identity-pool=\(Shell.quote(request.pool)) "
+                        + "--issuer-uri=\(Shell.quote(AzureSetup.issuer(tenantID: tenantID))) "
+                        + "--allowed-audiences=\(Shell.quote(appIDURI)) "
+                        + "--attribute-mapping=google.subject=assertion.sub "
+                        + "--attribute-condition=\(Shell.quote(condition))"
+                )
+            )
+            source = .azureManagedIdentity(resource: appIDURI, clientId: nil)
+            notes.append(contentsOf: AzureSetup.notes(tenantID: tenantID, appIDURI: appIDURI, principalID: principalID))
         }
 
         if let sa = request.serviceAccount {

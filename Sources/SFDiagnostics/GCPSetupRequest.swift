@@ -9,6 +9,8 @@ public struct GCPSetupRequest: Sendable, Equatable {
         case kubernetes(KubernetesWorkload)
         /// AWS credentials of an IAM role (EC2 instance profile, EKS IRSA/Pod Identity, ECS task role).
         case awsRole(accountID: String, roleName: String)
+        /// Entra tokens of an Azure managed identity for an application ID URI (`sub` = its principal id).
+        case azureManagedIdentity(tenantID: String, appIDURI: String, principalID: String)
     }
 
     public var identity: Identity

@@ -17,6 +17,9 @@ public enum ExternalAccountRenderer {
         /// An EC2 IMDSv2-shaped endpoint serving AWS credentials (`environment_id: aws1`); the libraries sign
         /// themselves.
         case aws1(baseURL: String)
+        /// A URL answering JSON with the token in `access_token`, asked with `Metadata: True` (Azure IMDS, as
+        /// `gcloud iam workload-identity-pools create-cred-config --azure` writes it).
+        case azureIMDS(url: String)
     }
 
     public static func render(
@@ -58,6 +61,12 @@ public enum ExternalAccountRenderer {
                 "\"regional_cred_verification_url\": "
                     + "\"https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15\"",
                 "\"imdsv2_session_token_url\": \(JSONText.string(base + "/latest/api/token"))",
+            ]
+            lines.append("  \"credential_source\": {" + fields.joined(separator: ", ") + "}")
+        case .azureIMDS(let url):
+            let fields = [
+                "\"url\": \(JSONText.string(url))", "\"headers\": {\"Metadata\": \"True\"}",
+                "\"format\": {\"type\": \"json\", \"subject_token_field_name\": \"access_token\"}",
             ]
             lines.append("  \"credential_source\": {" + fields.joined(separator: ", ") + "}")
         }

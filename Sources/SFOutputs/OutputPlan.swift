@@ -49,6 +49,15 @@ public enum OutputPlan {
                 case .gcp(let access) = outcome.credentials
             else { return [] }
             var writes: [FileWrite] = []
+            // On an Azure VM Google's libraries ask IMDS themselves, as for `create-cred-config --azure`.
+            if case .azureManagedIdentity(let identity) = source, let base = identity.endpoint {
+                let document = ExternalAccountRenderer.render(
+                    target: gcp,
+                    subjectTokenType: ExternalAccountRenderer.jwtTokenType,
+                    credentialSource: .azureIMDS(url: identity.imdsTokenURL(base: base))
+                )
+                return [FileWrite(path: file.path, contents: Array(document.utf8), mode: file.mode, output: kind)]
+            }
             // The subject token first: the JSON must never point at a file that is not there yet.
             if let subjectPath = file.subjectTokenPath {
                 writes.append(

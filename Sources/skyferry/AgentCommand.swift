@@ -63,6 +63,7 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = makeLogger(global)
         let input = ConfigurationInput(path: config)
         let configuration = try loadConfiguration(input, logger: logger)
+            .resolvingAzureEndpoints(environment: ProcessEnvironment.current())
         do {
             try configuration.checkEveryTargetHasOutputs()
         } catch {

@@ -125,6 +125,31 @@ enum Composition {
                 now: now,
                 readFile: { path in try TokenFileSource.readFile(path) }
             )
+        case .azureManagedIdentity(let identity):
+            let endpoint: AzureManagedIdentityEndpoint
+            do {
+                endpoint = try AzureManagedIdentitySourceConfiguration.resolveEndpoint(
+                    configured: identity.endpoint,
+                    environment: ProcessEnvironment.current()
+                )
+            } catch {
+                throw .identityEndpoint(underlying: error)
+            }
+            return AzureManagedIdentitySource(
+                configuration: identity,
+                endpoint: endpoint,
+                transport: transport,
+                requestTimeout: timeout,
+                now: now
+            )
+        case .azureWorkloadIdentity(let identity):
+            return AzureWorkloadIdentitySource(
+                configuration: identity,
+                assertion: TokenFileSource(path: identity.tokenFile, now: now),
+                transport: transport,
+                requestTimeout: timeout,
+                now: now
+            )
         }
     }
 }

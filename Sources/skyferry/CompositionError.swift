@@ -4,13 +4,15 @@ import SFCore
 enum CompositionError: Error, CustomStringConvertible {
     /// `GCE_METADATA_HOST` is set but is not a host[:port] (the `gcpMetadata` source's default endpoint).
     case metadataHost(underlying: any Error)
+    /// `IDENTITY_ENDPOINT` (the App Service identity endpoint) is set but is not an acceptable URL.
+    case identityEndpoint(underlying: any Error)
     /// An `authTokenFile` of an `awsContainerEndpoint` output could not be written.
     case authTokenFile(underlying: any Error)
 
     /// The exit status a command ends with for it.
     var status: CommandExitStatus {
         switch self {
-        case .metadataHost: return .configurationInvalid
+        case .metadataHost, .identityEndpoint: return .configurationInvalid
         case .authTokenFile: return .outputFailed
         }
     }
@@ -18,6 +20,7 @@ enum CompositionError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .metadataHost(let underlying): return "GCE_METADATA_HOST: \(underlying)"
+        case .identityEndpoint(let underlying): return "IDENTITY_ENDPOINT: \(underlying)"
         case .authTokenFile(let underlying): return "awsContainerEndpoint.authTokenFile: \(underlying)"
         }
     }

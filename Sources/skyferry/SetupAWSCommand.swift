@@ -14,6 +14,8 @@ struct SetupAWSCommand: ParsableCommand {
 
     @OptionGroup var cluster: ClusterOptions
 
+    @OptionGroup var azure: AzureIdentityOptions
+
     @Option(
         name: .long,
         help:
@@ -53,12 +55,14 @@ struct SetupAWSCommand: ParsableCommand {
         guard accountId.count == 12, accountId.allSatisfy(\.isNumber) else {
             throw ValidationError("--account-id \(accountId): an AWS account id is 12 digits")
         }
-        guard cluster.isSet != (googleServiceAccount != nil) else {
+        guard [cluster.isSet, googleServiceAccount != nil, azure.isSet].filter({ $0 }).count == 1 else {
             throw ValidationError(
                 "give either a cluster (--issuer, --eks-cluster or --gke-cluster, with --namespace and "
-                    + "--service-account) or --google-service-account"
+                    + "--service-account) or --google-service-account (or --azure-tenant with --app-id-uri and "
+                    + "--azure-principal-id)"
             )
         }
+        if azure.isSet { _ = try azure.identity() }
         if cluster.isSet { _ = try cluster.workload() }
         if let googleServiceAccount {
             try SetupInput.checkServiceAccountEmail(googleServiceAccount, flag: "--google-service-account")
@@ -66,9 +70,19 @@ struct SetupAWSCommand: ParsableCommand {
     }
 
     func run() throws {
-        let identity: AWSSetupRequest.Identity =
-            try googleServiceAccount.map { .googleServiceAccount(email: $0, uniqueID: googleUniqueId) }
-            ?? .kubernetes(cluster.workload())
+        let identity: AWSSetupRequest.Identity
+        if azure.isSet {
+            let azure = try self.azure.identity()
+            identity = .azureManagedIdentity(
+                tenantID: azure.tenantID,
+                appIDURI: azure.appIDURI,
+                principalID: azure.principalID
+            )
+        } else {
+            identity =
+                try googleServiceAccount.map { .googleServiceAccount(email: $0, uniqueID: googleUniqueId) }
+                ?? .kubernetes(cluster.workload())
+        }
         let plan = AWSSetup.plan(
             AWSSetupRequest(
                 identity: identity,

@@ -14,6 +14,8 @@ struct SetupGCPCommand: ParsableCommand {
 
     @OptionGroup var cluster: ClusterOptions
 
+    @OptionGroup var azure: AzureIdentityOptions
+
     @Option(
         name: .long,
         help:
@@ -66,12 +68,14 @@ struct SetupGCPCommand: ParsableCommand {
                     + "--format='value(projectNumber)'), not its id"
             )
         }
-        guard cluster.isSet != (awsAccountId != nil) else {
+        guard [cluster.isSet, awsAccountId != nil, azure.isSet].filter({ $0 }).count == 1 else {
             throw ValidationError(
                 "give either a cluster (--issuer, --eks-cluster or --gke-cluster, with --namespace and "
-                    + "--service-account) or --aws-account-id with --aws-role-name"
+                    + "--service-account) or --aws-account-id with --aws-role-name (or --azure-tenant with "
+                    + "--app-id-uri and --azure-principal-id)"
             )
         }
+        if azure.isSet { _ = try azure.identity() }
         if cluster.isSet { _ = try cluster.workload() }
         if awsAccountId != nil, awsRoleName == nil { throw ValidationError("--aws-account-id needs --aws-role-name") }
         if let impersonate { try SetupInput.checkServiceAccountEmail(impersonate, flag: "--impersonate") }
@@ -79,7 +83,14 @@ struct SetupGCPCommand: ParsableCommand {
 
     func run() throws {
         let identity: GCPSetupRequest.Identity
-        if let awsAccountId, let awsRoleName {
+        if azure.isSet {
+            let azure = try self.azure.identity()
+            identity = .azureManagedIdentity(
+                tenantID: azure.tenantID,
+                appIDURI: azure.appIDURI,
+                principalID: azure.principalID
+            )
+        } else if let awsAccountId, let awsRoleName {
             identity = .awsRole(accountID: awsAccountId, roleName: awsRoleName)
         } else {
             identity = .kubernetes(try cluster.workload())

@@ -190,8 +190,8 @@ struct ConfigurationParserTests {
                 "source: {}\ntargets: [{name: a, aws: {roleArn: 'arn:aws:iam::123456789012:role/r'}, outputs: {}}]\n"
             ) == """
                 configuration file c.yaml is invalid (2 problems):
-                  - source (line 1): exactly one identity source is required (one of: tokenFile, gcpMetadata, aws), \
-                found 0
+                  - source (line 1): exactly one identity source is required (one of: tokenFile, gcpMetadata, aws, \
+                azureManagedIdentity, azureWorkloadIdentity), found 0
                   - targets[0].outputs (line 2): at least one output is required (one of: awsCredentialsFile, \
                 awsWebIdentityTokenFile, awsContainerEndpoint, gcpAccessTokenFile, gcpExternalAccountFile, \
                 gcpMetadataServer, azureManagedIdentityEndpoint, azureFederatedTokenFile, azureAccessTokenFile)

@@ -4,6 +4,8 @@ import SFDiagnostics
 /// with the same flags (Tests/e2e/test_setup.py) against the same files.
 enum SetupScenarios {
     static let gkeCluster = "projects/shop-prod/locations/europe-west1/clusters/main"
+    static let azureTenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    static let azurePrincipal = "6f2d1a3c-5b4e-4f00-9a8b-7c6d5e4f3a2b"
 
     static let all: [(name: String, plan: SetupPlan)] = [
         // GKE → AWS, the cluster's OIDC issuer.
@@ -87,6 +89,41 @@ enum SetupScenarios {
                     provider: "aws-prod",
                     roles: ["roles/storage.objectViewer"],
                     awsRegion: "eu-west-1"
+                )
+            )
+        ),
+        // Azure VM / AKS (managed identity) → AWS, Entra v1 tokens for an application ID URI.
+        (
+            "aws-azure",
+            AWSSetup.plan(
+                AWSSetupRequest(
+                    identity: .azureManagedIdentity(
+                        tenantID: azureTenant,
+                        appIDURI: "api://skyferry-aws",
+                        principalID: azurePrincipal
+                    ),
+                    accountID: "123456789012",
+                    roleName: "shop-api",
+                    policyARNs: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]
+                )
+            )
+        ),
+        // Azure VM / AKS (managed identity) → GCP, impersonating a service account.
+        (
+            "gcp-azure",
+            GCPSetup.plan(
+                GCPSetupRequest(
+                    identity: .azureManagedIdentity(
+                        tenantID: azureTenant,
+                        appIDURI: "api://skyferry-gcp",
+                        principalID: azurePrincipal
+                    ),
+                    projectID: "shop-prod",
+                    projectNumber: "123456789",
+                    pool: "skyferry",
+                    provider: "azure-prod",
+                    serviceAccount: "shop-api@shop-prod.iam.gserviceaccount.com",
+                    roles: ["roles/storage.objectViewer"]
                 )
             )
         ),

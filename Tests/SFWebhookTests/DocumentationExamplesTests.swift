@@ -134,7 +134,7 @@ struct DocumentationExamplesTests {
 
     @Test("the VM configurations under manifests/vm parse")
     func vmConfigurationsParse() throws {
-        for name in ["gce-to-aws.yaml", "ec2-to-gcp.yaml"] {
+        for name in ["gce-to-aws.yaml", "ec2-to-gcp.yaml", "azure-to-aws.yaml"] {
             let text = try #require(Self.read("manifests/vm/" + name))
             _ = try ConfigurationParser().parse(text, origin: name)
         }

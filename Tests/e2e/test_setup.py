@@ -31,6 +31,13 @@ SCENARIOS: dict[str, list[str]] = {
     "gcp-aws": ["gcp", "--aws-account-id", "123456789012", "--aws-role-name", "shop-api", "--aws-region", "eu-west-1",
                 "--project-id", "shop-prod", "--project-number", "123456789", "--pool", "skyferry", "--provider", "aws-prod",
                 "--role", "roles/storage.objectViewer"],
+    "aws-azure": ["aws", "--azure-tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47", "--app-id-uri", "api://skyferry-aws",
+                  "--azure-principal-id", "6f2d1a3c-5b4e-4f00-9a8b-7c6d5e4f3a2b", "--account-id", "123456789012",
+                  "--role-name", "shop-api", "--policy-arn", S3_READ],
+    "gcp-azure": ["gcp", "--azure-tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47", "--app-id-uri", "api://skyferry-gcp",
+                  "--azure-principal-id", "6f2d1a3c-5b4e-4f00-9a8b-7c6d5e4f3a2b", "--project-id", "shop-prod",
+                  "--project-number", "123456789", "--pool", "skyferry", "--provider", "azure-prod",
+                  "--impersonate", SA_EMAIL, "--role", "roles/storage.objectViewer"],
 }
 
 
@@ -74,6 +81,10 @@ def test_aws_trust_policies_parse_and_pin_sub_and_aud(ws, name):
         assert statement["Principal"]["Federated"] == "accounts.google.com"
         assert sub == aud == "112233445566778899001"
         assert conditions["accounts.google.com:oaud"] == "sts.amazonaws.com"
+    elif name == "aws-azure":
+        host = "sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/"
+        assert statement["Principal"]["Federated"] == f"arn:aws:iam::123456789012:oidc-provider/{host}"
+        assert conditions == {f"{host}:sub": "6f2d1a3c-5b4e-4f00-9a8b-7c6d5e4f3a2b", f"{host}:aud": "api://skyferry-aws"}
     else:
         assert sub == "system:serviceaccount:shop:api", "pinned to one service account, not the whole cluster"
         assert aud == "sts.amazonaws.com"
@@ -91,6 +102,10 @@ def test_gcloud_providers_carry_the_attribute_condition(ws, name):
         assert "--attribute-condition=\"assertion.sub == 'system:serviceaccount:shop:api'\"" in provider
         assert '--issuer-uri="${ISSUER_URL}"' in provider
         assert any("aws eks describe-cluster --name prod --region eu-west-1 --query cluster.identity.oidc.issuer" in c for c in commands)
+    elif name == "gcp-azure":
+        assert "--attribute-condition=\"assertion.sub == '6f2d1a3c-5b4e-4f00-9a8b-7c6d5e4f3a2b'\"" in provider
+        assert "--issuer-uri=https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/" in provider
+        assert "--allowed-audiences=api://skyferry-gcp --attribute-mapping=google.subject=assertion.sub" in provider
     else:
         assert "--attribute-condition=\"attribute.aws_role == 'arn:aws:sts::123456789012:assumed-role/shop-api'\"" in provider
         assert "--account-id=123456789012" in provider
