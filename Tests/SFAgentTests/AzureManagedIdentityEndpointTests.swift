@@ -123,7 +123,8 @@ struct AzureManagedIdentityEndpointTests {
                 "the resource parameter is required (an application ID URI such as https://vault.azure.net)"
             ),
             (
-                "api-version=2019-08-01&resource=https://vault.azure.net&client_id=99999999-2222-3333-4444-555555555555",
+                "api-version=2019-08-01&resource=https://vault.azure.net"
+                    + "&client_id=99999999-2222-3333-4444-555555555555",
                 "client_id 99999999-2222-3333-4444-555555555555 is not the identity of target vault "
                     + "(11111111-2222-3333-4444-555555555555); this endpoint serves that one identity: omit client_id "
                     + "or send that one"
