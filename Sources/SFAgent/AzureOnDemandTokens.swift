@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Logging
 import SFCore
 import SFLocalEndpoints
 import Synchronization
@@ -14,6 +15,9 @@ import Synchronization
 /// - Bounded: at most `capacity` resources. A new one first drops expired tokens and past failures, then the token
 ///   expiring first, then the oldest failure; when every entry is an exchange in flight, the new resource is
 ///   exchanged without being kept (no single flight for it, one exchange per request).
+///
+/// Each exchange it makes is logged once, by the request that made it: `info` with the token's expiry, or
+/// `warning` with the error (the endpoint answers that request, and its waiters, 400 or 503). Never a token.
 public final class AzureOnDemandTokens: AzureTokenProvider, Sendable {
     public static let defaultCapacity = 32
     /// How long a failed exchange is answered from memory: 2 s, doubling per consecutive failure, at most 30 s.
@@ -30,6 +34,9 @@ public final class AzureOnDemandTokens: AzureTokenProvider, Sendable {
     let refreshed: Refreshed
     let exchange: Exchange
     let now: @Sendable () -> Date
+    let logger: Logger?
+    /// For logs: the target's name.
+    let target: String
 
     /// What a request learns from the table: a token, or that it makes the exchange.
     enum Ticket: Sendable {
@@ -52,8 +59,12 @@ public final class AzureOnDemandTokens: AzureTokenProvider, Sendable {
         capacity: Int = defaultCapacity,
         now: @escaping @Sendable () -> Date,
         refreshed: @escaping Refreshed,
-        exchange: @escaping Exchange
+        exchange: @escaping Exchange,
+        target: String = "",
+        logger: Logger? = nil
     ) {
+        self.target = target
+        self.logger = logger
         precondition(capacity > 0, "an Azure token cache needs room for at least one resource")
         self.clientId = clientId
         self.margin = margin
@@ -105,9 +116,24 @@ public final class AzureOnDemandTokens: AzureTokenProvider, Sendable {
     func lead(_ key: String, failures: Int, kept: Bool) async throws -> AzureAccessToken {
         let result: Result<AzureAccessToken, any Error>
         do {
-            result = .success(try await exchange(key))
+            let token = try await exchange(key)
+            result = .success(token)
+            logger?.info(
+                "access token exchanged on demand",
+                metadata: [
+                    "target.name": "\(target)", "azure.resource": "\(key)",
+                    "credential.expiration": "\(Timestamp.formatISO8601(token.expiration))",
+                ]
+            )
         } catch {
             result = .failure(error)
+            logger?.warning(
+                "on-demand token exchange failed",
+                metadata: [
+                    "target.name": "\(target)", "azure.resource": "\(key)", "failures": "\(failures + 1)",
+                    "error": "\(error)",
+                ]
+            )
         }
         guard kept else { return try result.get() }
         let at = now()

@@ -76,7 +76,9 @@ extension Composition {
                     margin: .seconds(configuration.refresh.expiryMarginSeconds),
                     now: now,
                     refreshed: { store.azureTokens(name) },
-                    exchange: exchange
+                    exchange: exchange,
+                    target: name,
+                    logger: logger
                 )
                 return (tokens, secret)
             }
