@@ -10,6 +10,7 @@ token or secret in a trace log.
 from __future__ import annotations
 
 import json
+import socket
 import stat
 import time
 import urllib.parse
@@ -42,7 +43,7 @@ class Endpoint:
 
     def __init__(self, ws, entra, oidc_issuer, *, resources: tuple[str, ...] = (VAULT_RESOURCE,),
                  imds_path: bool = False, secret: str | None = None, margin: int | None = None,
-                 extra: tuple[str, ...] = ()) -> None:
+                 server: dict | None = None, extra: tuple[str, ...] = ()) -> None:
         self.ws = ws
         self.entra = entra
         ws.write_token(oidc_issuer.make_token(SUBJECT))
@@ -68,6 +69,8 @@ class Endpoint:
         }
         if margin is not None:
             doc["refresh"] = {"expiryMarginSeconds": margin}
+        if server is not None:
+            doc["server"] = server
         self.config_text = to_yaml(doc) + "\n"
         self.agent = ws.start_agent(ws.raw_config(self.config_text), "--ca-bundle", str(entra.ca_path), *extra,
                                     health=self.health)
@@ -286,3 +289,22 @@ def test_no_token_or_secret_in_a_trace_log(ws, entra, oidc_issuer):
     for name, value in secrets.items():
         assert value and value not in stderr, f"{name} appears in the agent's log"
         assert value not in endpoint.agent.stdout, f"{name} appears on the agent's stdout"
+
+
+def test_the_server_limits_apply_and_connections_are_counted(ws, entra, oidc_issuer):
+    """The same HTTP server, `server` limits and connection metrics as the other loopback servers."""
+    from test_loopback_server_limits import IDLE_TIMEOUT, SERVER, SLACK, closed_by
+
+    endpoint = Endpoint(ws, entra, oidc_issuer, server=SERVER)
+    host, port = endpoint.listen.rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=5)
+    opened = time.monotonic()
+    closed = closed_by(sock, opened + IDLE_TIMEOUT + SLACK)
+    sock.close()
+    assert closed is not None and closed - opened >= IDLE_TIMEOUT - 0.25
+    assert endpoint.get()[0] == 200
+    metrics = endpoint.agent.metrics()
+    closed_key = ("skyferry_connections_closed_total",
+                  frozenset({("server", "azureManagedIdentityEndpoint"), ("reason", "idle_timeout")}))
+    assert metrics.get(closed_key, 0) >= 1
+    assert ("skyferry_connections_open", frozenset({("server", "azureManagedIdentityEndpoint")})) in metrics
