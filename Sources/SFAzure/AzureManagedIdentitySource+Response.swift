@@ -31,7 +31,7 @@ extension AzureManagedIdentitySource {
     public static func parse(
         status: Int,
         body: [UInt8],
-        endpoint: AzureManagedIdentityEndpoint,
+        endpoint: AzureIdentityEndpoint,
         configuration: AzureManagedIdentitySourceConfiguration,
         waited: Duration
     ) throws -> IdentityToken {

@@ -12,14 +12,14 @@ import SFCore
 /// one request: this source never retries itself.
 public struct AzureManagedIdentitySource: IdentityTokenSource {
     public let configuration: AzureManagedIdentitySourceConfiguration
-    public let endpoint: AzureManagedIdentityEndpoint
+    public let endpoint: AzureIdentityEndpoint
     private let transport: any HTTPTransport
     private let requestTimeout: Duration
     private let now: @Sendable () -> Date
 
     public init(
         configuration: AzureManagedIdentitySourceConfiguration,
-        endpoint: AzureManagedIdentityEndpoint,
+        endpoint: AzureIdentityEndpoint,
         transport: any HTTPTransport,
         requestTimeout: Duration,
         now: @escaping @Sendable () -> Date
@@ -37,7 +37,7 @@ public struct AzureManagedIdentitySource: IdentityTokenSource {
 
     /// The token request, pure: IMDS or App Service shape, with the chosen user-assigned identity, if any.
     public static func request(
-        endpoint: AzureManagedIdentityEndpoint,
+        endpoint: AzureIdentityEndpoint,
         configuration: AzureManagedIdentitySourceConfiguration
     ) -> HTTPRequest {
         switch endpoint {

@@ -5,7 +5,7 @@ extension AzureManagedIdentitySourceConfiguration {
     public static func resolveEndpoint(
         configured: Endpoint?,
         environment: [String: String]
-    ) throws(EndpointError) -> AzureManagedIdentityEndpoint {
+    ) throws(EndpointError) -> AzureIdentityEndpoint {
         if let configured { return .imds(configured) }
         if let url = environment["IDENTITY_ENDPOINT"], !url.isEmpty,
             let header = environment["IDENTITY_HEADER"], !header.isEmpty

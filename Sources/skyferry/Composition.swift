@@ -126,7 +126,7 @@ enum Composition {
                 readFile: { path in try TokenFileSource.readFile(path) }
             )
         case .azureManagedIdentity(let identity):
-            let endpoint: AzureManagedIdentityEndpoint
+            let endpoint: AzureIdentityEndpoint
             do {
                 endpoint = try AzureManagedIdentitySourceConfiguration.resolveEndpoint(
                     configured: identity.endpoint,

@@ -48,7 +48,7 @@ struct AzureManagedIdentitySourceTests {
 
     fileprivate func source(
         _ transport: IMDSScriptedTransport,
-        endpoint: AzureManagedIdentityEndpoint = .imds(Endpoint(scheme: .http, host: "127.0.0.1", port: 8181)),
+        endpoint: AzureIdentityEndpoint = .imds(Endpoint(scheme: .http, host: "127.0.0.1", port: 8181)),
         clientId: String? = nil,
         wait: Int = 30
     ) -> AzureManagedIdentitySource {
@@ -83,7 +83,7 @@ struct AzureManagedIdentitySourceTests {
 
     @Test("names the chosen user-assigned identity by client id, object id or ARM resource id")
     func selection() {
-        let base = AzureManagedIdentityEndpoint.imds(Endpoint(scheme: .http, host: "127.0.0.1", port: 8181))
+        let base = AzureIdentityEndpoint.imds(Endpoint(scheme: .http, host: "127.0.0.1", port: 8181))
         let cases: [(AzureManagedIdentitySourceConfiguration, String)] = [
             (.init(resource: "api://a", clientId: "c1"), "&client_id=c1"),
             (.init(resource: "api://a", objectId: "o1"), "&object_id=o1"),

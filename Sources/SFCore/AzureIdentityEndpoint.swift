@@ -3,7 +3,7 @@
 /// with its secret in `IDENTITY_HEADER`.
 ///
 /// Secret-bearing: `description` never shows the App Service header value.
-public enum AzureManagedIdentityEndpoint: Sendable, Equatable, CustomStringConvertible {
+public enum AzureIdentityEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// An IMDS base URL (`http://169.254.169.254`); the token path is appended.
     case imds(Endpoint)
     /// The full token URL from `IDENTITY_ENDPOINT` and the value for its `X-IDENTITY-HEADER` header.
