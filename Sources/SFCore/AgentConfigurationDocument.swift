@@ -15,6 +15,15 @@ public struct AgentConfigurationDocument: Sendable, Equatable {
     public enum Provider: Sendable, Equatable {
         case aws(roleArn: String, region: String?)
         case gcp(audience: String, serviceAccount: String?)
+        /// `cloud`, `authorityHost` and `audience` are written only when set; `resources` only when not empty.
+        case azure(
+            tenantId: String,
+            clientId: String,
+            cloud: String?,
+            authorityHost: String?,
+            resources: [String],
+            audience: String?
+        )
     }
 
     public enum Output: Sendable, Equatable {
@@ -22,6 +31,16 @@ public struct AgentConfigurationDocument: Sendable, Equatable {
         case awsCredentialsFile(path: String, mode: String?)
         case gcpMetadataServer(listen: String)
         case gcpExternalAccountFile(path: String, mode: String?)
+        /// One of `secretFile` (with its optional mode) and `secret`; `imdsPath` written only when true.
+        case azureManagedIdentityEndpoint(
+            listen: String,
+            secretFile: String?,
+            secretFileMode: String?,
+            secret: String?,
+            imdsPath: Bool
+        )
+        case azureFederatedTokenFile(path: String, mode: String?)
+        case azureAccessTokenFile(path: String, resource: String?, mode: String?)
     }
 
     public struct Target: Sendable, Equatable {
@@ -74,6 +93,16 @@ public struct AgentConfigurationDocument: Sendable, Equatable {
                 lines.append("    gcp:")
                 lines.append("      audience: \(q(audience))")
                 if let serviceAccount { lines.append("      serviceAccount: \(q(serviceAccount))") }
+            case .azure(let tenantId, let clientId, let cloud, let authorityHost, let resources, let audience):
+                lines.append("    azure:")
+                lines.append("      tenantId: \(q(tenantId))")
+                lines.append("      clientId: \(q(clientId))")
+                if let cloud { lines.append("      cloud: \(q(cloud))") }
+                if let authorityHost { lines.append("      authorityHost: \(q(authorityHost))") }
+                if !resources.isEmpty {
+                    lines.append("      resources: [" + resources.map(q).joined(separator: ", ") + "]")
+                }
+                if let audience { lines.append("      audience: \(q(audience))") }
             }
             lines.append("    outputs:")
             for output in target.outputs {
@@ -93,6 +122,28 @@ public struct AgentConfigurationDocument: Sendable, Equatable {
                 case .gcpExternalAccountFile(let path, let mode):
                     lines.append("      gcpExternalAccountFile:")
                     lines.append("        path: \(q(path))")
+                    if let mode { lines.append("        mode: \(q(mode))") }
+                case .azureManagedIdentityEndpoint(
+                    let listen,
+                    let secretFile,
+                    let secretFileMode,
+                    let secret,
+                    let imds
+                ):
+                    lines.append("      azureManagedIdentityEndpoint:")
+                    lines.append("        listen: \(q(listen))")
+                    if let secretFile { lines.append("        secretFile: \(q(secretFile))") }
+                    if let secretFileMode { lines.append("        secretFileMode: \(q(secretFileMode))") }
+                    if let secret { lines.append("        secret: \(q(secret))") }
+                    if imds { lines.append("        imdsPath: true") }
+                case .azureFederatedTokenFile(let path, let mode):
+                    lines.append("      azureFederatedTokenFile:")
+                    lines.append("        path: \(q(path))")
+                    if let mode { lines.append("        mode: \(q(mode))") }
+                case .azureAccessTokenFile(let path, let resource, let mode):
+                    lines.append("      azureAccessTokenFile:")
+                    lines.append("        path: \(q(path))")
+                    if let resource { lines.append("        resource: \(q(resource))") }
                     if let mode { lines.append("        mode: \(q(mode))") }
                 }
             }

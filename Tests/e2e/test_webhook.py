@@ -14,6 +14,7 @@ import base64
 import datetime as dt
 import json
 import os
+import re
 import socket
 import ssl
 import time
@@ -206,11 +207,20 @@ def test_golden_fixture(webhooks: dict[bool, Webhook], case: str) -> None:
         return
     if "patch" not in expected:
         assert "patch" not in response and "patchType" not in response, "a pod that is not injected must come back unchanged"
+        assert response.get("warnings", []) == expected.get("warnings", [])
         return
 
     assert response["patchType"] == "JSONPatch"
     operations = json.loads(base64.b64decode(response["patch"], validate=True))
+    live_secret, fixed_secret = azure_secret(operations), azure_secret(expected["patch"])
+    if live_secret is not None and live_secret != fixed_secret:
+        # The live webhook's per-pod secret is random: 64 hex digits, put in the agent's configuration and
+        # the app's IDENTITY_HEADER alike. The Swift golden test injects fixed bytes.
+        assert re.fullmatch(r"[0-9a-f]{64}", live_secret), live_secret
+        assert live_secret not in json.dumps(pod), "a fresh secret must not come from the pod"
+        operations = json.loads(json.dumps(operations).replace(live_secret, fixed_secret))
     assert operations == expected["patch"], "the live webhook and the Swift golden test must agree"
+    assert response.get("warnings", []) == expected.get("warnings", [])
     patched = jsonpatch.JsonPatch(operations).apply(pod)
 
     golden = FIXTURES / f"{case}.patched.json"
@@ -242,6 +252,24 @@ def test_golden_fixture(webhooks: dict[bool, Webhook], case: str) -> None:
     # A re-invoked webhook (reinvocationPolicy: IfNeeded) sees its own work and adds nothing.
     again = webhook.review(patched)
     assert again["allowed"] is True and "patch" not in again
+
+
+def azure_secret(operations: list[dict]) -> str | None:
+    """The managed-identity endpoint secret in a patch's agent configuration, if any."""
+    def strings(value: object) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    for text in strings(operations):
+        if found := re.search(r'\n        secret: "([^"]*)"\n', text):
+            return found.group(1)
+    return None
 
 
 def test_injected_agent_config_is_in_the_agent_env(webhooks: dict[bool, Webhook]) -> None:
