@@ -4,14 +4,17 @@
 #     pkg-config, python3-venv, binutils (strip, for bench), shellcheck (lint) and wrk (endpoint load bench);
 #   - yamllint (deployment checks) and podman, buildah, debootstrap, runc (scripts/image-test.sh);
 #   - a Python venv at <repo>/.venv with the pinned test peers from scripts/requirements-test.txt
-#     (moto, awscli, boto3, pytest, PyJWT).
+#     (moto, awscli, boto3, pytest, PyJWT, azure-identity);
+#   - a second venv at <repo>/.venv-az with the Azure CLI from scripts/requirements-az.txt (its pins clash
+#     with the main venv's; ~4 minutes the first time; SKYFERRY_SKIP_AZ_CLI=1 skips it).
 # apt runs only when a package is missing; pip runs only when the requirements changed.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$repo_root/.venv"
 requirements="$repo_root/scripts/requirements-test.txt"
-stamp="$venv/.skyferry-requirements.sha256"
+az_venv="$repo_root/.venv-az"
+az_requirements="$repo_root/scripts/requirements-az.txt"
 
 apt_packages=(
     libcurl4-openssl-dev
@@ -71,27 +74,36 @@ pick_python() {
     return 1
 }
 
+# install_venv VENV REQUIREMENTS IMPORT_CHECK: (re)installs REQUIREMENTS into VENV unless the stamp in VENV
+# says they (and the interpreter) are unchanged and IMPORT_CHECK still runs there.
 install_venv() {
-    local python want have=""
+    local venv_dir="$1" requirements_file="$2" import_check="$3"
+    local stamp_file="$venv_dir/.skyferry-requirements.sha256" python want have=""
     python="$(pick_python)"
-    want="$( { sha256sum "$requirements" | cut -d' ' -f1; "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
-    if [[ -f $stamp ]]; then
-        have="$(cat "$stamp")"
+    want="$( { sha256sum "$requirements_file" | cut -d' ' -f1; "$python" -c 'import sys; print(sys.version)'; } \
+        | sha256sum | cut -d' ' -f1)"
+    if [[ -f $stamp_file ]]; then
+        have="$(cat "$stamp_file")"
     fi
-    if [[ $have == "$want" && -x $venv/bin/python ]] && "$venv/bin/python" -c 'import moto, boto3, awscli, jwt, pytest' 2>/dev/null; then
-        log "venv up to date: $venv"
+    if [[ $have == "$want" && -x $venv_dir/bin/python ]] && "$venv_dir/bin/python" -c "$import_check" 2>/dev/null; then
+        log "venv up to date: $venv_dir"
         return 0
     fi
-    if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
-        log "creating venv $venv with $python"
-        rm -rf "$venv"
-        "$python" -m venv "$venv"
+    if [[ ! -x $venv_dir/bin/python ]] || ! "$venv_dir/bin/python" -c 'import sys' 2>/dev/null; then
+        log "creating venv $venv_dir with $python"
+        rm -rf "$venv_dir"
+        "$python" -m venv "$venv_dir"
     fi
-    log "installing $requirements into $venv"
-    rm -f "$stamp"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"
-    printf '%s\n' "$want" >"$stamp"
+    log "installing $requirements_file into $venv_dir"
+    rm -f "$stamp_file"
+    "$venv_dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements_file"
+    printf '%s\n' "$want" >"$stamp_file"
 }
 
 install_apt_packages
-install_venv
+install_venv "$venv" "$requirements" 'import moto, boto3, awscli, jwt, pytest, azure.identity'
+if [[ ${SKYFERRY_SKIP_AZ_CLI:-0} == 1 ]]; then
+    log "skipping the Azure CLI venv (SKYFERRY_SKIP_AZ_CLI=1)"
+else
+    install_venv "$az_venv" "$az_requirements" 'import azure.cli.core'
+fi

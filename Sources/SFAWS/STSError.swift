@@ -4,6 +4,8 @@ import SFCore
 public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What was being attempted, for messages: the role, the endpoint and the token's (non-secret) claims.
     public struct Context: Sendable, Equatable {
+        /// `AssumeRoleWithWebIdentity`, or `GetWebIdentityToken` (the role is then the caller's, when known).
+        public var operation: String = "AssumeRoleWithWebIdentity"
         public var roleArn: String
         public var endpoint: String
         public var issuer: String?
@@ -19,6 +21,15 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
             self.audiences = claims.audiences
             self.authorizedParty = claims.authorizedParty
         }
+
+        /// `GetWebIdentityToken`'s context: the caller (its role ARN when known) and the regional endpoint.
+        public static func getWebIdentityToken(caller: String, endpoint: String) -> Context {
+            var context = Context(roleArn: caller, endpoint: endpoint, claims: JWTClaims())
+            context.operation = GetWebIdentityToken.action
+            return context
+        }
+
+        var isOutbound: Bool { operation == GetWebIdentityToken.action }
 
         /// Google's issuer is built into IAM: no OIDC provider, and its own condition keys.
         var isGoogle: Bool { WebIdentityTrust.isGoogleIssuer(issuer) }
@@ -78,17 +89,17 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .transport(let c, let underlying):
             return
-                "AWS STS at \(c.endpoint) could not be reached for AssumeRoleWithWebIdentity on \(c.roleArn): "
+                "AWS STS at \(c.endpoint) could not be reached for \(c.operation) on \(c.roleArn): "
                 + "\(underlying). Check network access to the endpoint and any HTTPS_PROXY/NO_PROXY settings."
         case .malformedResponse(let c, let status, let reason, let underlying):
             let why = underlying.map { ": \($0)" } ?? ""
-            return "AWS STS at \(c.endpoint) gave an unusable answer to AssumeRoleWithWebIdentity on \(c.roleArn) "
+            return "AWS STS at \(c.endpoint) gave an unusable answer to \(c.operation) on \(c.roleArn) "
                 + "(HTTP \(status)): \(reason)\(why). Check that stsEndpoint points at an STS endpoint."
         case .service(let c, let status, let code, let message, let requestID):
             let request = requestID.map { " [request \($0)]" } ?? ""
             // AWS's message verbatim (users search for it), then the request id.
             var text =
-                "AWS STS rejected AssumeRoleWithWebIdentity for \(c.roleArn) (\(code), HTTP \(status)): "
+                "AWS STS rejected \(c.operation) for \(c.roleArn) (\(code), HTTP \(status)): "
                 + "\(message.isEmpty ? "no message" : message)\(request)"
             if !text.hasSuffix(".") { text += "." }
             if let hint = remedy { text += " " + hint }
@@ -115,6 +126,12 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
         case .malformedResponse: return "the endpoint did not answer like AWS STS"
         case .service(let c, _, let code, let message, _):
             switch code {
+            case "AccessDenied" where c.isOutbound:
+                return "the caller's IAM policy does not allow sts:GetWebIdentityToken for this audience"
+            case "OutboundWebIdentityFederationDisabledException":
+                return "outbound identity federation is not enabled for the AWS account"
+            case "SessionDurationEscalationException":
+                return "the token would outlive the credentials that asked for it"
             case "AccessDenied": return "the role's trust policy does not allow this token's issuer, sub or aud"
             case "InvalidIdentityToken" where message.contains("Couldn't retrieve verification key"):
                 return "IAM could not fetch the issuer's OpenID configuration or JWKS"
@@ -140,6 +157,18 @@ public enum STSError: Error, Sendable, Equatable, CustomStringConvertible {
         let aud = c.audiences.first ?? "<aud>"
         let trust = c.requiredTrust
         switch code {
+        case "AccessDenied" where c.isOutbound:
+            return
+                "Allow sts:GetWebIdentityToken to \(c.roleArn) in its IAM policy (Action sts:GetWebIdentityToken, "
+                + "Resource *; conditions on sts:IdentityTokenAudience must allow the audience Skyferry asks for)."
+        case "OutboundWebIdentityFederationDisabledException":
+            return
+                "Enable it once for the account: aws iam enable-outbound-web-identity-federation (its IssuerIdentifier"
+                + " is the issuer the Azure federated identity credential must name)."
+        case "SessionDurationEscalationException":
+            return "The credentials expire too soon for the token's duration; this passes once they are refreshed."
+        case "JWTPayloadSizeExceededException":
+            return "The token's claims are too large: remove session or principal tags."
         case "AccessDenied" where c.isGoogle:
             return
                 "The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the Federated principal "

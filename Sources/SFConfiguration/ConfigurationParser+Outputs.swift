@@ -6,7 +6,8 @@ extension ConfigurationParser {
     /// The order outputs are read (and their issues reported) in.
     static let outputReadOrder: [OutputKind] = [
         .awsCredentialsFile, .awsWebIdentityTokenFile, .gcpAccessTokenFile, .gcpExternalAccountFile,
-        .awsContainerEndpoint, .gcpMetadataServer,
+        .awsContainerEndpoint, .gcpMetadataServer, .azureFederatedTokenFile, .azureAccessTokenFile,
+        .azureManagedIdentityEndpoint,
     ]
 
     func readOutputs(
@@ -57,6 +58,15 @@ extension ConfigurationParser {
             case .gcpMetadataServer:
                 outputs.gcpMetadataServer = readMetadataServer(node, at: at, r)
                 read = outputs.gcpMetadataServer != nil
+            case .azureManagedIdentityEndpoint:
+                outputs.azureManagedIdentityEndpoint = readManagedIdentityEndpoint(node, at: at, r)
+                read = outputs.azureManagedIdentityEndpoint != nil
+            case .azureFederatedTokenFile:
+                outputs.azureFederatedTokenFile = readTokenFileOutput(node, at: at, r)
+                read = outputs.azureFederatedTokenFile != nil
+            case .azureAccessTokenFile:
+                outputs.azureAccessTokenFile = readAccessTokenFileOutput(node, at: at, r)
+                read = outputs.azureAccessTokenFile != nil
             }
             if !read { ok = false }
         }

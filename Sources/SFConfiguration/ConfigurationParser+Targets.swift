@@ -41,7 +41,7 @@ extension ConfigurationParser {
         return (targets, complete)
     }
 
-    static let providerKinds = ["aws", "gcp"]
+    static let providerKinds = ["aws", "gcp", "azure"]
 
     func readTarget(
         _ node: YAMLNode,
@@ -83,19 +83,34 @@ extension ConfigurationParser {
                 r.fail(
                     path + ".aws",
                     awsNode,
-                    "an aws source feeds GCP targets only (AWS-to-AWS role chaining is not "
-                        + "what Skyferry is for); use a tokenFile or gcpMetadata source"
+                    "an aws source feeds GCP targets only (and Azure targets, through GetWebIdentityToken): "
+                        + "AWS-to-AWS role chaining is not what Skyferry is for; use a tokenFile or gcpMetadata source"
                 )
                 provider = nil
             }
         } else if let gcpNode = entries["gcp"] {
             provider = readGCP(gcpNode, at: path + ".gcp", r).map { .gcp($0) }
+        } else if let azureNode = entries["azure"] {
+            provider = readAzure(azureNode, at: path + ".azure", r).map { .azure($0) }
         }
         // Optional: `credential-process` needs none; `agent` checks that every target has one.
         let outputs =
             entries["outputs"].map {
                 readOutputs($0, at: path + ".outputs", provider: providers.first, source: effectiveSource, r)
             } ?? OutputsConfiguration()
+        if case .azure(let azure) = provider, let outputs, overrideOK,
+            !checkAzureTarget(
+                azure,
+                outputs: outputs,
+                source: effectiveSource,
+                sourcePath: override == nil ? "source" : path + ".source",
+                at: path,
+                entries: entries,
+                r
+            )
+        {
+            return nil
+        }
         guard let name, Self.isValidTargetName(name), let provider, let outputs, overrideOK else { return nil }
         return TargetConfiguration(name: name, provider: provider, outputs: outputs, source: override)
     }

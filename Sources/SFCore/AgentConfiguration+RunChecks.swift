@@ -11,6 +11,7 @@ extension AgentConfiguration {
         let served = targets.filter { target in
             target.outputs.awsContainerEndpoint != nil || target.outputs.gcpMetadataServer != nil
                 || target.outputs.gcpExternalAccountFile?.imdsListen != nil
+                || target.outputs.azureManagedIdentityEndpoint != nil
         }.map(\.name)
         guard served.isEmpty else { throw .endpointOutputsUnderOnce(served) }
     }

@@ -123,17 +123,11 @@ public struct AgentConfigurationDocument: Sendable, Equatable {
                     lines.append("      gcpExternalAccountFile:")
                     lines.append("        path: \(q(path))")
                     if let mode { lines.append("        mode: \(q(mode))") }
-                case .azureManagedIdentityEndpoint(
-                    let listen,
-                    let secretFile,
-                    let secretFileMode,
-                    let secret,
-                    let imds
-                ):
+                case .azureManagedIdentityEndpoint(let listen, let secretFile, let fileMode, let secret, let imds):
                     lines.append("      azureManagedIdentityEndpoint:")
                     lines.append("        listen: \(q(listen))")
                     if let secretFile { lines.append("        secretFile: \(q(secretFile))") }
-                    if let secretFileMode { lines.append("        secretFileMode: \(q(secretFileMode))") }
+                    if let fileMode { lines.append("        secretFileMode: \(q(fileMode))") }
                     if let secret { lines.append("        secret: \(q(secret))") }
                     if imds { lines.append("        imdsPath: true") }
                 case .azureFederatedTokenFile(let path, let mode):

@@ -56,6 +56,13 @@ public enum CredentialCacheKey {
                 ("gcp.lifetimeSeconds", gcp.lifetimeSeconds.map(String.init)),
                 ("gcp.stsEndpoint", gcp.stsEndpoint?.url), ("gcp.iamEndpoint", gcp.iamEndpoint?.url),
             ]
+        case .azure(let azure):
+            fields += [
+                ("provider", "azure"), ("azure.tenantId", azure.tenantId), ("azure.clientId", azure.clientId),
+                ("azure.cloud", azure.cloud.rawValue), ("azure.authorityHost", azure.authorityHost?.url),
+                ("azure.resources", azure.resources.map(JSONText.string).joined(separator: ",")),
+                ("azure.audience", azure.audience),
+            ]
         }
         return fields.map { key, value in "\(key)=\(value.map(JSONText.string) ?? "null")\n" }.joined()
     }

@@ -18,7 +18,8 @@ public struct ExchangeOutcome: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// When the outputs stop being valid: the credentials' expiry, or that of anything else they hand over
-    /// (the identity token, an agent-kept STS subject token) if it expires first. Refreshes are planned from this.
+    /// (the identity token, an agent-kept STS subject token, an Azure federated assertion) if it expires first.
+    /// Refreshes are planned from this.
     public func expiration(for outputs: OutputsConfiguration) -> Date {
         var earliest = credentials.expiration
         if outputs.includesIdentityToken, let identityExpiry = identity.expiration {
@@ -28,6 +29,11 @@ public struct ExchangeOutcome: Sendable, Equatable, CustomStringConvertible {
             let subjectExpiry = access.subjectTokenExpiration
         {
             earliest = min(earliest, subjectExpiry)
+        }
+        if outputs.azureFederatedTokenFile != nil, case .azure(let azure) = credentials,
+            let assertionExpiry = azure.assertionExpiration
+        {
+            earliest = min(earliest, assertionExpiry)
         }
         return earliest
     }

@@ -9,15 +9,19 @@ public enum OutputKind: String, Sendable, CaseIterable, CustomStringConvertible 
     case gcpAccessTokenFile
     case gcpExternalAccountFile
     case gcpMetadataServer
+    case azureManagedIdentityEndpoint
+    case azureFederatedTokenFile
+    case azureAccessTokenFile
 
     /// The configuration key.
     public var description: String { rawValue }
 
-    /// The provider key (`aws` or `gcp`) whose credentials this output hands over.
+    /// The provider key (`aws`, `gcp` or `azure`) whose credentials this output hands over.
     public var provider: String {
         switch self {
         case .awsCredentialsFile, .awsWebIdentityTokenFile, .awsContainerEndpoint: return "aws"
         case .gcpAccessTokenFile, .gcpExternalAccountFile, .gcpMetadataServer: return "gcp"
+        case .azureManagedIdentityEndpoint, .azureFederatedTokenFile, .azureAccessTokenFile: return "azure"
         }
     }
 }

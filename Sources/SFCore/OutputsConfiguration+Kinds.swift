@@ -26,6 +26,9 @@ extension OutputsConfiguration {
         case .gcpAccessTokenFile: return gcpAccessTokenFile != nil
         case .gcpExternalAccountFile: return gcpExternalAccountFile != nil
         case .gcpMetadataServer: return gcpMetadataServer != nil
+        case .azureManagedIdentityEndpoint: return azureManagedIdentityEndpoint != nil
+        case .azureFederatedTokenFile: return azureFederatedTokenFile != nil
+        case .azureAccessTokenFile: return azureAccessTokenFile != nil
         }
     }
 
@@ -41,6 +44,10 @@ extension OutputsConfiguration {
         case .gcpAccessTokenFile: return gcpAccessTokenFile?.mode
         case .gcpExternalAccountFile: return gcpExternalAccountFile?.mode
         case .gcpMetadataServer: return nil
+        case .azureManagedIdentityEndpoint:
+            return azureManagedIdentityEndpoint?.secretFile == nil ? nil : azureManagedIdentityEndpoint?.secretFileMode
+        case .azureFederatedTokenFile: return azureFederatedTokenFile?.mode
+        case .azureAccessTokenFile: return azureAccessTokenFile?.mode
         }
     }
 
@@ -70,6 +77,16 @@ extension OutputsConfiguration {
                 }
             case .gcpMetadataServer:
                 break
+            case .azureManagedIdentityEndpoint:
+                if let secretFile = azureManagedIdentityEndpoint?.secretFile {
+                    files.append(.init(kind: kind, field: "secretFile", path: secretFile))
+                }
+            case .azureFederatedTokenFile:
+                if let file = azureFederatedTokenFile {
+                    files.append(.init(kind: kind, field: "path", path: file.path))
+                }
+            case .azureAccessTokenFile:
+                if let file = azureAccessTokenFile { files.append(.init(kind: kind, field: "path", path: file.path)) }
             }
         }
         return files
@@ -79,7 +96,9 @@ extension OutputsConfiguration {
     /// endpoint, its authorization token file.
     public var listenAddresses: [(key: String, address: ListenAddress, tokenFile: String?)] {
         var addresses: [(key: String, address: ListenAddress, tokenFile: String?)] = []
-        let order: [OutputKind] = [.awsContainerEndpoint, .gcpMetadataServer, .gcpExternalAccountFile]
+        let order: [OutputKind] = [
+            .awsContainerEndpoint, .gcpMetadataServer, .gcpExternalAccountFile, .azureManagedIdentityEndpoint,
+        ]
         for kind in order + OutputKind.allCases.filter({ !order.contains($0) }) {
             switch kind {
             case .awsContainerEndpoint:
@@ -92,7 +111,12 @@ extension OutputsConfiguration {
                 if let listen = gcpExternalAccountFile?.imdsListen {
                     addresses.append(("\(kind).imdsListen", listen, nil))
                 }
-            case .awsCredentialsFile, .awsWebIdentityTokenFile, .gcpAccessTokenFile:
+            case .azureManagedIdentityEndpoint:
+                if let endpoint = azureManagedIdentityEndpoint {
+                    addresses.append(("\(kind).listen", endpoint.listen, nil))
+                }
+            case .awsCredentialsFile, .awsWebIdentityTokenFile, .gcpAccessTokenFile, .azureFederatedTokenFile,
+                .azureAccessTokenFile:
                 break
             }
         }

@@ -6,6 +6,12 @@ public struct OutputsConfiguration: Sendable, Equatable {
     public var gcpExternalAccountFile: ExternalAccountFileOutputConfiguration?
     public var awsContainerEndpoint: AWSContainerEndpointOutputConfiguration?
     public var gcpMetadataServer: GCPMetadataServerOutputConfiguration?
+    /// The App Service managed-identity contract on loopback (`IDENTITY_ENDPOINT`, `IDENTITY_HEADER`).
+    public var azureManagedIdentityEndpoint: AzureManagedIdentityEndpointOutputConfiguration?
+    /// The federated assertion itself, kept fresh, for `AZURE_FEDERATED_TOKEN_FILE` (WorkloadIdentityCredential).
+    public var azureFederatedTokenFile: TokenFileOutputConfiguration?
+    /// The raw Entra access token for one resource.
+    public var azureAccessTokenFile: AzureAccessTokenFileOutputConfiguration?
 
     public init(
         awsCredentialsFile: AWSCredentialsFileOutputConfiguration? = nil,
@@ -13,7 +19,10 @@ public struct OutputsConfiguration: Sendable, Equatable {
         gcpAccessTokenFile: TokenFileOutputConfiguration? = nil,
         gcpExternalAccountFile: ExternalAccountFileOutputConfiguration? = nil,
         awsContainerEndpoint: AWSContainerEndpointOutputConfiguration? = nil,
-        gcpMetadataServer: GCPMetadataServerOutputConfiguration? = nil
+        gcpMetadataServer: GCPMetadataServerOutputConfiguration? = nil,
+        azureManagedIdentityEndpoint: AzureManagedIdentityEndpointOutputConfiguration? = nil,
+        azureFederatedTokenFile: TokenFileOutputConfiguration? = nil,
+        azureAccessTokenFile: AzureAccessTokenFileOutputConfiguration? = nil
     ) {
         self.awsCredentialsFile = awsCredentialsFile
         self.awsWebIdentityTokenFile = awsWebIdentityTokenFile
@@ -21,6 +30,9 @@ public struct OutputsConfiguration: Sendable, Equatable {
         self.gcpExternalAccountFile = gcpExternalAccountFile
         self.awsContainerEndpoint = awsContainerEndpoint
         self.gcpMetadataServer = gcpMetadataServer
+        self.azureManagedIdentityEndpoint = azureManagedIdentityEndpoint
+        self.azureFederatedTokenFile = azureFederatedTokenFile
+        self.azureAccessTokenFile = azureAccessTokenFile
     }
 
     /// True when an output hands over the identity token itself (so its expiry matters for refreshes).

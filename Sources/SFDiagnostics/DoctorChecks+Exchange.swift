@@ -22,6 +22,18 @@ extension DoctorChecks {
         case .gcp(let gcp):
             let who = gcp.serviceAccount.map { "impersonated \($0)" } ?? "federated access token"
             return .pass("exchange", "GCP token exchange succeeded (\(who)); valid until \(until) (not written)")
+        case .azure(let azure):
+            guard !azure.tokens.isEmpty else {
+                return .pass(
+                    "exchange",
+                    "assertion valid until \(until); Entra ID not asked (no resources to fetch at every refresh)"
+                )
+            }
+            let resources = azure.tokens.keys.sorted().joined(separator: ", ")
+            return .pass(
+                "exchange",
+                "Entra ID issued access tokens for \(resources); valid until \(until) (not written)"
+            )
         }
     }
 

@@ -165,6 +165,21 @@ public enum DoctorChecks {
                     + "provider: gcloud iam workload-identity-pools providers update-oidc PROVIDER --location=global"
                     + " --workload-identity-pool=POOL --allowed-audiences=\(auds.first ?? "AUDIENCE")"
             )
+        case .azure(let azure):
+            let expected = azure.resolvedAudience
+            if auds.contains(expected) {
+                return .pass("audience", "aud=\(shown) includes \(expected), the federated credential's audience")
+            }
+            return DiagnosticStep(
+                check: "audience",
+                status: .fail,
+                detail: "aud=\(shown) does not include \(expected), the audience Entra ID is told to expect",
+                cause: "Entra ID matches the assertion's aud against the federated identity credential's one audience",
+                fix:
+                    "Either issue the token for \(expected) (a projected token's audience, "
+                    + "source.gcpMetadata.audience), or, when the federated identity credential's audience is "
+                    + "\(auds.first ?? "AUDIENCE"), set targets[].azure.audience to it"
+            )
         }
     }
 

@@ -92,6 +92,7 @@ public struct DoctorProbe: Sendable {
         switch provider {
         case .aws(let aws): endpoint = STSEndpoint.resolve(aws)
         case .gcp(let gcp): endpoint = gcp.resolvedSTSEndpoint
+        case .azure(let azure): endpoint = azure.tokenEndpoint
         }
         let proxied = proxy.route(for: endpoint).proxyURL != nil
         let resolved = system.resolve(endpoint.host)

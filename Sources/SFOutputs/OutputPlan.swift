@@ -11,6 +11,8 @@ public enum OutputPlan {
             outputs.awsWebIdentityTokenFile?.path, outputs.gcpExternalAccountFile?.subjectTokenPath,
             outputs.gcpExternalAccountFile?.path, outputs.gcpAccessTokenFile?.path,
             outputs.awsCredentialsFile?.path, outputs.awsContainerEndpoint?.authTokenFile,
+            outputs.azureFederatedTokenFile?.path, outputs.azureAccessTokenFile?.path,
+            outputs.azureManagedIdentityEndpoint?.secretFile,
         ]
         return paths.compactMap { $0 }
     }
@@ -18,7 +20,8 @@ public enum OutputPlan {
     /// The order files are written in: the subject token before the external_account JSON that points at it.
     static let writeOrder: [OutputKind] = [
         .awsWebIdentityTokenFile, .gcpExternalAccountFile, .gcpAccessTokenFile, .awsCredentialsFile,
-        .awsContainerEndpoint, .gcpMetadataServer,
+        .awsContainerEndpoint, .gcpMetadataServer, .azureFederatedTokenFile, .azureAccessTokenFile,
+        .azureManagedIdentityEndpoint,
     ]
 
     public static func files(
@@ -81,8 +84,22 @@ public enum OutputPlan {
                     output: kind
                 )
             ]
-        case .awsContainerEndpoint, .gcpMetadataServer:
-            // Served from memory; the container endpoint's token file is written once at start, not per refresh.
+        case .azureFederatedTokenFile:
+            guard let file = outputs.azureFederatedTokenFile, case .azure(let azure) = outcome.credentials else {
+                return []
+            }
+            // The assertion the tokens were obtained with: already checked (a JWT, the right audience, not
+            // expired), so a bad one never replaces a good one. No trailing newline, as the kubelet writes it.
+            return [FileWrite(path: file.path, contents: Array(azure.assertion.utf8), mode: file.mode, output: kind)]
+        case .azureAccessTokenFile:
+            guard let file = outputs.azureAccessTokenFile, case .azure(let azure) = target.provider,
+                case .azure(let issued) = outcome.credentials, let resource = azure.accessTokenResource(for: file),
+                let token = issued.tokens[resource]
+            else { return [] }
+            // The raw token, no trailing newline (it goes straight into an Authorization header).
+            return [FileWrite(path: file.path, contents: Array(token.token.utf8), mode: file.mode, output: kind)]
+        case .awsContainerEndpoint, .gcpMetadataServer, .azureManagedIdentityEndpoint:
+            // Served from memory; the endpoints' token and secret files are written once at start, not per refresh.
             return []
         }
     }

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Logging
 import SFAWS
 import SFAgent
+import SFAzure
 import SFConsole
 import SFCore
 import SFGCP
@@ -70,6 +71,19 @@ enum Composition {
                 requestTimeout: timeout,
                 now: now,
                 awsSubjectToken: AWSSubjectToken()
+            )
+        case .azure(let azure):
+            return EntraExchanger(
+                configuration: azure,
+                transport: transport,
+                requestTimeout: timeout,
+                now: now,
+                awsWebIdentityToken: AWSOutboundWebIdentity(
+                    transport: transport,
+                    requestTimeout: timeout,
+                    now: now,
+                    environment: ProcessEnvironment.current()
+                )
             )
         }
     }

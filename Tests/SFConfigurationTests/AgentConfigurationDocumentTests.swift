@@ -138,4 +138,82 @@ struct AgentConfigurationDocumentTests {
         #expect(parsed.targets.first?.name == "0640")
         #expect(parsed.targets.first?.outputs.awsCredentialsFile?.path == "/o/#x: y")
     }
+
+    @Test("an Azure target and its three outputs read back as written")
+    func azure() throws {
+        let tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+        let client = "11111111-2222-3333-4444-555555555555"
+        let document = AgentConfigurationDocument(
+            source: .gcpMetadata(audience: "api://AzureADTokenExchangeUSGov", serviceAccount: nil),
+            targets: [
+                .init(
+                    name: "blob",
+                    provider: .azure(
+                        tenantId: tenant,
+                        clientId: client,
+                        cloud: "usgov",
+                        authorityHost: nil,
+                        resources: ["https://storage.azure.com", "https://vault.azure.net"],
+                        audience: nil
+                    ),
+                    outputs: [
+                        .azureManagedIdentityEndpoint(
+                            listen: "127.0.0.1:8087",
+                            secretFile: nil,
+                            secretFileMode: nil,
+                            secret: "abcdefghijklmnopqrstuvwxyz012345",
+                            imdsPath: true
+                        ),
+                        .azureFederatedTokenFile(path: "/o/assertion", mode: "0640"),
+                        .azureAccessTokenFile(path: "/o/vault", resource: "https://vault.azure.net", mode: nil),
+                    ]
+                )
+            ]
+        )
+        #expect(
+            document.yaml == """
+                source:
+                  gcpMetadata:
+                    audience: "api://AzureADTokenExchangeUSGov"
+                targets:
+                  - name: "blob"
+                    azure:
+                      tenantId: "\(tenant)"
+                      clientId: "\(client)"
+                      cloud: "usgov"
+                      resources: ["https://storage.azure.com", "https://vault.azure.net"]
+                    outputs:
+                      azureManagedIdentityEndpoint:
+                        listen: "127.0.0.1:8087"
+                        secret: "abcdefghijklmnopqrstuvwxyz012345"
+                        imdsPath: true
+                      azureFederatedTokenFile:
+                        path: "/o/assertion"
+                        mode: "0640"
+                      azureAccessTokenFile:
+                        path: "/o/vault"
+                        resource: "https://vault.azure.net"
+
+                """
+        )
+        let parsed = try ConfigurationParser().parse(document.yaml, origin: "generated")
+        let target = try #require(parsed.targets.first)
+        #expect(
+            target.provider
+                == .azure(
+                    AzureTargetConfiguration(
+                        tenantId: tenant,
+                        clientId: client,
+                        cloud: .usgov,
+                        resources: ["https://storage.azure.com", "https://vault.azure.net"]
+                    )
+                )
+        )
+        #expect(target.outputs.azureManagedIdentityEndpoint?.secret == "abcdefghijklmnopqrstuvwxyz012345")
+        #expect(target.outputs.azureManagedIdentityEndpoint?.imdsPath == true)
+        #expect(
+            target.outputs.azureFederatedTokenFile == TokenFileOutputConfiguration(path: "/o/assertion", mode: 0o640)
+        )
+        #expect(target.outputs.azureAccessTokenFile?.resource == "https://vault.azure.net")
+    }
 }

@@ -194,7 +194,7 @@ struct ConfigurationParserTests {
                 found 0
                   - targets[0].outputs (line 2): at least one output is required (one of: awsCredentialsFile, \
                 awsWebIdentityTokenFile, awsContainerEndpoint, gcpAccessTokenFile, gcpExternalAccountFile, \
-                gcpMetadataServer)
+                gcpMetadataServer, azureManagedIdentityEndpoint, azureFederatedTokenFile, azureAccessTokenFile)
                 """
         )
         // Without the key, a target has no outputs (fine for credential-process; `agent` refuses it).

@@ -47,6 +47,8 @@ struct AgentConfigurationRendererTests {
             case .gcp(let gcp):
                 #expect(gcp.audience == request.gcp?.audience)
                 #expect(gcp.serviceAccount == request.gcp?.serviceAccount)
+            case .azure:
+                Issue.record("the renderer made an Azure target, which no request asks for")
             }
         }
         #expect(

@@ -1,9 +1,12 @@
 """The plumbing every fake server shares: bound to a loopback address only (``port=0``: a free
-port), served from a daemon thread, stopped cleanly, usable as a context manager."""
+port), served from a daemon thread, stopped cleanly, usable as a context manager; HTTPS when given
+a server ``ssl.SSLContext`` (see loopback_tls.py for the throwaway test CA)."""
 
 from __future__ import annotations
 
 import ipaddress
+import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -12,6 +15,27 @@ from typing import Any
 class LoopbackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    #: Set for HTTPS: each connection's TLS handshake runs in its own handler thread.
+    tls_context: ssl.SSLContext | None = None
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls_context is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(10)  # a client that never finishes its handshake does not hold a thread for ever
+        try:
+            tls = self.tls_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        try:
+            tls.settimeout(None)
+            super().finish_request(tls, client_address)
+        finally:
+            try:
+                tls.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            tls.close()
 
 
 class LoopbackFake:
@@ -24,13 +48,15 @@ class LoopbackFake:
     #: How messages name the fake ("fake STS").
     description = "fake server"
 
-    def __init__(self, host: str, port: int, handler: type[BaseHTTPRequestHandler], *, listen: bool = True) -> None:
+    def __init__(self, host: str, port: int, handler: type[BaseHTTPRequestHandler], *, listen: bool = True,
+                 tls_context: ssl.SSLContext | None = None) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"{self.description} binds loopback only, not {host}")
         self._lock = threading.Lock()
         self._stopping = threading.Event()  # set by stop(): handlers that wait can give up
         self._server = LoopbackHTTPServer((host, port), handler, bind_and_activate=False)
         self._server.fake = self  # type: ignore[attr-defined]
+        self._server.tls_context = tls_context
         self._server.server_bind()  # the port is ours from now on
         self._listening = False
         self._thread: threading.Thread | None = None
@@ -43,7 +69,8 @@ class LoopbackFake:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self._server.tls_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def _listen(self) -> None:
         if not self._listening:
