@@ -151,7 +151,7 @@ public enum PodAnnotations {
     }
 
     /// `skyferry.dev/azure-client-id` (a GUID) and `skyferry.dev/azure-tenant-id` (a GUID or a tenant domain):
-    /// both or neither.
+    /// both or neither, by `AzureNames`' rules, so a value is valid here exactly when the agent accepts it.
     static func parseAzure(
         _ annotations: [String: String],
         into request: inout InjectionRequest,
@@ -161,7 +161,7 @@ public enum PodAnnotations {
         let tenant = annotations[azureTenantId]
         guard client != nil || tenant != nil else { return }
         var valid = true
-        if let client, !AzureDirectoryIdentifier.isGUID(client) {
+        if let client, !AzureNames.isGUID(client) {
             problems.append(
                 "\(azureClientId): \(JSONText.string(client)) is not valid (expected the client id of the app "
                     + "registration or user-assigned managed identity, a GUID such as "
@@ -169,7 +169,7 @@ public enum PodAnnotations {
             )
             valid = false
         }
-        if let tenant, !AzureDirectoryIdentifier.isTenant(tenant) {
+        if let tenant, AzureNames.tenantIdProblem(tenant) != nil {
             problems.append(
                 "\(azureTenantId): \(JSONText.string(tenant)) is not valid (expected the directory (tenant) id, a "
                     + "GUID, or a tenant domain such as contoso.onmicrosoft.com)"

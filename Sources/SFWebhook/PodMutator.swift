@@ -484,8 +484,8 @@ public struct PodMutator: Sendable {
     }
 
     /// The endpoint secret an app container of this pod already carries: a literal `IDENTITY_HEADER` next to
-    /// skyferry's `IDENTITY_ENDPOINT`. A re-invoked or re-submitted pod keeps its secret, and the agent and the
-    /// app (whose variables are never overwritten) agree on it.
+    /// skyferry's `IDENTITY_ENDPOINT`, when the agent would accept it. A re-invoked or re-submitted pod keeps its
+    /// secret, and the agent and the app (whose variables are never overwritten) agree on it.
     static func earlierAzureSecret(_ containers: [JSONValue]) -> String? {
         for container in containers {
             var values: [String: String] = [:]
@@ -495,8 +495,7 @@ public struct PodMutator: Sendable {
                 }
             }
             if values["IDENTITY_ENDPOINT"] == InjectionLayout.azureIdentityEndpoint,
-                let secret = values["IDENTITY_HEADER"], !secret.isEmpty,
-                !PodAnnotations.containsControlCharacter(secret)
+                let secret = values["IDENTITY_HEADER"], AzureNames.secretProblem(secret) == nil
             {
                 return secret
             }

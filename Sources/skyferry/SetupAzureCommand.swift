@@ -93,13 +93,13 @@ struct SetupAzureCommand: ParsableCommand {
         try SetupInput.check(
             tenantId,
             flag: "--tenant-id",
-            AzureDirectoryIdentifier.isTenant,
+            { AzureNames.tenantIdProblem($0) == nil },
             expected: "a GUID "
                 + "(the directory id) or a tenant domain such as contoso.onmicrosoft.com"
         )
         for (flag, value) in [("--client-id", clientId), ("--app-id", appId)] {
             if let value {
-                try SetupInput.check(value, flag: flag, AzureDirectoryIdentifier.isGUID, expected: "a GUID")
+                try SetupInput.check(value, flag: flag, AzureNames.isGUID, expected: "a GUID")
             }
         }
         if let gcpServiceAccountId {

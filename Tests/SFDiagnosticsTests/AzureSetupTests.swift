@@ -1,4 +1,5 @@
 import Foundation
+import SFConfiguration
 import SFCore
 import SFDiagnostics
 import SFWebhook
@@ -18,6 +19,18 @@ struct AzureSetupTests {
         _ = try SetupPlanTests.jsonObject(plan.json)
     }
 
+    @Test("every printed configuration is one the agent accepts", arguments: SetupScenarios.azure.map(\.name))
+    func configurationParses(name: String) throws {
+        let configuration = try ConfigurationParser().parse(try Self.plan(name).configuration, origin: name)
+        try configuration.checkEveryTargetHasOutputs()
+        guard case .azure(let azure) = configuration.targets.first?.provider else {
+            Issue.record("no azure target")
+            return
+        }
+        #expect(azure.clientId == SetupScenarios.azureClient)
+        #expect(configuration.targets.first?.outputs.azureManagedIdentityEndpoint?.secretFile != nil)
+    }
+
     @Test("a cluster's credential: its issuer, system:serviceaccount:NS:SA and the cloud's audience")
     func kubernetes() throws {
         let plan = try Self.plan("azure-gke")
@@ -28,8 +41,8 @@ struct AzureSetupTests {
                     + "--resource-group shop --issuer "
                     + "https://container.googleapis.com/v1/projects/shop-prod/locations/europe-west1/clusters/main "
                     + "--subject system:serviceaccount:shop:api --audience api://AzureADTokenExchange",
-                "az role assignment create --assignee \(SetupScenarios.azureClient) --role \"Storage Blob Data Reader\" "
-                    + "--scope \(SetupScenarios.azureScope)",
+                "az role assignment create --assignee \(SetupScenarios.azureClient) --role "
+                    + "\"Storage Blob Data Reader\" --scope \(SetupScenarios.azureScope)",
             ]
         )
         #expect(plan.labels.map(\.key) == ["skyferry.dev/inject"])

@@ -1,3 +1,4 @@
+import SFConfiguration
 import SFCore
 import SFWebhook
 import Testing
@@ -77,18 +78,21 @@ struct AzureInjectionTests {
         #expect(Self.mutator().decide(pod: Self.pod(annotations)) == .deny(message: message))
     }
 
-    @Test("GUIDs and tenant domains are told apart from anything else")
-    func identifiers() {
-        #expect(AzureDirectoryIdentifier.isGUID(Self.tenant))
-        #expect(AzureDirectoryIdentifier.isGUID(Self.tenant.uppercased()))
-        #expect(!AzureDirectoryIdentifier.isGUID("72f988bf-86f1-41af-91ab-2d7cd011db4"))
-        #expect(!AzureDirectoryIdentifier.isGUID("72f988bf86f141af91ab2d7cd011db47"))
-        #expect(AzureDirectoryIdentifier.isTenant("contoso.onmicrosoft.com"))
-        #expect(AzureDirectoryIdentifier.isTenant("example.co.uk"))
-        #expect(!AzureDirectoryIdentifier.isTenant("contoso"))
-        #expect(!AzureDirectoryIdentifier.isTenant("-contoso.com"))
-        #expect(!AzureDirectoryIdentifier.isTenant("contoso..com"))
-        #expect(!AzureDirectoryIdentifier.isTenant("10.0.0.1"))
+    @Test(
+        "the annotations accept a tenant or client exactly when the agent's configuration does",
+        arguments: [
+            tenant, tenant.uppercased(), "contoso.onmicrosoft.com", "contoso", "common", "-contoso.com", "a..b",
+        ]
+    )
+    func sameRulesAsTheAgent(value: String) {
+        let tenantDecision = Self.mutator().decide(
+            pod: Self.pod(["skyferry.dev/azure-client-id": Self.client, "skyferry.dev/azure-tenant-id": value])
+        )
+        #expect((AzureNames.tenantIdProblem(value) == nil) == (tenantDecision.isInjection))
+        let clientDecision = Self.mutator().decide(
+            pod: Self.pod(["skyferry.dev/azure-client-id": value, "skyferry.dev/azure-tenant-id": Self.tenant])
+        )
+        #expect(AzureNames.isGUID(value) == clientDecision.isInjection)
     }
 
     @Test("sidecar mode: the managed-identity endpoint with the random per-pod secret, and nothing else")
@@ -104,6 +108,9 @@ struct AzureInjectionTests {
         )
         let yaml = try #require(Self.agentYAML(decision))
         #expect(yaml.contains("        secret: \"\(secret)\"\n"))
+        let configuration = try ConfigurationParser().parse(yaml, origin: "SKYFERRY_CONFIG_YAML")
+        #expect(configuration.targets.map(\.name) == ["azure"])
+        #expect(configuration.targets.first?.outputs.azureManagedIdentityEndpoint?.secret == secret)
     }
 
     @Test("each pod gets its own secret from the injected randomness")
@@ -289,4 +296,8 @@ struct AzureInjectionTests {
         let added = patch.filter { $0.path == "/spec/containers/0/env/-" }.compactMap { $0.value["name"]?.stringValue }
         #expect(added == ["IDENTITY_ENDPOINT", "IDENTITY_HEADER"])
     }
+}
+
+extension InjectionDecision {
+    fileprivate var isInjection: Bool { if case .inject = self { true } else { false } }
 }

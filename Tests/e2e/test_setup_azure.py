@@ -85,6 +85,16 @@ def test_aws_outbound_federation_and_a_least_privilege_policy(ws):
     assert statement["Condition"]["NumericLessThanEquals"] == {"sts:DurationSeconds": "3600"}
 
 
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_generated_configuration_is_accepted_by_doctor_parsing(ws, name, tmp_path):
+    """The printed configuration parses with the agent's own parser: doctor exits 1 (checks fail here), not 2."""
+    plan = json.loads(setup(ws, name, "--output", "json").stdout)
+    config = tmp_path / "skyferry.yaml"
+    config.write_text(plan["configuration"])
+    result = run([str(ws.skyferry_bin), "doctor", "--config", str(config)], ws.env)
+    assert result.returncode == 1, result
+
+
 @pytest.mark.parametrize("args,status,message", [
     (["--tenant-id", TENANT, "--app-id", CLIENT], 64, "give one source"),
     (["--gcp-service-account-id", "1", "--tenant-id", TENANT], 64, "give one identity"),
