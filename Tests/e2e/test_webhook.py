@@ -154,7 +154,7 @@ class Webhook:
                 return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
 
 
-def start_webhook(tmp: Path, native_sidecars: bool = True, server: str = "") -> Webhook:
+def start_webhook(tmp: Path, native_sidecars: bool = True, server: str = "", azure: str = "") -> Webhook:
     tmp.mkdir(parents=True, exist_ok=True)
     ca = make_ca("skyferry-test-ca")
     cert_path, key_path = tmp / "tls.crt", tmp / "tls.key"
@@ -166,7 +166,8 @@ def start_webhook(tmp: Path, native_sidecars: bool = True, server: str = "") -> 
         f"tls:\n  certFile: {cert_path}\n  keyFile: {key_path}\n  reloadIntervalSeconds: 1\n"
         f"agent:\n  image: {IMAGE}\n"
         f"nativeSidecars: {'true' if native_sidecars else 'false'}\n"
-        + (f"server: {server}\n" if server else ""))
+        + (f"server: {server}\n" if server else "")
+        + (f"azure: {azure}\n" if azure else ""))
     binary = Path(os.environ.get("SKYFERRY_BIN", REPO_ROOT / ".build" / "debug" / "skyferry"))
     process = AgentProcess([str(binary), "webhook", "--config", str(config)], isolated_env(tmp / "home"), tmp / "logs")
     webhook = Webhook(process, port, ca, cert_path, key_path)
@@ -270,6 +271,38 @@ def azure_secret(operations: list[dict]) -> str | None:
         if found := re.search(r'\n        secret: "([^"]*)"\n', text):
             return found.group(1)
     return None
+
+
+def test_each_pod_gets_its_own_azure_secret(webhooks: dict[bool, Webhook]) -> None:
+    pod = json.loads((FIXTURES / "azure-sidecar.pod.json").read_text())
+    secrets = set()
+    for _ in range(2):
+        patched = jsonpatch.JsonPatch(json.loads(base64.b64decode(webhooks[True].review(pod)["patch"]))).apply(pod)
+        env = {e["name"]: e.get("value") for e in patched["spec"]["containers"][0]["env"]}
+        agent = patched["spec"]["initContainers"][0]
+        config = next(e["value"] for e in agent["env"] if e["name"] == "SKYFERRY_CONFIG_YAML")
+        assert env["IDENTITY_ENDPOINT"] == "http://127.0.0.1:9912/msi/token"
+        assert f'        secret: "{env["IDENTITY_HEADER"]}"\n' in config, "the agent and the app share the secret"
+        assert not {"MSI_ENDPOINT", "IMDS_ENDPOINT", "IDENTITY_SERVER_THUMBPRINT"} & set(env)
+        secrets.add(env["IDENTITY_HEADER"])
+    assert len(secrets) == 2 and all(re.fullmatch(r"[0-9a-f]{64}", s) for s in secrets)
+
+
+def test_azure_cloud_sets_the_authority_and_the_token_audience(tmp_path: Path, skyferry_bin: Path) -> None:
+    webhook = start_webhook(tmp_path, azure="{cloud: usgov}")
+    try:
+        pod = json.loads((FIXTURES / "azure-init-only.pod.json").read_text())
+        patched = jsonpatch.JsonPatch(json.loads(base64.b64decode(webhook.review(pod)["patch"]))).apply(pod)
+    finally:
+        webhook.process.stop()
+    env = {e["name"]: e["value"] for e in patched["spec"]["containers"][0]["env"]}
+    assert env["AZURE_AUTHORITY_HOST"] == "https://login.microsoftonline.us"
+    assert env["AZURE_FEDERATED_TOKEN_FILE"] == "/var/run/secrets/skyferry/azure-token"
+    [volume] = [v for v in patched["spec"]["volumes"] if v["name"] == "skyferry-token"]
+    [source] = volume["projected"]["sources"]
+    assert source["serviceAccountToken"]["audience"] == "api://AzureADTokenExchangeUSGov"
+    assert "initContainers" not in patched["spec"], "Azure alone in init-only mode needs no agent"
+    kubernetes_validate.validate(patched, KUBERNETES_VERSION, strict=True)
 
 
 def test_injected_agent_config_is_in_the_agent_env(webhooks: dict[bool, Webhook]) -> None:
