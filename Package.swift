@@ -10,7 +10,8 @@ import PackageDescription
 ///     SFAWS → SFCore, SFCrypto         SFGCP → SFCore                   SFOutputs → SFCore
 ///     SFAzure → SFCore                 Entra ID exchange and AADSTS errors, Azure managed identity (IMDS)
 ///         (neither cloud imports the other: SFAWS signs the aws4_request subject token, the composition root
-///         hands it to GCP federation as SFCore's AWSSubjectTokenSigner)
+///         hands it to GCP federation as SFCore's AWSSubjectTokenSigner, and SFAWS's GetWebIdentityToken to the
+///         Azure exchange as SFCore's AWSWebIdentityTokenIssuer)
 ///     SFDiagnostics → SFCore, SFAWS, SFGCP, SFAzure                     SFWebhook → SFCore
 ///     SFConfiguration → SFCore, SFWebhook, SFYAML   the one YAML reader: agent and webhook parsers, file loading
 ///     SFDoctor → SFDiagnostics, SFCore, SFAWS   the doctor's probes (DNS, stat, bind, recorded exchange)

@@ -13,8 +13,11 @@ public struct TargetFailure: Error, Sendable, CustomStringConvertible, Classifie
             switch self {
             case .source: return "reading the identity token"
             case .exchange(let provider, _):
-                return provider == "aws"
-                    ? "exchanging the token at AWS STS" : "exchanging the identity at GCP (STS, then IAM Credentials)"
+                switch provider {
+                case "aws": return "exchanging the token at AWS STS"
+                case "azure": return "exchanging the assertion at Entra ID"
+                default: return "exchanging the identity at GCP (STS, then IAM Credentials)"
+                }
             case .output(let path): return "writing \(path)"
             }
         }

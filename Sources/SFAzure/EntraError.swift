@@ -49,7 +49,8 @@ public enum EntraError: Error, Sendable, Equatable, CustomStringConvertible {
 
         /// `iss=…, sub=…, aud=…` of the assertion.
         public var claimsSentence: String {
-            "iss=\(issuer ?? "-"), sub=\(subject ?? "-"), aud=\(audiences.isEmpty ? "-" : audiences.joined(separator: ","))"
+            let aud = audiences.isEmpty ? "-" : audiences.joined(separator: ",")
+            return "iss=\(issuer ?? "-"), sub=\(subject ?? "-"), aud=\(aud)"
         }
     }
 

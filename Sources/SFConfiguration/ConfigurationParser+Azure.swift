@@ -136,7 +136,8 @@ extension ConfigurationParser {
                     key,
                     entries["outputs"],
                     "azureAccessTokenFile writes a token fetched at every refresh, but \(path).azure.resources is "
-                        + "empty; list the resource there (e.g. resources: [\"\(output.resource ?? "https://storage.azure.com")\"])"
+                        + "empty; list the resource there (e.g. resources: "
+                        + "[\"\(output.resource ?? "https://storage.azure.com")\"])"
                 )
                 ok = false
             } else if let resource = output.resource, !bareResources.contains(AzureNames.bareResource(resource)) {
