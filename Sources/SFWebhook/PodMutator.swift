@@ -56,22 +56,9 @@ public struct PodMutator: Sendable {
             return .deny(message: "skyferry: the pod has no spec.containers to inject credentials into")
         }
         var warnings: [String] = []
-        if request.azure != nil, metadata?["labels"]?[AzureInjection.workloadIdentityLabel]?.stringValue == "true" {
-            // azure-workload-identity's webhook selects these pods and injects the same variables.
-            request.azure = nil
-            warnings.append(
-                "skyferry: the pod has the label \(AzureInjection.workloadIdentityLabel)=true, so "
-                    + "azure-workload-identity injects its Azure credentials; skyferry ignored "
-                    + "\(PodAnnotations.azureClientId) (remove the label or the annotation)"
-            )
+        if let warning = prepareAzure(&request, labels: metadata?["labels"], containers: containers) {
+            warnings.append(warning)
             if request.aws == nil && request.gcp == nil { return .inject(patch: [], warnings: warnings) }
-        }
-        if var azure = request.azure {
-            azure.cloud = self.azure
-            if request.mode == .sidecar {
-                azure.secret = Self.earlierAzureSecret(containers) ?? Hex.lower(randomBytes(Self.secretBytes))
-            }
-            request.azure = azure
         }
         if let problem = Self.loopbackProblem(request, spec: spec, containers: initContainers + containers) {
             return .deny(message: problem)
@@ -172,15 +159,8 @@ public struct PodMutator: Sendable {
             appendAll(&patch, to: base + "/volumeMounts", exists: container["volumeMounts"] != nil, mounts)
 
             let existingEnv = Set((container["env"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
-            if request.azure != nil {
-                let conflicting = AzureInjection.conflictingVariables.filter(existingEnv.contains)
-                if !conflicting.isEmpty {
-                    warnings.append(
-                        "skyferry: container \(names[index]) sets \(conflicting.joined(separator: ", ")), which makes "
-                            + "Azure SDKs choose another credential than skyferry's; remove "
-                            + (conflicting.count == 1 ? "it" : "them")
-                    )
-                }
+            if request.azure != nil, let warning = Self.azureConflict(names[index], existingEnv) {
+                warnings.append(warning)
             }
             var env: [JSONValue] = []
             for (name, value) in appEnvironment(request) {
@@ -466,40 +446,7 @@ public struct PodMutator: Sendable {
                 env.append(("GOOGLE_APPLICATION_CREDENTIALS", InjectionLayout.gcpExternalAccountPath))
             }
         }
-        if let azure = request.azure {
-            switch request.mode {
-            case .sidecar:
-                // The App Service contract; never MSI_ENDPOINT, IMDS_ENDPOINT or IDENTITY_SERVER_THUMBPRINT, which
-                // make the SDKs pick another managed-identity source.
-                env.append(("IDENTITY_ENDPOINT", InjectionLayout.azureIdentityEndpoint))
-                env.append(("IDENTITY_HEADER", azure.secret ?? ""))
-            case .initOnly:
-                env.append(("AZURE_CLIENT_ID", azure.clientId))
-                env.append(("AZURE_TENANT_ID", azure.tenantId))
-                env.append(("AZURE_FEDERATED_TOKEN_FILE", InjectionLayout.azureTokenPath))
-                env.append(("AZURE_AUTHORITY_HOST", azure.cloud.authorityHostURL))
-            }
-        }
+        if let azure = request.azure { env += Self.azureEnvironment(azure, mode: request.mode) }
         return env
-    }
-
-    /// The endpoint secret an app container of this pod already carries: a literal `IDENTITY_HEADER` next to
-    /// skyferry's `IDENTITY_ENDPOINT`, when the agent would accept it. A re-invoked or re-submitted pod keeps its
-    /// secret, and the agent and the app (whose variables are never overwritten) agree on it.
-    static func earlierAzureSecret(_ containers: [JSONValue]) -> String? {
-        for container in containers {
-            var values: [String: String] = [:]
-            for entry in container["env"]?.arrayValue ?? [] {
-                if let name = entry["name"]?.stringValue, let value = entry["value"]?.stringValue {
-                    values[name] = value
-                }
-            }
-            if values["IDENTITY_ENDPOINT"] == InjectionLayout.azureIdentityEndpoint,
-                let secret = values["IDENTITY_HEADER"], AzureNames.secretProblem(secret) == nil
-            {
-                return secret
-            }
-        }
-        return nil
     }
 }
