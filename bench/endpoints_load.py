@@ -2,11 +2,13 @@
   - the AWS container endpoint  GET /v1/credentials/TARGET   (Authorization: the auth token file)
   - the GCE metadata emulation  GET /computeMetadata/v1/instance/service-accounts/default/token
                                 (Metadata-Flavor: Google)
+  - the Azure managed-identity endpoint  GET /msi/token?api-version=2019-08-01&resource=https://vault.azure.net
+                                (X-IDENTITY-HEADER: the secret file)
 measured with wrk (Debian package `wrk`) on 127.0.0.1, plus the agent's VmRSS before, during (peak of
 samples every 0.2 s) and after each load.
 
-One long-running `skyferry agent` (no --once) serves both, against the fake STS and the verifying fake
-GCP (Tests/e2e/fakes) with 1 h credentials, so no refresh happens during a run. Every response of a
+One long-running `skyferry agent` (no --once) serves all three, against the fake STS, the verifying fake
+GCP and the verifying fake Entra ID on loopback HTTPS (Tests/e2e/fakes) with 1 h credentials, so no refresh happens during a run. Every response of a
 run is checked by wrk's Lua script (non-200 answers are counted and reported).
 
 Usage: python bench/endpoints_load.py [--skyferry PATH] [--threads 2] [--connections 16] [--duration 10]
@@ -31,12 +33,17 @@ import harness
 from harness import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "Tests" / "e2e"))
+from fakes.fake_entra import FakeEntra, FederatedCredential  # noqa: E402
 from fakes.fake_gcp import DEFAULT_AUDIENCE, FakeGCP  # noqa: E402
 from fakes.fake_sts import FakeSTS, success  # noqa: E402
 
 ISSUER = "https://oidc.bench.test"
 KID = "bench-key"
 SERVICE_ACCOUNT = "sa@proj.iam.gserviceaccount.com"
+SUBJECT = "system:serviceaccount:bench:bench"
+AZURE_CLIENT_ID = "3c9e1b52-7a4d-4f0e-8b61-2d5a9c0e7f14"
+AZURE_AUDIENCE = "api://AzureADTokenExchange"
+VAULT = "https://vault.azure.net"
 
 # wrk: fixed headers; count non-200 answers; print latency percentiles (µs) and totals as JSON.
 LUA = r"""
@@ -97,16 +104,22 @@ def main() -> int:
 
 
     now = int(time.time())
-    token, jwks = harness.rsa_jwt({"iss": ISSUER, "sub": "system:serviceaccount:bench:bench",
+    token, jwks = harness.rsa_jwt({"iss": ISSUER, "sub": SUBJECT,
                                    "aud": ["https:" + DEFAULT_AUDIENCE], "iat": now, "exp": now + 86400}, KID)
+    azure_token, azure_jwks = harness.rsa_jwt({"iss": ISSUER, "sub": SUBJECT, "aud": AZURE_AUDIENCE, "iat": now,
+                                               "exp": now + 86400}, KID)
 
     with tempfile.TemporaryDirectory(prefix="skyferry-endpoints-") as tmp, FakeSTS() as sts, \
-            FakeGCP(jwks=jwks, issuer=ISSUER, service_accounts={SERVICE_ACCOUNT}) as gcp:
+            FakeGCP(jwks=jwks, issuer=ISSUER, service_accounts={SERVICE_ACCOUNT}) as gcp, FakeEntra() as entra:
         workdir = Path(tmp)
+        entra.trust_issuer_keys(ISSUER, azure_jwks)
+        entra.add_federated_credential(AZURE_CLIENT_ID, FederatedCredential(ISSUER, SUBJECT))
+        (workdir / "azure.jwt").write_text(azure_token)
         sts.script(success(duration_seconds=3600))
         (workdir / "token.jwt").write_text(token)
-        aws_listen, gcp_listen, health = (f"127.0.0.1:{harness.free_port()}" for _ in range(3))
+        aws_listen, gcp_listen, azure_listen, health = (f"127.0.0.1:{harness.free_port()}" for _ in range(4))
         token_file = workdir / "auth-token"
+        secret_file = workdir / "identity-header"
         config = workdir / "skyferry.yaml"
         config.write_text(json.dumps({  # JSON is YAML
             "source": {"tokenFile": str(workdir / "token.jwt")},
@@ -117,30 +130,40 @@ def main() -> int:
                 {"name": "gcp", "gcp": {"audience": DEFAULT_AUDIENCE, "serviceAccount": SERVICE_ACCOUNT,
                                         "stsEndpoint": gcp.sts_url, "iamEndpoint": gcp.url},
                  "outputs": {"gcpMetadataServer": {"listen": gcp_listen, "projectId": "bench-project"}}},
+                {"name": "azure", "source": {"tokenFile": str(workdir / "azure.jwt")},
+                 "azure": {"tenantId": entra.tenant_id, "clientId": AZURE_CLIENT_ID, "authorityHost": entra.url,
+                           "resources": [VAULT]},
+                 "outputs": {"azureManagedIdentityEndpoint": {"listen": azure_listen,
+                                                              "secretFile": str(secret_file)}}},
             ],
             "health": {"listen": health},
         }))
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "HTTPS_PROXY": harness.DEAD_PROXY,
                "HTTP_PROXY": harness.DEAD_PROXY, "NO_PROXY": "127.0.0.1,localhost"}
         log = workdir / "agent.log"
-        with harness.running([args.skyferry, "agent", "--config", config, "--log-level", "warning"], env=env,
-                             log=log) as agent:
+        with harness.running([args.skyferry, "agent", "--config", config, "--log-level", "warning",
+                              "--ca-bundle", entra.ca_path], env=env, log=log) as agent:
             harness.wait_until(lambda: harness.http_ok(f"http://{health}/readyz"), "agent", process=agent, log=log)
             auth = token_file.read_text()
             aws_url = f"http://{aws_listen}/v1/credentials/aws"
             gcp_url = f"http://{gcp_listen}/computeMetadata/v1/instance/service-accounts/default/token"
             assert harness.http_ok(aws_url, {"Authorization": auth})
             assert harness.http_ok(gcp_url, {"Metadata-Flavor": "Google"})
+            secret = secret_file.read_text()
+            azure_url = f"http://{azure_listen}/msi/token?api-version=2019-08-01&resource={VAULT}"
+            assert harness.http_ok(azure_url, {"X-IDENTITY-HEADER": secret})
             idle = harness.vm_rss_kib(agent.pid)
             results = {
                 "container endpoint `/v1/credentials/T`": run_wrk(aws_url, "Authorization", auth, args, agent.pid, workdir),
                 "metadata `…/default/token`": run_wrk(gcp_url, "Metadata-Flavor", "Google", args, agent.pid, workdir),
+                "managed identity `/msi/token`": run_wrk(azure_url, "X-IDENTITY-HEADER", secret, args, agent.pid,
+                                                         workdir),
             }
-            exchanges = (len(sts.issued), len(gcp.issued))
+            exchanges = (len(sts.issued), len(gcp.issued), len(entra.issued))
 
     print(f"skyferry {args.skyferry}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s on 127.0.0.1; "
           f"{harness.machine()}; agent VmRSS idle before the loads: {idle / 1024:.1f} MiB; "
-          f"exchanges during the runs: STS {exchanges[0]}, GCP {exchanges[1]} (no refresh due)\n")
+          f"exchanges during the runs: STS {exchanges[0]}, GCP {exchanges[1]}, Entra {exchanges[2]} (no refresh due)\n")
     print(harness.markdown_table(
         ["endpoint", "requests/s", "p50", "p90", "p99", "max", "non-200 / socket errors",
          "VmRSS before → peak → after (MiB)"],

@@ -8,11 +8,13 @@ import SFLocalEndpoints
 /// (`LocalEndpoints.Server.respond`: `LoopbackRequestPolicy`, then the endpoint), without a server stack.
 ///
 /// One agent holds one server of each kind: an AWS container-credentials endpoint (known authorization
-/// token), a GCE metadata emulation (valid access token, an ID-token issuer returning a fixed token) and an
-/// IMDSv2 emulation (valid AWS source credentials). Every decoded request goes to all three. Invariants, as
+/// token), a GCE metadata emulation (valid access token, an ID-token issuer returning a fixed token), an
+/// IMDSv2 emulation (valid AWS source credentials) and an Azure managed-identity endpoint (known secret,
+/// `imdsPath: true`, a provider with a valid token). Every decoded request goes to all four. Invariants, as
 /// `precondition`s: a request the policy must refuse (foreign Host, Origin, Sec-Fetch-*, a forwarding
 /// header, OPTIONS) never gets a 200; the container endpoint answers 200 only with the right token, the
-/// metadata emulation only with `Metadata-Flavor: Google` (but for its `/` detection probe); no response
+/// metadata emulation only with `Metadata-Flavor: Google` (but for its `/` detection probe), the managed-identity
+/// endpoint only to a GET of `/msi/token` with the secret or of the IMDS path with `Metadata: true`; no response
 /// carries a secret the request did not carry itself, except to a request entitled to it.
 ///
 /// Input: a byte of options (bit 0: an IMDSv2 session is opened first, as SDKs do), the method, path,
@@ -26,6 +28,8 @@ enum Secrets {
     static let sourceSessionToken = "fuzz-imds-source-session-token"
     static let accessToken = "ya29.fuzz-gcp-access-token"
     static let imdsSession = "fuzz-imds-session-token"
+    static let identityHeader = "fuzz-identity-header-secret"
+    static let azureToken = "eyJ.fuzz-azure-access-token"
     static let idToken =
         Data(#"{"alg":"RS256"}"#.utf8).base64EncodedString() + "."
         + Data(#"{"aud":"a","iat":1800000000,"exp":1800003600,"fuzz":"id-token"}"#.utf8).base64EncodedString() + ".c2ln"
@@ -33,7 +37,7 @@ enum Secrets {
 
 let now = Date(timeIntervalSince1970: 1_800_000_000)
 let audience = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/p/providers/k"
-let ports = (container: 9911, metadata: 8989, imds: 9912)
+let ports = (container: 9911, metadata: 8989, imds: 9912, azure: 9913)
 
 let configuration = try! ConfigurationParser().parse(
     """
@@ -58,6 +62,30 @@ let imdsConfiguration = try! ConfigurationParser().parse(
     """,
     origin: "fuzz.yaml"
 )
+let azureConfiguration = try! ConfigurationParser().parse(
+    """
+    source: {tokenFile: /t}
+    targets:
+      - name: vault
+        azure: {tenantId: 5f1c7e2a-3b4d-4c8e-9a6f-0d2b1e4c7a90, clientId: 11111111-2222-3333-4444-555555555555}
+        outputs:
+          azureManagedIdentityEndpoint: {listen: "127.0.0.1:\(ports.azure)", secretFile: /o/secret, imdsPath: true}
+    """,
+    origin: "fuzz.yaml"
+)
+
+/// Any resource's token, always valid.
+struct FuzzAzureTokens: AzureTokenProvider {
+    let clientId = "11111111-2222-3333-4444-555555555555"
+    func accessToken(for resource: String) async throws -> AzureAccessToken {
+        AzureAccessToken(
+            token: Secrets.azureToken,
+            expiration: now.addingTimeInterval(3600),
+            resource: resource,
+            clientId: clientId
+        )
+    }
+}
 
 /// Valid credentials for every target, read-only after this.
 let store: CredentialStore = {
@@ -110,6 +138,15 @@ func servers() -> [String: LocalEndpoints.Server] {
             equals: { $0 == $1 },
             idTokens: { _ in nil }
         )
+        + LocalEndpoints.servers(
+            azureConfiguration,
+            store: store,
+            authTokens: [:],
+            imdsSessionToken: { "unused" },
+            equals: { $0 == $1 },
+            idTokens: { _ in nil },
+            azure: { _ in (FuzzAzureTokens(), Secrets.identityHeader) }
+        )
     return Dictionary(uniqueKeysWithValues: all.map { ($0.kind, $0) })
 }
 
@@ -120,19 +157,25 @@ let paths = [
     "/computeMetadata/v1/instance/service-accounts/reader@p.iam.gserviceaccount.com/token",
     "/computeMetadata/v1/instance/service-accounts/", "/latest/api/token",
     "/latest/meta-data/iam/security-credentials/source", "/latest/meta-data/iam/security-credentials/",
-    "/latest/meta-data/placement/region",
+    "/latest/meta-data/placement/region", "/msi/token", "/metadata/identity/oauth2/token",
 ]
-let queries = ["", "audience=https://example.com", "recursive=true", "audience=x&format=full"]
+let queries = [
+    "", "audience=https://example.com", "recursive=true", "audience=x&format=full",
+    "api-version=2019-08-01&resource=https://vault.azure.net", "api-version=2018-02-01&resource=r&client_id=x",
+]
 let authorities = [
     "127.0.0.1:\(ports.container)", "localhost:\(ports.metadata)", "127.0.0.1:\(ports.imds)", "[::1]", "LOCALHOST",
-    "127.0.0.1", "evil.example", "evil.example:\(ports.container)", "127.0.0.1:80",
+    "127.0.0.1", "evil.example", "evil.example:\(ports.container)", "127.0.0.1:80", "127.0.0.1:\(ports.azure)",
 ]
 let headerNames = [
     "Authorization", "Metadata-Flavor", "X-aws-ec2-metadata-token", "X-aws-ec2-metadata-token-ttl-seconds",
     "Origin", "Sec-Fetch-Mode", "X-Forwarded-For", "Forwarded", "Via", "X-Real-IP", "X-Forwarded-Host", "Host",
-    "Content-Type",
+    "Content-Type", "X-IDENTITY-HEADER", "Metadata",
 ]
-let headerValues = [Secrets.authToken, "Google", "google", Secrets.imdsSession, "21600", "", "null", "127.0.0.1"]
+let headerValues = [
+    Secrets.authToken, "Google", "google", Secrets.imdsSession, "21600", "", "null", "127.0.0.1",
+    Secrets.identityHeader, "true",
+]
 
 /// A value from `choices` for a selector byte below 0xE0, else a fuzzed string.
 func choose(_ input: inout FuzzBytes, _ choices: [String]) -> String {
@@ -199,7 +242,7 @@ func leaks(_ response: LocalResponse, _ secrets: [String], _ request: LocalReque
 let allSecrets = [
     Secrets.containerSecretKey, Secrets.containerSessionToken, Secrets.sourceSecretKey,
     Secrets.sourceSessionToken, Secrets.accessToken, Secrets.idToken, Secrets.imdsSession,
-    Secrets.authToken,
+    Secrets.authToken, Secrets.identityHeader, Secrets.azureToken,
 ]
 
 func fuzzOne(_ bytes: [UInt8]) {
@@ -208,7 +251,8 @@ func fuzzOne(_ bytes: [UInt8]) {
     let container = servers[OutputKind.awsContainerEndpoint.rawValue]!
     let metadata = servers[OutputKind.gcpMetadataServer.rawValue]!
     let imds = servers["imds"]!
-    let (fromContainer, fromMetadata, fromIMDS, session) = runToCompletion {
+    let azure = servers[OutputKind.azureManagedIdentityEndpoint.rawValue]!
+    let (fromContainer, fromMetadata, fromIMDS, fromAzure, session) = runToCompletion {
         var session: LocalResponse?
         if openSession {
             session = await imds.respond(
@@ -223,7 +267,7 @@ func fuzzOne(_ bytes: [UInt8]) {
         }
         return (
             await container.respond(request, now), await metadata.respond(request, now),
-            await imds.respond(request, now), session
+            await imds.respond(request, now), await azure.respond(request, now), session
         )
     }
     if let session {
@@ -234,7 +278,7 @@ func fuzzOne(_ bytes: [UInt8]) {
     }
     let answers = [
         (container, fromContainer, ports.container), (metadata, fromMetadata, ports.metadata),
-        (imds, fromIMDS, ports.imds),
+        (imds, fromIMDS, ports.imds), (azure, fromAzure, ports.azure),
     ]
     for (server, response, port) in answers {
         let context = "\(server.kind) answered \(response.status) to \(request)"
@@ -283,6 +327,22 @@ func fuzzOne(_ bytes: [UInt8]) {
         precondition(
             fromIMDS.status == 200 && (issued || sourceCredentials),
             "IMDS emulation leaks \(secret) to \(request)"
+        )
+    }
+
+    let withSecret = request.path == "/msi/token" && request.header("x-identity-header") == Secrets.identityHeader
+    let withMetadata =
+        request.path == "/metadata/identity/oauth2/token" && request.header("metadata")?.lowercased() == "true"
+    if fromAzure.status == 200 {
+        precondition(
+            request.method == "GET" && (withSecret || withMetadata),
+            "managed-identity endpoint 200 without the secret or Metadata: true: \(request)"
+        )
+    }
+    if let secret = leaks(fromAzure, allSecrets, request) {
+        precondition(
+            fromAzure.status == 200 && secret == Secrets.azureToken,
+            "managed-identity endpoint leaks \(secret) to \(request)"
         )
     }
 }

@@ -3,7 +3,8 @@ import SFCore
 
 /// The agent's loopback servers, one HTTP server per listen address: AWS container-credentials
 /// endpoints (several AWS targets may share one address, one path each), GCE metadata emulations,
-/// IMDSv2 emulations (`imdsListen`) and, from SFAgent (`LocalEndpoints.health`), the health server.
+/// IMDSv2 emulations (`imdsListen`), Azure managed-identity endpoints (one per target) and, from SFAgent
+/// (`LocalEndpoints.health`), the health server.
 ///
 /// Each `Server.respond` is that server's whole request handling — its `LoopbackRequestPolicy`, then its
 /// responder — as a function of the request and the time, with no server stack: SFAgent's `LocalHTTPServer`
@@ -13,7 +14,7 @@ public enum LocalEndpoints {
     /// One server to run.
     public struct Server: Sendable {
         public var address: ListenAddress
-        /// `awsContainerEndpoint`, `gcpMetadataServer`, `imds` or `health`.
+        /// `awsContainerEndpoint`, `gcpMetadataServer`, `imds`, `azureManagedIdentityEndpoint` or `health`.
         public var kind: String
         /// The Host, browser and proxy checks in front of `respond`.
         public var policy: LoopbackRequestPolicy
@@ -50,13 +51,16 @@ public enum LocalEndpoints {
     ///   - imdsSessionToken: makes a fresh IMDSv2 session token (per `PUT /latest/api/token`).
     ///   - equals: a constant-time comparison for presented secrets.
     ///   - idTokens: for a GCP target, its ID-token issuer (nil when it does not impersonate a service account).
+    ///   - azure: for an Azure target with `azureManagedIdentityEndpoint`, its token provider and the secret
+    ///     (`IDENTITY_HEADER`) requests must present; nil serves no endpoint for it.
     public static func servers(
         _ configuration: AgentConfiguration,
         store: CredentialStore,
         authTokens: [String: String],
         imdsSessionToken: @escaping @Sendable () -> String,
         equals: @escaping @Sendable ([UInt8], [UInt8]) -> Bool,
-        idTokens: (TargetConfiguration) -> GCPMetadataEmulator.IDTokenIssuer?
+        idTokens: (TargetConfiguration) -> GCPMetadataEmulator.IDTokenIssuer?,
+        azure: (TargetConfiguration) -> (tokens: any AzureTokenProvider, secret: String)? = { _ in nil }
     ) -> [Server] {
         func matcher(_ secret: String?) -> @Sendable (String) -> Bool {
             let expected = Array((secret ?? "").utf8)
@@ -84,6 +88,25 @@ public enum LocalEndpoints {
                     )
                 )
             }
+        }
+        for target in configuration.targets {
+            guard let output = target.outputs.azureManagedIdentityEndpoint, let (tokens, secret) = azure(target)
+            else { continue }
+            let endpoint = AzureManagedIdentityEndpoint(
+                target: target.name,
+                imdsPath: output.imdsPath,
+                tokens: tokens,
+                secretMatches: matcher(secret)
+            )
+            servers.append(
+                Server(
+                    address: output.listen,
+                    kind: OutputKind.azureManagedIdentityEndpoint.rawValue,
+                    policy: LoopbackRequestPolicy(listen: output.listen),
+                    refuse: AzureManagedIdentityEndpoint.refusal,
+                    responder: { await endpoint.respond(to: $0, now: $1) }
+                )
+            )
         }
         for target in configuration.targets {
             guard let listen = target.outputs.gcpExternalAccountFile?.imdsListen else { continue }

@@ -140,6 +140,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         services += try Composition.endpointServices(
             configuration,
+            exchanges: exchanges,
             store: store,
             transport: transport,
             metrics: metrics,

@@ -8,11 +8,13 @@ import SFLocalEndpoints
 import SFOutputs
 
 extension Composition {
-    /// Servers for the `awsContainerEndpoint` and `gcpMetadataServer` outputs. Makes a fresh random
-    /// authorization token per `authTokenFile` and writes it (atomically, no trailing newline: botocore
-    /// sends the file's bytes as they are) before any server starts.
+    /// Servers for the `awsContainerEndpoint`, `gcpMetadataServer`, `imdsListen` and
+    /// `azureManagedIdentityEndpoint` outputs. Makes a fresh random authorization token per `authTokenFile` and a
+    /// secret per `secretFile`, and writes them (atomically, no trailing newline: botocore sends the file's bytes as
+    /// they are, and an `IDENTITY_HEADER` read from the file must be the secret itself) before any server starts.
     static func endpointServices(
         _ configuration: AgentConfiguration,
+        exchanges: [TargetExchange],
         store: CredentialStore,
         transport: any HTTPTransport,
         metrics: AgentMetrics,
@@ -30,6 +32,7 @@ extension Composition {
             tokens[file.path] = token
             logger.info("container endpoint authorization token written", metadata: ["file.path": "\(file.path)"])
         }
+        let azureSecrets = try writeAzureSecrets(configuration, logger: logger)
         for (listen, hosts) in LocalEndpoints.nonLoopbackEndpoints(configuration) {
             // Any host that reaches this address and holds the authorization token gets the credentials.
             logger.warning(
@@ -62,9 +65,54 @@ extension Composition {
                         federatedToken: store.federatedToken(name, now: now())
                     )
                 }
+            },
+            azure: { target in
+                guard case .azure(let azure) = target.provider, let secret = azureSecrets[target.name],
+                    let exchange = exchanges.first(where: { $0.name == target.name })?.azureResourceExchange
+                else { return nil }
+                let name = target.name
+                let tokens = AzureOnDemandTokens(
+                    clientId: azure.clientId,
+                    margin: .seconds(configuration.refresh.expiryMarginSeconds),
+                    now: now,
+                    refreshed: { store.azureTokens(name) },
+                    exchange: exchange,
+                    target: name,
+                    logger: logger
+                )
+                return (tokens, secret)
             }
         )
         return servers.map { serve($0, limits: configuration.server, metrics: metrics, now: now, logger: logger) }
+    }
+
+    /// The secret of each `azureManagedIdentityEndpoint`, by target: the configured `secret` (the webhook's per-pod
+    /// one, already in the application's `IDENTITY_HEADER`), else a fresh random one written to `secretFile`.
+    static func writeAzureSecrets(
+        _ configuration: AgentConfiguration,
+        logger: Logger
+    ) throws(CompositionError) -> [String: String] {
+        var secrets: [String: String] = [:]
+        for target in configuration.targets {
+            guard let output = target.outputs.azureManagedIdentityEndpoint else { continue }
+            if let secret = output.secret {
+                secrets[target.name] = secret
+                continue
+            }
+            guard let path = output.secretFile else { continue }
+            let secret = Hex.lower(SecureRandom.bytes(32))
+            do {
+                try AtomicFileWriter().write(Array(secret.utf8), to: path, mode: output.secretFileMode)
+            } catch {
+                throw .azureSecretFile(underlying: error)
+            }
+            secrets[target.name] = secret
+            logger.info(
+                "managed-identity endpoint secret written",
+                metadata: ["target.name": "\(target.name)", "file.path": "\(path)"]
+            )
+        }
+        return secrets
     }
 
     /// Serves a local endpoint with the real clock (the only impure part of its request handling), within the

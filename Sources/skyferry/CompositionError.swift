@@ -6,12 +6,14 @@ enum CompositionError: Error, CustomStringConvertible {
     case metadataHost(underlying: any Error)
     /// An `authTokenFile` of an `awsContainerEndpoint` output could not be written.
     case authTokenFile(underlying: any Error)
+    /// A `secretFile` of an `azureManagedIdentityEndpoint` output could not be written.
+    case azureSecretFile(underlying: any Error)
 
     /// The exit status a command ends with for it.
     var status: CommandExitStatus {
         switch self {
         case .metadataHost: return .configurationInvalid
-        case .authTokenFile: return .outputFailed
+        case .authTokenFile, .azureSecretFile: return .outputFailed
         }
     }
 
@@ -19,6 +21,7 @@ enum CompositionError: Error, CustomStringConvertible {
         switch self {
         case .metadataHost(let underlying): return "GCE_METADATA_HOST: \(underlying)"
         case .authTokenFile(let underlying): return "awsContainerEndpoint.authTokenFile: \(underlying)"
+        case .azureSecretFile(let underlying): return "azureManagedIdentityEndpoint.secretFile: \(underlying)"
         }
     }
 }

@@ -1,5 +1,6 @@
 """DNS-rebinding and browser protection of every loopback server the agent runs (container
-endpoint, GCE metadata emulation, IMDSv2 emulation, health): only a Host naming the server, no
+endpoint, GCE metadata emulation, IMDSv2 emulation, Azure managed-identity endpoint on its App Service and
+IMDS paths, health): only a Host naming the server, no
 browser traces (Origin, Sec-Fetch-*, CORS preflight), no forwarding headers. Also IMDSv2 session
 tokens (fresh per PUT, expiring with their TTL), the ID-token cache of the metadata emulation, and
 the refusal of gcpMetadataServer.allowNonLoopback. The real clients (boto3, the AWS CLI,
@@ -19,7 +20,7 @@ from test_aws_container_endpoint import Endpoint
 from test_gcp_clients import aws_imds_credentials
 from test_gcp_metadata_server import FLAVOR, V1, Emulation
 
-pytest_plugins = ["conftest_gcp"]
+pytest_plugins = ["conftest_gcp", "conftest_azure"]
 
 SECRET_MARKERS = ("access_token", "AccessKeyId", "SecretAccessKey", "eyJ")
 
@@ -58,9 +59,21 @@ def imds_token(imds: str, ttl: int = 60) -> tuple[int, str]:
     return status, body
 
 
-@pytest.fixture(params=["awsContainerEndpoint", "gcpMetadataServer", "imds", "health"])
+@pytest.fixture(params=["awsContainerEndpoint", "gcpMetadataServer", "imds", "health",
+                        "azureManagedIdentityEndpoint", "azureManagedIdentityEndpoint-imdsPath"])
 def server(request, ws, moto, gws, fake_gcp, monkeypatch) -> Server:
     kind = request.param
+    if kind.startswith("azureManagedIdentityEndpoint"):
+        from test_azure_managed_identity import Endpoint as AzureEndpoint
+
+        imds_path = kind.endswith("imdsPath")
+        azure = AzureEndpoint(ws, request.getfixturevalue("entra"), request.getfixturevalue("oidc_issuer"),
+                              imds_path=imds_path)
+        if imds_path:
+            return Server(azure.listen, "/metadata/identity/oauth2/token?api-version=2018-02-01"
+                          "&resource=https://vault.azure.net", {"Metadata": "true"})
+        return Server(azure.listen, "/msi/token?api-version=2019-08-01&resource=https://vault.azure.net",
+                      {"X-IDENTITY-HEADER": azure.secret})
     if kind in ("awsContainerEndpoint", "health"):
         endpoint = Endpoint(ws, moto.url)
         endpoint.wait_ready()
