@@ -12,7 +12,7 @@ import PackageDescription
 ///         (neither cloud imports the other: SFAWS signs the aws4_request subject token, the composition root
 ///         hands it to GCP federation as SFCore's AWSSubjectTokenSigner, and SFAWS's GetWebIdentityToken to the
 ///         Azure exchange as SFCore's AWSWebIdentityTokenIssuer)
-///     SFDiagnostics → SFCore, SFAWS, SFGCP                              SFWebhook → SFCore
+///     SFDiagnostics → SFCore, SFAWS, SFGCP, SFAzure                     SFWebhook → SFCore
 ///     SFConfiguration → SFCore, SFWebhook, SFYAML   the one YAML reader: agent and webhook parsers, file loading
 ///     SFDoctor → SFDiagnostics, SFCore, SFAWS   the doctor's probes (DNS, stat, bind, recorded exchange)
 ///     SFConsole → SFCore               stderr log handler, stdout writer
@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "SFAzure", dependencies: ["SFCore"]),
         .target(name: "SFOutputs", dependencies: ["SFCore"]),
         // `skyferry doctor` checks and `skyferry setup` plans: pure, no I/O.
-        .target(name: "SFDiagnostics", dependencies: ["SFCore", "SFAWS", "SFGCP"]),
+        .target(name: "SFDiagnostics", dependencies: ["SFCore", "SFAWS", "SFGCP", "SFAzure"]),
         .target(name: "SFWebhook", dependencies: ["SFCore"]),
         // The one YAML reader (libyaml stays behind it): the agent's and the webhook's parsers, and file loading.
         .target(name: "SFConfiguration", dependencies: ["SFCore", "SFWebhook", "SFYAML"]),
@@ -251,7 +251,7 @@ let package = Package(
         .testTarget(
             name: "SFDiagnosticsTests",
             dependencies: [
-                "SFDiagnostics", "SFAWS", "SFGCP", "SFCore", "SFWebhook",
+                "SFDiagnostics", "SFAWS", "SFGCP", "SFAzure", "SFCore", "SFWebhook",
                 "SFConfiguration",
             ],
             resources: [.copy("Fixtures")]

@@ -35,6 +35,7 @@ log "hadolint Dockerfile"
 declare -A variants=(
     [default]='{}'
     [helm-tls]='{"tls": {"source": "helm"}, "agent": {"nativeSidecars": false}}'
+    [azure-usgov]='{"azure": {"cloud": "usgov", "authorityHost": "https://login.microsoftonline.us"}}'
     [network-policy]='{"networkPolicy": {"enabled": true, "from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]}, "webhook": {"server": {"idleTimeoutSeconds": 30, "maxConnections": 500}}}'
     [cluster-issuer]='{"tls": {"certManager": {"issuerRef": {"name": "internal-ca", "kind": "ClusterIssuer", "group": "cert-manager.io"}}}, "webhook": {"replicas": 1, "excludeNamespaces": ["kube-system", "kube-public"], "nodeSelector": {"kubernetes.io/os": "linux"}, "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "infra", "effect": "NoSchedule"}]}, "imagePullSecrets": [{"name": "ghcr"}], "image": {"tag": "0.1.0-rc.1"}}'
 )
@@ -52,6 +53,18 @@ fi
 if "$venv/bin/python" scripts/render_chart.py "$chart" --values-json '{"networkPolicy": {"enabled": "yes"}}' >/dev/null 2>&1; then
     fail "values.schema.json accepted networkPolicy.enabled: \"yes\""
 fi
+if "$venv/bin/python" scripts/render_chart.py "$chart" --values-json '{"azure": {"cloud": "azure"}}' >/dev/null 2>&1; then
+    fail "values.schema.json accepted azure.cloud: \"azure\""
+fi
+# azure.cloud reaches the webhook's configuration; authorityHost only when set.
+"$venv/bin/python" - "$out/default.yaml" "$out/azure-usgov.yaml" <<'PY' || fail "azure settings do not reach webhook.yaml"
+import sys, yaml
+def config(path):
+    docs = [d for d in yaml.safe_load_all(open(path)) if d]
+    return yaml.safe_load(next(d for d in docs if d["kind"] == "ConfigMap")["data"]["webhook.yaml"])
+assert config(sys.argv[1])["azure"] == {"cloud": "public"}, config(sys.argv[1])
+assert config(sys.argv[2])["azure"] == {"cloud": "usgov", "authorityHost": "https://login.microsoftonline.us"}
+PY
 # The NetworkPolicy: absent by default, and when enabled it admits the webhook port only, from the given peers.
 grep -q '^kind: NetworkPolicy$' "$out/default.yaml" && fail "the default render has a NetworkPolicy (networkPolicy.enabled defaults to false)"
 "$venv/bin/python" - "$out/network-policy.yaml" <<'PY' || fail "the NetworkPolicy render is not the expected one"

@@ -13,7 +13,7 @@ public struct WebhookConfigurationParser: Sendable {
     }
 
     func read(_ root: YAMLNode, _ r: ConfigurationReader) -> WebhookConfiguration? {
-        let keys = ["listen", "tls", "agent", "nativeSidecars", "server"]
+        let keys = ["listen", "tls", "agent", "nativeSidecars", "server", "azure"]
         guard let top = r.mapping(root, at: "", allowed: keys) else { return nil }
         var listen: ListenAddress? = WebhookConfiguration.defaultListen
         if let node = top["listen"] {
@@ -37,14 +37,46 @@ public struct WebhookConfigurationParser: Sendable {
             nativeSidecars = r.boolean(node, at: "nativeSidecars", hint: "false for clusters before Kubernetes 1.29")
         }
         let server = top["server"].map { readServer($0, r) } ?? .webhook
-        guard let listen, let tls, let agent, let nativeSidecars, let server else { return nil }
+        let azure = top["azure"].map { readAzure($0, r) } ?? AzureWebhookConfiguration()
+        guard let listen, let tls, let agent, let nativeSidecars, let server, let azure else { return nil }
         return WebhookConfiguration(
             listen: listen,
             tls: tls,
             agent: agent,
             nativeSidecars: nativeSidecars,
-            server: server
+            server: server,
+            azure: azure
         )
+    }
+
+    /// `azure`: `cloud` (public, usgov, china; default public) and an optional `authorityHost` URL.
+    func readAzure(_ node: YAMLNode, _ r: ConfigurationReader) -> AzureWebhookConfiguration? {
+        guard let entries = r.mapping(node, at: "azure", allowed: ["cloud", "authorityHost"]) else { return nil }
+        var azure = AzureWebhookConfiguration()
+        if let node = entries["cloud"] {
+            guard let text = r.string(node, at: "azure.cloud") else { return nil }
+            guard let cloud = AzureCloud(rawValue: text) else {
+                let names = AzureCloud.allCases.map(\.rawValue)
+                let hint = ConfigurationReader.closest(to: text, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+                r.fail(
+                    "azure.cloud",
+                    node,
+                    "\"\(text)\" is not an Azure cloud\(hint) (expected one of: \(names.joined(separator: ", ")))"
+                )
+                return nil
+            }
+            azure.cloud = cloud
+        }
+        if let node = entries["authorityHost"] {
+            guard let text = r.string(node, at: "azure.authorityHost") else { return nil }
+            do {
+                azure.authorityHost = try Endpoint(parsing: text)
+            } catch {
+                r.fail("azure.authorityHost", node, error.description)
+                return nil
+            }
+        }
+        return azure
     }
 
     /// `server`: each key optional, defaults from `ServerLimits.webhook`.

@@ -116,7 +116,7 @@ public enum AWSSetup {
             )
 
         case .azureManagedIdentity(let tenantID, let appIDURI, let principalID):
-            let issuer = AzureSetup.issuer(tenantID: tenantID)
+            let issuer = AzureSourceSetup.issuer(tenantID: tenantID)
             trust = WebIdentityTrust(issuer: issuer, subject: principalID, audience: appIDURI)
             scenario = "azure-to-aws"
             title = "Azure managed identity \(principalID) → \(request.roleARN)"
@@ -135,7 +135,9 @@ public enum AWSSetup {
                 request,
                 source: .azureManagedIdentity(resource: appIDURI, clientId: nil)
             )
-            notes.append(contentsOf: AzureSetup.notes(tenantID: tenantID, appIDURI: appIDURI, principalID: principalID))
+            notes.append(
+                contentsOf: AzureSourceSetup.notes(tenantID: tenantID, appIDURI: appIDURI, principalID: principalID)
+            )
         }
 
         steps.append(

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import SFAWS
+import SFAzure
 import SFCore
 import SFGCP
 
@@ -86,6 +87,20 @@ extension DoctorChecks {
                 detail: detail,
                 cause: gcp.cause ?? "GCP refused the exchange",
                 fix: gcp.remedy
+            )
+        case let entra as EntraError:
+            var detail = "\(entra)"
+            if case .service(_, let answer) = entra {
+                let code = answer.code.map { "AADSTS\($0)" } ?? answer.error
+                detail = "Entra ID answered \(code) (\(answer.error), HTTP \(answer.status)): \(answer.summary)"
+                if let trace = answer.traceId { detail += " (trace id \(trace))" }
+            }
+            return DiagnosticStep(
+                check: "exchange",
+                status: .fail,
+                detail: detail,
+                cause: entra.cause ?? "Entra ID refused the exchange",
+                fix: entra.remedy
             )
         default:
             return DiagnosticStep(

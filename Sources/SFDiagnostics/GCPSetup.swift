@@ -99,14 +99,16 @@ public enum GCPSetup {
                     command:
                         "gcloud iam workload-identity-pools providers create-oidc \(Shell.quote(request.provider)) "
                         + "\(location) --workload-identity-pool=\(Shell.quote(request.pool)) "
-                        + "--issuer-uri=\(Shell.quote(AzureSetup.issuer(tenantID: tenantID))) "
+                        + "--issuer-uri=\(Shell.quote(AzureSourceSetup.issuer(tenantID: tenantID))) "
                         + "--allowed-audiences=\(Shell.quote(appIDURI)) "
                         + "--attribute-mapping=google.subject=assertion.sub "
                         + "--attribute-condition=\(Shell.quote(condition))"
                 )
             )
             source = .azureManagedIdentity(resource: appIDURI, clientId: nil)
-            notes.append(contentsOf: AzureSetup.notes(tenantID: tenantID, appIDURI: appIDURI, principalID: principalID))
+            notes.append(
+                contentsOf: AzureSourceSetup.notes(tenantID: tenantID, appIDURI: appIDURI, principalID: principalID)
+            )
         }
 
         if let sa = request.serviceAccount {

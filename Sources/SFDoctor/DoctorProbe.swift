@@ -58,6 +58,9 @@ public struct DoctorProbe: Sendable {
             steps.append(DoctorChecks.claims(token.claims))
             steps.append(DoctorChecks.expiry(token.claims, now: now()))
             steps.append(DoctorChecks.audience(token.claims, provider: target.provider))
+            if case .azure(let azure) = target.provider {
+                steps.append(DoctorChecks.federatedCredential(token.claims, azure: azure))
+            }
         case .aws(let credentials, let region):
             let expiry = Timestamp.formatISO8601(credentials.expiration)
             steps.append(

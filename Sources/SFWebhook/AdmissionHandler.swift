@@ -50,6 +50,12 @@ public struct AdmissionHandler: Sendable {
                 (response, result, reason) = (
                     AdmissionResponse(uid: request.uid, allowed: false, message: message), .denied, message
                 )
+            case .inject(let patch, let warnings) where patch.isEmpty:
+                // Nothing to add (the pod's only cloud is injected by another webhook): admitted as is, with why.
+                (response, result, reason) = (
+                    AdmissionResponse(uid: request.uid, allowed: true, warnings: warnings), .skipped,
+                    warnings.joined(separator: "; ")
+                )
             case .inject(let patch, let warnings):
                 (response, result, reason) = (
                     AdmissionResponse(uid: request.uid, allowed: true, patch: patch, warnings: warnings), .injected, nil

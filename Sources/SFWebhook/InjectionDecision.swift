@@ -4,6 +4,7 @@ public enum InjectionDecision: Sendable, Equatable {
     case skip(reason: String)
     /// Reject the pod: its annotations are malformed.
     case deny(message: String)
-    /// Admit with this patch; warnings go back to the client (`kubectl` prints them).
+    /// Admit with this patch; warnings go back to the client (`kubectl` prints them). An empty patch admits
+    /// the pod unchanged, with the warnings saying why.
     case inject(patch: [JSONPatchOperation], warnings: [String])
 }

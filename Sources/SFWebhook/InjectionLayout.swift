@@ -1,3 +1,5 @@
+import SFCore
+
 /// Names, paths and loopback addresses shared by the injected agent and the app containers.
 ///
 /// One place, so the generated agent configuration and the app environment cannot disagree.
@@ -13,6 +15,9 @@ public enum InjectionLayout {
     public static let gcpTokenFile = "gcp-token"
     public static var awsTokenPath: String { tokenDirectory + "/" + awsTokenFile }
     public static var gcpTokenPath: String { tokenDirectory + "/" + gcpTokenFile }
+    public static let azureTokenFile = "azure-token"
+    /// `AZURE_FEDERATED_TOKEN_FILE` in init-only mode: the projected token itself, which the kubelet refreshes.
+    public static var azureTokenPath: String { tokenDirectory + "/" + azureTokenFile }
 
     /// In-memory volume for the agent's outputs, read-only in app containers.
     public static let outputVolume = "skyferry-out"
@@ -29,11 +34,18 @@ public enum InjectionLayout {
 
     public static let awsTarget = "aws"
     public static let gcpTarget = "gcp"
+    public static let azureTarget = "azure"
     public static let awsEndpointPort = 9911
     public static var awsEndpointListen: String { "127.0.0.1:\(awsEndpointPort)" }
     public static var awsCredentialsURL: String { "http://\(awsEndpointListen)/v1/credentials/\(awsTarget)" }
     public static let gcpMetadataPort = 8989
     public static var gcpMetadataListen: String { "127.0.0.1:\(gcpMetadataPort)" }
+    public static let azureEndpointPort = 9912
+    public static var azureEndpointListen: String { "127.0.0.1:\(azureEndpointPort)" }
+    /// `IDENTITY_ENDPOINT`: the App Service contract's path on the agent's loopback endpoint.
+    public static var azureIdentityEndpoint: String {
+        "http://\(azureEndpointListen)\(AzureManagedIdentityEndpointOutputConfiguration.path)"
+    }
     public static let healthPort = 8686
     public static var healthListen: String { "127.0.0.1:\(healthPort)" }
 
@@ -43,6 +55,7 @@ public enum InjectionLayout {
         var ports: [(port: Int, purpose: String)] = []
         if request.aws != nil { ports.append((awsEndpointPort, "the AWS container-credentials endpoint")) }
         if request.gcp != nil { ports.append((gcpMetadataPort, "the GCE metadata emulation")) }
+        if request.azure != nil { ports.append((azureEndpointPort, "the Azure managed-identity endpoint")) }
         ports.append((healthPort, "the agent's health endpoint"))
         return ports
     }

@@ -7,6 +7,7 @@ public struct InjectionRequest: Sendable, Equatable {
 
     public var aws: AWSInjection?
     public var gcp: GCPInjection?
+    public var azure: AzureInjection?
     /// `skyferry.dev/token-audience`: replaces the default audience of the (single) projected token.
     public var tokenAudience: String?
     public var tokenExpirationSeconds: Int
@@ -17,6 +18,7 @@ public struct InjectionRequest: Sendable, Equatable {
     public init(
         aws: AWSInjection? = nil,
         gcp: GCPInjection? = nil,
+        azure: AzureInjection? = nil,
         tokenAudience: String? = nil,
         tokenExpirationSeconds: Int = Self.defaultTokenExpirationSeconds,
         skipContainers: [String] = [],
@@ -24,6 +26,7 @@ public struct InjectionRequest: Sendable, Equatable {
     ) {
         self.aws = aws
         self.gcp = gcp
+        self.azure = azure
         self.tokenAudience = tokenAudience
         self.tokenExpirationSeconds = tokenExpirationSeconds
         self.skipContainers = skipContainers

@@ -7,6 +7,8 @@ public enum PodAnnotations {
     public static let awsRegion = "skyferry.dev/aws-region"
     public static let gcpAudience = "skyferry.dev/gcp-audience"
     public static let gcpServiceAccount = "skyferry.dev/gcp-service-account"
+    public static let azureClientId = "skyferry.dev/azure-client-id"
+    public static let azureTenantId = "skyferry.dev/azure-tenant-id"
     public static let tokenAudience = "skyferry.dev/token-audience"
     public static let tokenExpiration = "skyferry.dev/token-expiration"
     public static let skipContainers = "skyferry.dev/skip-containers"
@@ -17,7 +19,8 @@ public enum PodAnnotations {
     public static let skippedEnv = "skyferry.dev/skipped-env"
 
     static let requestKeys = [
-        awsRoleArn, awsRegion, gcpAudience, gcpServiceAccount, tokenAudience, tokenExpiration, skipContainers, mode,
+        awsRoleArn, awsRegion, gcpAudience, gcpServiceAccount, azureClientId, azureTenantId, tokenAudience,
+        tokenExpiration, skipContainers, mode,
     ]
     static let webhookKeys = [status, skippedEnv]
 
@@ -91,14 +94,18 @@ public enum PodAnnotations {
                 request.gcp?.serviceAccount = account
             }
         }
+        parseAzure(annotations, into: &request, problems: &problems)
+        let clouds = [awsRoleArn, gcpAudience, azureClientId].filter { annotations[$0] != nil }
         if let audience = annotations[tokenAudience] {
             if audience.isEmpty || audience.count > 1024
                 || audience.contains(where: { $0.isWhitespace || !$0.isASCII || $0 == "," })
             {
                 bad(tokenAudience, audience, "one audience string without spaces or commas")
-            } else if annotations[awsRoleArn] != nil && annotations[gcpAudience] != nil {
+            } else if clouds.count > 1 {
                 problems.append(
-                    "\(tokenAudience) is ambiguous when both \(awsRoleArn) and \(gcpAudience) are set (expected it "
+                    "\(tokenAudience) is ambiguous when "
+                        + (clouds.count == 2 ? "both " : "") + clouds.dropLast().joined(separator: ", ") + " and "
+                        + clouds.last! + " are set (expected it "
                         + "with one cloud only; each cloud gets its own token)"
                 )
             } else {
@@ -134,13 +141,47 @@ public enum PodAnnotations {
                 bad(mode, text, "sidecar or init-only")
             }
         }
-        if annotations[awsRoleArn] == nil && annotations[gcpAudience] == nil {
+        if clouds.isEmpty && annotations[azureTenantId] == nil {
             problems.append(
-                "the pod has the label \(injectLabel)=true but neither \(awsRoleArn) nor \(gcpAudience) (expected at"
-                    + " least one: the cloud to get credentials for)"
+                "the pod has the label \(injectLabel)=true but none of \(awsRoleArn), \(gcpAudience), "
+                    + "\(azureClientId) (expected at least one: the cloud to get credentials for)"
             )
         }
         return problems.isEmpty ? .success(request) : .failure(AnnotationError(problems: problems))
+    }
+
+    /// `skyferry.dev/azure-client-id` (a GUID) and `skyferry.dev/azure-tenant-id` (a GUID or a tenant domain):
+    /// both or neither, by `AzureNames`' rules, so a value is valid here exactly when the agent accepts it.
+    static func parseAzure(
+        _ annotations: [String: String],
+        into request: inout InjectionRequest,
+        problems: inout [String]
+    ) {
+        let client = annotations[azureClientId]
+        let tenant = annotations[azureTenantId]
+        guard client != nil || tenant != nil else { return }
+        var valid = true
+        if let client, !AzureNames.isGUID(client) {
+            problems.append(
+                "\(azureClientId): \(JSONText.string(client)) is not valid (expected the client id of the app "
+                    + "registration or user-assigned managed identity, a GUID such as "
+                    + "00000000-0000-0000-0000-000000000000)"
+            )
+            valid = false
+        }
+        if let tenant, AzureNames.tenantIdProblem(tenant) != nil {
+            problems.append(
+                "\(azureTenantId): \(JSONText.string(tenant)) is not valid (expected the directory (tenant) id, a "
+                    + "GUID, or a tenant domain such as contoso.onmicrosoft.com)"
+            )
+            valid = false
+        }
+        guard let client, let tenant else {
+            let (set, missing) = client == nil ? (azureTenantId, azureClientId) : (azureClientId, azureTenantId)
+            problems.append("\(set) is set but \(missing) is not (expected both: Entra ID needs the tenant and client)")
+            return
+        }
+        if valid { request.azure = AzureInjection(clientId: client, tenantId: tenant) }
     }
 
     /// True for C0 controls (including TAB, CR, LF, NUL), DEL and the C1 controls U+0080–U+009F.

@@ -1,14 +1,35 @@
+import SFCore
+
 /// Decides on a pod and computes the JSON Patch, against the raw pod JSON.
 ///
 /// Only `add` operations, each on a path that exists or is created first, so every field the
 /// webhook does not touch reaches the API server exactly as the user wrote it.
 public struct PodMutator: Sendable {
+    /// Bytes of randomness in the per-pod managed-identity endpoint secret (shown as hex).
+    public static let secretBytes = 32
+
     public var agent: AgentContainerConfiguration
     public var nativeSidecars: Bool
+    public var azure: AzureWebhookConfiguration
+    /// `count` random bytes, for the per-pod Azure endpoint secret (the composition root passes the system's).
+    public var randomBytes: @Sendable (_ count: Int) -> [UInt8]
 
-    public init(agent: AgentContainerConfiguration, nativeSidecars: Bool) {
+    public init(
+        agent: AgentContainerConfiguration,
+        nativeSidecars: Bool,
+        azure: AzureWebhookConfiguration = .init(),
+        randomBytes: @escaping @Sendable (_ count: Int) -> [UInt8] = Self.systemRandomBytes
+    ) {
         self.agent = agent
         self.nativeSidecars = nativeSidecars
+        self.azure = azure
+        self.randomBytes = randomBytes
+    }
+
+    /// The standard library's cryptographically secure generator (getrandom on Linux).
+    @Sendable public static func systemRandomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
     public func decide(pod: JSONValue) -> InjectionDecision {
@@ -26,7 +47,7 @@ public struct PodMutator: Sendable {
         {
             return .skip(reason: "already injected")
         }
-        let request: InjectionRequest
+        var request: InjectionRequest
         switch PodAnnotations.parse(annotations) {
         case .success(let parsed): request = parsed
         case .failure(let error): return .deny(message: error.description)
@@ -34,23 +55,34 @@ public struct PodMutator: Sendable {
         guard !containers.isEmpty else {
             return .deny(message: "skyferry: the pod has no spec.containers to inject credentials into")
         }
+        var warnings: [String] = []
+        if let warning = prepareAzure(&request, labels: metadata?["labels"], containers: containers) {
+            warnings.append(warning)
+            if request.aws == nil && request.gcp == nil { return .inject(patch: [], warnings: warnings) }
+        }
         if let problem = Self.loopbackProblem(request, spec: spec, containers: initContainers + containers) {
             return .deny(message: problem)
         }
 
         var patch: [JSONPatchOperation] = []
-        var warnings: [String] = []
         let yaml = AgentConfigurationRenderer.render(request)
+        // Azure alone in init-only mode needs no agent: the app's SDK exchanges the projected token itself.
+        let hasAgent = !AgentConfigurationRenderer.document(request).targets.isEmpty
         let names = containers.map { $0["name"]?.stringValue ?? "" }
         let apps = containers.indices.filter { !request.skipContainers.contains(names[$0]) }.map {
             (names[$0], containers[$0])
         }
         let identity = Self.agentIdentity(podSecurityContext: spec?["securityContext"], apps: apps)
-        if let warning = identity.warning { warnings.append(warning) }
+        if hasAgent, let warning = identity.warning { warnings.append(warning) }
 
-        appendAll(&patch, to: "/spec/volumes", exists: spec?["volumes"] != nil, volumes(request))
+        appendAll(
+            &patch,
+            to: "/spec/volumes",
+            exists: spec?["volumes"] != nil,
+            volumes(request, agent: hasAgent)
+        )
 
-        let first: JSONValue
+        var first: JSONValue?
         var sidecar: JSONValue?
         switch (request.mode, nativeSidecars) {
         case (.sidecar, true):
@@ -64,15 +96,18 @@ public struct PodMutator: Sendable {
         case (.sidecar, false):
             // `--once` serves no endpoints: the init container writes the files of init-only mode, which
             // proves the exchange works before the app starts; the sidecar then serves the endpoints.
+            // The Azure endpoint has no file to write, so Azure alone gets no init container.
             var once = request
             once.mode = .initOnly
-            first = agentContainer(
-                name: InjectionLayout.initContainer,
-                once: true,
-                native: false,
-                yaml: AgentConfigurationRenderer.render(once),
-                identity: identity.securityContext
-            )
+            if !AgentConfigurationRenderer.document(once).targets.isEmpty {
+                first = agentContainer(
+                    name: InjectionLayout.initContainer,
+                    once: true,
+                    native: false,
+                    yaml: AgentConfigurationRenderer.render(once),
+                    identity: identity.securityContext
+                )
+            }
             sidecar = agentContainer(
                 name: InjectionLayout.agentContainer,
                 once: false,
@@ -80,7 +115,7 @@ public struct PodMutator: Sendable {
                 yaml: yaml,
                 identity: identity.securityContext
             )
-        case (.initOnly, _):
+        case (.initOnly, _) where hasAgent:
             first = agentContainer(
                 name: InjectionLayout.initContainer,
                 once: true,
@@ -88,11 +123,15 @@ public struct PodMutator: Sendable {
                 yaml: yaml,
                 identity: identity.securityContext
             )
+        case (.initOnly, _):
+            first = nil
         }
-        if spec?["initContainers"] == nil {
-            patch.append(.init(add: "/spec/initContainers", [first]))
-        } else {
-            patch.append(.init(add: "/spec/initContainers/0", first))
+        if let first {
+            if spec?["initContainers"] == nil {
+                patch.append(.init(add: "/spec/initContainers", [first]))
+            } else {
+                patch.append(.init(add: "/spec/initContainers/0", first))
+            }
         }
 
         for skipped in request.skipContainers where !names.contains(skipped) {
@@ -106,11 +145,12 @@ public struct PodMutator: Sendable {
             let existingPaths = Set(
                 (container["volumeMounts"]?.arrayValue ?? []).compactMap { $0["mountPath"]?.stringValue }
             )
+            let wanted = appMounts(request, agent: hasAgent)
             var mounts: [JSONValue] = []
-            for mount in appMounts(request) where !existingPaths.contains(mount["mountPath"]?.stringValue ?? "") {
+            for mount in wanted where !existingPaths.contains(mount["mountPath"]?.stringValue ?? "") {
                 mounts.append(mount)
             }
-            if mounts.count < appMounts(request).count {
+            if mounts.count < wanted.count {
                 warnings.append(
                     "skyferry: container \(names[index]) already mounts something at a path skyferry uses; it was "
                         + "left as is"
@@ -119,6 +159,9 @@ public struct PodMutator: Sendable {
             appendAll(&patch, to: base + "/volumeMounts", exists: container["volumeMounts"] != nil, mounts)
 
             let existingEnv = Set((container["env"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+            if request.azure != nil, let warning = Self.azureConflict(names[index], existingEnv) {
+                warnings.append(warning)
+            }
             var env: [JSONValue] = []
             for (name, value) in appEnvironment(request) {
                 if existingEnv.contains(name) {
@@ -208,7 +251,7 @@ public struct PodMutator: Sendable {
 
     // MARK: pieces
 
-    func volumes(_ request: InjectionRequest) -> [JSONValue] {
+    func volumes(_ request: InjectionRequest, agent: Bool = true) -> [JSONValue] {
         var sources: [JSONValue] = []
         if request.aws != nil {
             sources.append(
@@ -228,13 +271,25 @@ public struct PodMutator: Sendable {
                 )
             )
         }
-        return [
-            ["name": .string(InjectionLayout.tokenVolume), "projected": ["sources": .array(sources)]],
-            [
+        if let azure = request.azure {
+            sources.append(
+                tokenProjection(
+                    audience: request.tokenAudience ?? azure.cloud.tokenAudience,
+                    file: InjectionLayout.azureTokenFile,
+                    request
+                )
+            )
+        }
+        var volumes: [JSONValue] = [
+            ["name": .string(InjectionLayout.tokenVolume), "projected": ["sources": .array(sources)]]
+        ]
+        if agent {
+            volumes.append([
                 "name": .string(InjectionLayout.outputVolume),
                 "emptyDir": ["medium": "Memory", "sizeLimit": .string(InjectionLayout.outputSizeLimit)],
-            ],
-        ]
+            ])
+        }
+        return volumes
     }
 
     private func tokenProjection(audience: String, file: String, _ request: InjectionRequest) -> JSONValue {
@@ -350,15 +405,17 @@ public struct PodMutator: Sendable {
         return .object(members)
     }
 
-    func appMounts(_ request: InjectionRequest) -> [JSONValue] {
-        var mounts: [JSONValue] = [
-            [
+    func appMounts(_ request: InjectionRequest, agent: Bool = true) -> [JSONValue] {
+        var mounts: [JSONValue] = []
+        if agent {
+            mounts.append([
                 "name": .string(InjectionLayout.outputVolume), "mountPath": .string(InjectionLayout.outputDirectory),
                 "readOnly": true,
-            ]
-        ]
-        if request.mode == .initOnly && request.gcp != nil {
-            // The external_account file names the projected token; Google's libraries read it themselves.
+            ])
+        }
+        if request.mode == .initOnly && (request.gcp != nil || request.azure != nil) {
+            // The external_account file names the projected token, and AZURE_FEDERATED_TOKEN_FILE is it: Google's
+            // libraries and Azure SDKs read it themselves.
             mounts.append([
                 "name": .string(InjectionLayout.tokenVolume), "mountPath": .string(InjectionLayout.tokenDirectory),
                 "readOnly": true,
@@ -389,6 +446,7 @@ public struct PodMutator: Sendable {
                 env.append(("GOOGLE_APPLICATION_CREDENTIALS", InjectionLayout.gcpExternalAccountPath))
             }
         }
+        if let azure = request.azure { env += Self.azureEnvironment(azure, mode: request.mode) }
         return env
     }
 }

@@ -13,18 +13,22 @@ public struct WebhookConfiguration: Sendable, Equatable {
     public var nativeSidecars: Bool
     /// `server`: TLS handshake, request read and keep-alive idle timeouts, and the connection cap.
     public var server: ServerLimits
+    /// `azure`: the Entra ID cloud of pods annotated with `skyferry.dev/azure-client-id`.
+    public var azure: AzureWebhookConfiguration
 
     public init(
         listen: ListenAddress = Self.defaultListen,
         tls: TLSFilesConfiguration,
         agent: AgentContainerConfiguration,
         nativeSidecars: Bool = true,
-        server: ServerLimits = .webhook
+        server: ServerLimits = .webhook,
+        azure: AzureWebhookConfiguration = .init()
     ) {
         self.listen = listen
         self.server = server
         self.tls = tls
         self.agent = agent
         self.nativeSidecars = nativeSidecars
+        self.azure = azure
     }
 }

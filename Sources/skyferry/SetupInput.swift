@@ -15,6 +15,17 @@ enum SetupInput {
         }
     }
 
+    /// Fails with `configurationInvalid` unless `isValid(value)`, saying what was expected.
+    static func check(
+        _ value: String,
+        flag: String,
+        _ isValid: (String) -> Bool,
+        expected: String
+    ) throws(CommandFailure) {
+        guard !isValid(value) else { return }
+        throw CommandFailure("\(flag) \(quoted(value)) is not valid (expected \(expected))", .configurationInvalid)
+    }
+
     /// Runs a `validate()`'s checks. The argument parser wraps what `validate()` throws (usage errors
     /// exit `usage`), so a `CommandFailure` among them is reported and ends the process here.
     static func validating(_ checks: () throws -> Void) throws {

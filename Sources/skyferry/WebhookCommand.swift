@@ -43,7 +43,12 @@ struct WebhookCommand: AsyncParsableCommand {
             throw CommandFailure("cannot start the webhook: \(error)", .certificateUnavailable)
         }
         let handler = AdmissionHandler(
-            mutator: PodMutator(agent: configuration.agent, nativeSidecars: configuration.nativeSidecars)
+            mutator: PodMutator(
+                agent: configuration.agent,
+                nativeSidecars: configuration.nativeSidecars,
+                azure: configuration.azure,
+                randomBytes: PodMutator.systemRandomBytes
+            )
         )
         logger.info(
             "skyferry webhook starting",

@@ -20,9 +20,19 @@ struct GoldenPatchTests {
         return names.filter { $0.hasSuffix(".pod.json") }.map { String($0.dropLast(".pod.json".count)) }.sorted()
     }
 
+    /// The per-pod Azure endpoint secret the fixtures expect: bytes 0, 1, 2, … as hex. Tests/e2e/test_webhook.py
+    /// puts it in place of the live webhook's random one before comparing.
+    static let secret = (0..<PodMutator.secretBytes).map {
+        String(format: "%02x", $0)
+    }.joined()
+
     /// Fixtures named `legacy-*` run with `nativeSidecars: false`.
     static func mutator(for name: String) -> PodMutator {
-        PodMutator(agent: AgentContainerConfiguration(image: image), nativeSidecars: !name.hasPrefix("legacy-"))
+        PodMutator(
+            agent: AgentContainerConfiguration(image: image),
+            nativeSidecars: !name.hasPrefix("legacy-"),
+            randomBytes: { count in (0..<count).map { UInt8($0) } }
+        )
     }
 
     static func expected(_ decision: InjectionDecision) -> JSONValue {
@@ -32,7 +42,8 @@ struct GoldenPatchTests {
         case .deny(let message):
             return ["allowed": false, "message": .string(message)]
         case .inject(let patch, let warnings):
-            var members: [(String, JSONValue)] = [("allowed", true), ("patch", .array(patch.map(\.json)))]
+            var members: [(String, JSONValue)] = [("allowed", true)]
+            if !patch.isEmpty { members.append(("patch", .array(patch.map(\.json)))) }
             if !warnings.isEmpty { members.append(("warnings", .array(warnings.map { .string($0) }))) }
             return .object(members)
         }
@@ -46,7 +57,10 @@ struct GoldenPatchTests {
             "invalid-aws-role-arn", "invalid-gcp-audience", "invalid-mode", "invalid-aws-region",
             "invalid-gcp-service-account", "invalid-token-audience", "invalid-token-expiration",
             "invalid-host-network", "host-network-init-only", "invalid-port-conflict", "fsgroup-envfrom", "app-user",
-            "mixed-users",
+            "mixed-users", "azure-sidecar", "azure-init-only", "azure-aws-sidecar", "azure-gcp-init-only",
+            "legacy-azure-sidecar", "azure-workload-identity-label", "azure-workload-identity-only", "azure-app-env",
+            "azure-reinvoked-env", "invalid-azure-client-id", "invalid-azure-tenant-missing",
+            "invalid-azure-port-conflict",
         ]
         #expect(Set(required).isSubset(of: Set(Self.cases)))
     }

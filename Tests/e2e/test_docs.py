@@ -58,7 +58,7 @@ def test_command_line(page: str, number: int, command: str, skyferry_bin: Path, 
     where = f"{page}:{number}: {command}"
     if words[0] == "skyferry":
         subcommand = [w for w in words[1:3] if not w.startswith("-")]
-        # `setup aws|gcp` has two words of subcommand; the others one.
+        # `setup aws|gcp|azure` has two words of subcommand; the others one.
         subcommand = subcommand[:2] if subcommand[:1] == ["setup"] else subcommand[:1]
         text = _help(skyferry_bin, subcommand)
         for flag in (w.split("=", 1)[0] for w in words if w.startswith("--")):

@@ -14,6 +14,7 @@ import base64
 import datetime as dt
 import json
 import os
+import re
 import socket
 import ssl
 import time
@@ -153,7 +154,7 @@ class Webhook:
                 return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
 
 
-def start_webhook(tmp: Path, native_sidecars: bool = True, server: str = "") -> Webhook:
+def start_webhook(tmp: Path, native_sidecars: bool = True, server: str = "", azure: str = "") -> Webhook:
     tmp.mkdir(parents=True, exist_ok=True)
     ca = make_ca("skyferry-test-ca")
     cert_path, key_path = tmp / "tls.crt", tmp / "tls.key"
@@ -165,7 +166,8 @@ def start_webhook(tmp: Path, native_sidecars: bool = True, server: str = "") -> 
         f"tls:\n  certFile: {cert_path}\n  keyFile: {key_path}\n  reloadIntervalSeconds: 1\n"
         f"agent:\n  image: {IMAGE}\n"
         f"nativeSidecars: {'true' if native_sidecars else 'false'}\n"
-        + (f"server: {server}\n" if server else ""))
+        + (f"server: {server}\n" if server else "")
+        + (f"azure: {azure}\n" if azure else ""))
     binary = Path(os.environ.get("SKYFERRY_BIN", REPO_ROOT / ".build" / "debug" / "skyferry"))
     process = AgentProcess([str(binary), "webhook", "--config", str(config)], isolated_env(tmp / "home"), tmp / "logs")
     webhook = Webhook(process, port, ca, cert_path, key_path)
@@ -206,11 +208,20 @@ def test_golden_fixture(webhooks: dict[bool, Webhook], case: str) -> None:
         return
     if "patch" not in expected:
         assert "patch" not in response and "patchType" not in response, "a pod that is not injected must come back unchanged"
+        assert response.get("warnings", []) == expected.get("warnings", [])
         return
 
     assert response["patchType"] == "JSONPatch"
     operations = json.loads(base64.b64decode(response["patch"], validate=True))
+    live_secret, fixed_secret = azure_secret(operations), azure_secret(expected["patch"])
+    if live_secret is not None and live_secret != fixed_secret:
+        # The live webhook's per-pod secret is random: 64 hex digits, put in the agent's configuration and
+        # the app's IDENTITY_HEADER alike. The Swift golden test injects fixed bytes.
+        assert re.fullmatch(r"[0-9a-f]{64}", live_secret), live_secret
+        assert live_secret not in json.dumps(pod), "a fresh secret must not come from the pod"
+        operations = json.loads(json.dumps(operations).replace(live_secret, fixed_secret))
     assert operations == expected["patch"], "the live webhook and the Swift golden test must agree"
+    assert response.get("warnings", []) == expected.get("warnings", [])
     patched = jsonpatch.JsonPatch(operations).apply(pod)
 
     golden = FIXTURES / f"{case}.patched.json"
@@ -242,6 +253,56 @@ def test_golden_fixture(webhooks: dict[bool, Webhook], case: str) -> None:
     # A re-invoked webhook (reinvocationPolicy: IfNeeded) sees its own work and adds nothing.
     again = webhook.review(patched)
     assert again["allowed"] is True and "patch" not in again
+
+
+def azure_secret(operations: list[dict]) -> str | None:
+    """The managed-identity endpoint secret in a patch's agent configuration, if any."""
+    def strings(value: object) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    for text in strings(operations):
+        if found := re.search(r'\n        secret: "([^"]*)"\n', text):
+            return found.group(1)
+    return None
+
+
+def test_each_pod_gets_its_own_azure_secret(webhooks: dict[bool, Webhook]) -> None:
+    pod = json.loads((FIXTURES / "azure-sidecar.pod.json").read_text())
+    secrets = set()
+    for _ in range(2):
+        patched = jsonpatch.JsonPatch(json.loads(base64.b64decode(webhooks[True].review(pod)["patch"]))).apply(pod)
+        env = {e["name"]: e.get("value") for e in patched["spec"]["containers"][0]["env"]}
+        agent = patched["spec"]["initContainers"][0]
+        config = next(e["value"] for e in agent["env"] if e["name"] == "SKYFERRY_CONFIG_YAML")
+        assert env["IDENTITY_ENDPOINT"] == "http://127.0.0.1:9912/msi/token"
+        assert f'        secret: "{env["IDENTITY_HEADER"]}"\n' in config, "the agent and the app share the secret"
+        assert not {"MSI_ENDPOINT", "IMDS_ENDPOINT", "IDENTITY_SERVER_THUMBPRINT"} & set(env)
+        secrets.add(env["IDENTITY_HEADER"])
+    assert len(secrets) == 2 and all(re.fullmatch(r"[0-9a-f]{64}", s) for s in secrets)
+
+
+def test_azure_cloud_sets_the_authority_and_the_token_audience(tmp_path: Path, skyferry_bin: Path) -> None:
+    webhook = start_webhook(tmp_path, azure="{cloud: usgov}")
+    try:
+        pod = json.loads((FIXTURES / "azure-init-only.pod.json").read_text())
+        patched = jsonpatch.JsonPatch(json.loads(base64.b64decode(webhook.review(pod)["patch"]))).apply(pod)
+    finally:
+        webhook.process.stop()
+    env = {e["name"]: e["value"] for e in patched["spec"]["containers"][0]["env"]}
+    assert env["AZURE_AUTHORITY_HOST"] == "https://login.microsoftonline.us"
+    assert env["AZURE_FEDERATED_TOKEN_FILE"] == "/var/run/secrets/skyferry/azure-token"
+    [volume] = [v for v in patched["spec"]["volumes"] if v["name"] == "skyferry-token"]
+    [source] = volume["projected"]["sources"]
+    assert source["serviceAccountToken"]["audience"] == "api://AzureADTokenExchangeUSGov"
+    assert "initContainers" not in patched["spec"], "Azure alone in init-only mode needs no agent"
+    kubernetes_validate.validate(patched, KUBERNETES_VERSION, strict=True)
 
 
 def test_injected_agent_config_is_in_the_agent_env(webhooks: dict[bool, Webhook]) -> None:

@@ -1,0 +1,5 @@
+import ArgumentParser
+import SFCore
+
+/// `--cloud public|usgov|china`.
+extension AzureCloud: ExpressibleByArgument {}
