@@ -13,7 +13,7 @@ public struct WebhookConfigurationParser: Sendable {
     }
 
     func read(_ root: YAMLNode, _ r: ConfigurationReader) -> WebhookConfiguration? {
-        let keys = ["listen", "tls", "agent", "nativeSidecars", "server"]
+        let keys = ["listen", "tls", "agent", "nativeSidecars", "server", "kubernetes"]
         guard let top = r.mapping(root, at: "", allowed: keys) else { return nil }
         var listen: ListenAddress? = WebhookConfiguration.defaultListen
         if let node = top["listen"] {
@@ -37,13 +37,15 @@ public struct WebhookConfigurationParser: Sendable {
             nativeSidecars = r.boolean(node, at: "nativeSidecars", hint: "false for clusters before Kubernetes 1.29")
         }
         let server = top["server"].map { readServer($0, r) } ?? .webhook
-        guard let listen, let tls, let agent, let nativeSidecars, let server else { return nil }
+        let kubernetes = top["kubernetes"].map { readKubernetes($0, r) } ?? KubernetesConfiguration()
+        guard let listen, let tls, let agent, let nativeSidecars, let server, let kubernetes else { return nil }
         return WebhookConfiguration(
             listen: listen,
             tls: tls,
             agent: agent,
             nativeSidecars: nativeSidecars,
-            server: server
+            server: server,
+            kubernetes: kubernetes
         )
     }
 

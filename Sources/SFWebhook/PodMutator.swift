@@ -12,6 +12,12 @@ public struct PodMutator: Sendable {
     }
 
     public func decide(pod: JSONValue) -> InjectionDecision {
+        decide(pod: pod, serviceAccount: nil)
+    }
+
+    /// Decides with the identity annotations of the pod's ServiceAccount under the pod's own (nil: the pod's
+    /// annotations alone, when ServiceAccounts are not read).
+    public func decide(pod: JSONValue, serviceAccount: ServiceAccountLookup?) -> InjectionDecision {
         let metadata = pod["metadata"]
         guard metadata?["labels"]?[PodAnnotations.injectLabel]?.stringValue == "true" else {
             return .skip(reason: "no \(PodAnnotations.injectLabel)=true label")
@@ -26,10 +32,23 @@ public struct PodMutator: Sendable {
         {
             return .skip(reason: "already injected")
         }
-        let request: InjectionRequest
-        switch PodAnnotations.parse(annotations) {
-        case .success(let parsed): request = parsed
+        let resolved: ServiceAccountAnnotations.Resolution
+        switch ServiceAccountAnnotations.resolve(pod: annotations, lookup: serviceAccount) {
+        case .success(let resolution): resolved = resolution
         case .failure(let error): return .deny(message: error.description)
+        }
+        let request: InjectionRequest
+        switch PodAnnotations.parse(resolved.annotations) {
+        case .success(let parsed): request = parsed
+        case .failure(let error):
+            let attributed = serviceAccount.map {
+                ServiceAccountAnnotations.attribute(
+                    error,
+                    fromServiceAccount: resolved.fromServiceAccount,
+                    reference: $0.reference
+                )
+            }
+            return .deny(message: (attributed ?? error).description)
         }
         guard !containers.isEmpty else {
             return .deny(message: "skyferry: the pod has no spec.containers to inject credentials into")
@@ -39,7 +58,7 @@ public struct PodMutator: Sendable {
         }
 
         var patch: [JSONPatchOperation] = []
-        var warnings: [String] = []
+        var warnings = resolved.warnings
         let yaml = AgentConfigurationRenderer.render(request)
         let names = containers.map { $0["name"]?.stringValue ?? "" }
         let apps = containers.indices.filter { !request.skipContainers.contains(names[$0]) }.map {

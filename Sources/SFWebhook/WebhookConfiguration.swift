@@ -13,18 +13,22 @@ public struct WebhookConfiguration: Sendable, Equatable {
     public var nativeSidecars: Bool
     /// `server`: TLS handshake, request read and keep-alive idle timeouts, and the connection cap.
     public var server: ServerLimits
+    /// `kubernetes`: the API server, for the identity annotations of pods' ServiceAccounts.
+    public var kubernetes: KubernetesConfiguration
 
     public init(
         listen: ListenAddress = Self.defaultListen,
         tls: TLSFilesConfiguration,
         agent: AgentContainerConfiguration,
         nativeSidecars: Bool = true,
-        server: ServerLimits = .webhook
+        server: ServerLimits = .webhook,
+        kubernetes: KubernetesConfiguration = .init()
     ) {
         self.listen = listen
         self.server = server
         self.tls = tls
         self.agent = agent
         self.nativeSidecars = nativeSidecars
+        self.kubernetes = kubernetes
     }
 }
