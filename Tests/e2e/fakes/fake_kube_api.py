@@ -14,7 +14,7 @@ What it serves (core/v1 only, the subset the webhook uses):
 - a bearer token check on every request: ``401 Unauthorized`` Status otherwise.
 
 Scriptable from tests: ``add``/``modify``/``delete`` ServiceAccounts, ``compact`` the history (so old
-resourceVersions get ``410``), ``bookmark`` (send a bookmark on every open watch), ``break_watches``
+resourceVersions get ``410``), ``pause_watches`` (events held back, as a lagging watch), ``bookmark`` (send a bookmark on every open watch), ``break_watches``
 (drop every open watch without the final chunk, as a dying connection does), ``down``/``up`` (stop
 listening on the port and come back on the same one), and ``requests`` (what was asked, for assertions).
 
@@ -234,8 +234,9 @@ class _Handler(BaseHTTPRequestHandler):
                     while True:
                         if watch.broken or fake._stopping.is_set():
                             break
-                        events = [e for e in fake._events if e[0] > sent and
-                                  (namespace is None or e[2]["metadata"]["namespace"] == namespace)]
+                        events = [] if fake._paused else [
+                            e for e in fake._events
+                            if e[0] > sent and (namespace is None or e[2]["metadata"]["namespace"] == namespace)]
                         if events or watch.bookmarks or time.monotonic() >= deadline:
                             break
                         fake._cond.wait(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
@@ -294,6 +295,7 @@ class FakeKubeAPI:
         self._watches: list[_Watch] = []
         self._rv = 1000
         self._compacted = 0
+        self._paused = False
         self._server: _TLSServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -397,6 +399,12 @@ class FakeKubeAPI:
         with self._cond:
             for watch in self._watches:
                 watch.bookmarks += 1
+            self._cond.notify_all()
+
+    def pause_watches(self, paused: bool = True) -> None:
+        """Hold back watch events (a slow watch): changes still show in GET and LIST at once."""
+        with self._cond:
+            self._paused = paused
             self._cond.notify_all()
 
     def break_watches(self) -> None:
