@@ -68,8 +68,10 @@ public struct ServiceAccountResolver: Sendable {
                 }
             case 404:
                 return .notFound(reference)
-            case 401 where attempt == 0:
+            case 401:
+                guard attempt == 0 else { break }
                 token.invalidate()  // rotated since it was read: once more with the file's current token
+                continue
             default:
                 return .unavailable(
                     reference,
@@ -78,6 +80,9 @@ public struct ServiceAccountResolver: Sendable {
                 )
             }
         }
-        return .unavailable(reference, reason: "the API server refused the webhook's token (HTTP 401)")
+        return .unavailable(
+            reference,
+            reason: "the API server refused the webhook's token (HTTP 401; kubernetes.tokenFile \(token.path))"
+        )
     }
 }
