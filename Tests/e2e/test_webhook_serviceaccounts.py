@@ -286,3 +286,11 @@ def test_wrong_token_is_refused_then_rotated(tmp_path: Path, api: FakeKubeAPI, s
         assert "stale-token" not in webhook.process.stderr + webhook.process.stdout
     finally:
         webhook.process.stop()
+
+
+def test_sigterm_stops_with_a_watch_open(running: tuple[FakeKubeAPI, Webhook]) -> None:
+    api, webhook = running
+    assert api.open_watches == 1
+    code, elapsed = webhook.process.signal()
+    assert code == 0 and elapsed < 3, (code, elapsed)
+    assert "skyferry webhook stopped" in webhook.process.stderr
