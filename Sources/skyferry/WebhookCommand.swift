@@ -111,6 +111,9 @@ extension WebhookCommand {
             proxy.noProxy = [proxy.noProxy, server.host].compactMap { $0 }.joined(separator: ",")
         }
         let options = CurlTransport.Options(
+            // A page of 500 ServiceAccounts with large annotations (kubectl's last-applied-configuration) can
+            // pass the 1 MiB that STS answers are capped at.
+            maxResponseBytes: 64 << 20,
             extraCABundle: configuration.caFile,
             proxy: proxy,
             userAgent: "skyferry-webhook/\(Skyferry.version)"
