@@ -74,9 +74,10 @@ def review_body(pod: dict, uid: str) -> bytes:
         "namespace": "shop", "object": pod}}).encode()
 
 
-def client(port: int, ca: str, rate: float, seconds: float, start_at: float, queue: multiprocessing.Queue) -> None:
+def client(port: int, ca: str, rate: float, seconds: float, start_at: float, queue: multiprocessing.Queue,
+           pod_file: Path = FIXTURE) -> None:
     """One keep-alive connection. rate > 0: open loop at that rate; rate == 0: back to back."""
-    pod = json.loads(FIXTURE.read_text())
+    pod = json.loads(pod_file.read_text())
     # Each body is built before its send time (the server's latency, not the client's JSON encoder).
     placeholder = "00000000-0000-0000-0000-000000000000"
     prefix, suffix = review_body(pod, placeholder).split(placeholder.encode())
@@ -115,10 +116,12 @@ def client(port: int, ca: str, rate: float, seconds: float, start_at: float, que
     queue.put((latencies, errors, time.perf_counter() - begin))
 
 
-def run_phase(port: int, ca: str, clients: int, rate: float, seconds: float) -> tuple[list[float], int, float]:
+def run_phase(port: int, ca: str, clients: int, rate: float, seconds: float,
+              pod_file: Path = FIXTURE) -> tuple[list[float], int, float]:
     queue: multiprocessing.Queue = multiprocessing.Queue()
     start_at = time.time() + 0.5
-    processes = [multiprocessing.Process(target=client, args=(port, ca, rate / clients if rate else 0, seconds, start_at, queue))
+    processes = [multiprocessing.Process(target=client, args=(port, ca, rate / clients if rate else 0, seconds, start_at,
+                                                              queue, pod_file))
                  for _ in range(clients)]
     for process in processes:
         process.start()

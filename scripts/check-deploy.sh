@@ -37,6 +37,7 @@ declare -A variants=(
     [helm-tls]='{"tls": {"source": "helm"}, "agent": {"nativeSidecars": false}}'
     [azure-usgov]='{"azure": {"cloud": "usgov", "authorityHost": "https://login.microsoftonline.us"}}'
     [network-policy]='{"networkPolicy": {"enabled": true, "from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]}, "webhook": {"server": {"idleTimeoutSeconds": 30, "maxConnections": 500}}}'
+    [pod-annotations-only]='{"webhook": {"serviceAccounts": {"enabled": false}}}'
     [cluster-issuer]='{"tls": {"certManager": {"issuerRef": {"name": "internal-ca", "kind": "ClusterIssuer", "group": "cert-manager.io"}}}, "webhook": {"replicas": 1, "excludeNamespaces": ["kube-system", "kube-public"], "nodeSelector": {"kubernetes.io/os": "linux"}, "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "infra", "effect": "NoSchedule"}]}, "imagePullSecrets": [{"name": "ghcr"}], "image": {"tag": "0.1.0-rc.1"}}'
 )
 log "helm lint --strict and render (${!variants[*]})"
@@ -81,6 +82,30 @@ config = next(d for d in docs if d["kind"] == "ConfigMap")["data"]["webhook.yaml
 assert yaml.safe_load(config)["server"] == {"idleTimeoutSeconds": 30, "maxConnections": 500}, config
 PY
 
+# ServiceAccount annotations: exactly get, list and watch on serviceaccounts, the token mounted, readiness on
+# /readyz; disabled, no RBAC and no token.
+"$venv/bin/python" - "$out/default.yaml" "$out/pod-annotations-only.yaml" <<'PY' || fail "the RBAC or token mount is not the expected one"
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+role = next(d for d in docs if d["kind"] == "ClusterRole")
+assert role["rules"] == [{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["get", "list", "watch"]}], role
+binding = next(d for d in docs if d["kind"] == "ClusterRoleBinding")
+account = next(d for d in docs if d["kind"] == "ServiceAccount")
+assert binding["roleRef"]["name"] == role["metadata"]["name"], binding
+assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account["metadata"]["name"],
+                                "namespace": account["metadata"]["namespace"]}], binding
+pod = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]
+assert pod["automountServiceAccountToken"] is True, pod
+container = pod["containers"][0]
+assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", container
+assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", container
+off = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
+assert not [d for d in off if d["kind"] in ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")], off
+assert next(d for d in off if d["kind"] == "Deployment")["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
+config = yaml.safe_load(next(d for d in off if d["kind"] == "ConfigMap")["data"]["webhook.yaml"])
+assert config["kubernetes"] == {"serviceAccounts": {"enabled": False}}, config
+PY
+
 log "manifests/skyferry.yaml is the chart's render"
 scripts/render-manifests.sh "$out/plain-install.yaml"
 if ! diff -u manifests/skyferry.yaml "$out/plain-install.yaml"; then
@@ -91,7 +116,7 @@ log "yamllint"
 yamllint --strict -c .yamllint charts/skyferry manifests .yamllint .hadolint.yaml "$out"
 
 log "kubernetes-validate --strict -k $kube_version"
-k8s_files=("$out"/*.yaml manifests/examples/*.yaml)
+k8s_files=("$out"/*.yaml manifests/examples/*.yaml manifests/examples/*/*.yaml)
 for file in "${k8s_files[@]}"; do
     # Drop the CRD kinds (cert-manager), validate the rest; an empty stream would be an error.
     "$venv/bin/python" - "$file" "$out/validate.yaml" <<'PY'

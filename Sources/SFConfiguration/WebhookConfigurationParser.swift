@@ -13,7 +13,7 @@ public struct WebhookConfigurationParser: Sendable {
     }
 
     func read(_ root: YAMLNode, _ r: ConfigurationReader) -> WebhookConfiguration? {
-        let keys = ["listen", "tls", "agent", "nativeSidecars", "server", "azure"]
+        let keys = ["listen", "tls", "agent", "nativeSidecars", "server", "azure", "kubernetes"]
         guard let top = r.mapping(root, at: "", allowed: keys) else { return nil }
         var listen: ListenAddress? = WebhookConfiguration.defaultListen
         if let node = top["listen"] {
@@ -38,14 +38,18 @@ public struct WebhookConfigurationParser: Sendable {
         }
         let server = top["server"].map { readServer($0, r) } ?? .webhook
         let azure = top["azure"].map { readAzure($0, r) } ?? AzureWebhookConfiguration()
-        guard let listen, let tls, let agent, let nativeSidecars, let server, let azure else { return nil }
+        let kubernetes = top["kubernetes"].map { readKubernetes($0, r) } ?? KubernetesConfiguration()
+        guard let listen, let tls, let agent, let nativeSidecars, let server, let azure, let kubernetes else {
+            return nil
+        }
         return WebhookConfiguration(
             listen: listen,
             tls: tls,
             agent: agent,
             nativeSidecars: nativeSidecars,
             server: server,
-            azure: azure
+            azure: azure,
+            kubernetes: kubernetes
         )
     }
 

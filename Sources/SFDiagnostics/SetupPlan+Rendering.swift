@@ -21,7 +21,9 @@ extension SetupPlan {
             for (key, value) in labels { out += "#   \(key): \(JSONText.string(value))\n" }
         }
         if !annotations.isEmpty {
-            out += "\n# Pod annotations:\n"
+            out +=
+                "\n# ServiceAccount annotations (the webhook reads them for every pod that runs as it; a pod "
+                + "annotation overrides one):\n"
             for (key, value) in annotations { out += "#   \(key): \(JSONText.string(value))\n" }
         }
         if let tokenVolume {
@@ -49,7 +51,7 @@ extension SetupPlan {
             ("documents", "{" + documentsJSON.joined(separator: ",") + "}"),
             ("configuration", JSONText.string(configuration)),
             ("labels", JSONText.object(labels.map { ($0.key, $0.value) })),
-            ("annotations", JSONText.object(annotations.map { ($0.key, $0.value) })),
+            ("serviceAccountAnnotations", JSONText.object(annotations.map { ($0.key, $0.value) })),
         ]
         if let tokenVolume { fields.append(("tokenVolume", JSONText.string(tokenVolume))) }
         fields.append(("notes", "[" + notes.map(JSONText.string).joined(separator: ",") + "]"))

@@ -18,7 +18,7 @@ public struct SetupPlan: Sendable, Equatable {
     public var configuration: String
     /// Pod labels for the injecting webhook: its opt-in label (empty for VMs).
     public var labels: [(key: String, value: String)]
-    /// Pod annotations for the injecting webhook (empty for VMs).
+    /// The ServiceAccount's annotations for the injecting webhook (empty for VMs); pods keep only the label.
     public var annotations: [(key: String, value: String)]
     /// The projected service-account token volume the pod needs (YAML), when the source is a Kubernetes token.
     public var tokenVolume: String?

@@ -34,6 +34,11 @@ public struct AdmissionHandler: Sendable {
                 reason: error.description
             )
         }
+        return answer(request) { mutator.decide(pod: $0) }
+    }
+
+    /// The answer to a decoded request, `decide` choosing what happens to a created pod.
+    func answer(_ request: AdmissionRequest, decide: (JSONValue) -> InjectionDecision) -> Answer {
         let response: AdmissionResponse
         let result: AdmissionOutcome
         let reason: String?
@@ -43,7 +48,7 @@ public struct AdmissionHandler: Sendable {
                 "\(request.operation) \(request.kind) is not a pod creation"
             )
         } else if let pod = request.object {
-            switch mutator.decide(pod: pod) {
+            switch decide(pod) {
             case .skip(let why):
                 (response, result, reason) = (AdmissionResponse(uid: request.uid, allowed: true), .skipped, why)
             case .deny(let message):

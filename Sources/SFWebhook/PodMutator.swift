@@ -33,6 +33,12 @@ public struct PodMutator: Sendable {
     }
 
     public func decide(pod: JSONValue) -> InjectionDecision {
+        decide(pod: pod, serviceAccount: nil)
+    }
+
+    /// Decides with the identity annotations of the pod's ServiceAccount under the pod's own (nil: the pod's
+    /// annotations alone, when ServiceAccounts are not read).
+    public func decide(pod: JSONValue, serviceAccount: ServiceAccountLookup?) -> InjectionDecision {
         let metadata = pod["metadata"]
         guard metadata?["labels"]?[PodAnnotations.injectLabel]?.stringValue == "true" else {
             return .skip(reason: "no \(PodAnnotations.injectLabel)=true label")
@@ -47,15 +53,28 @@ public struct PodMutator: Sendable {
         {
             return .skip(reason: "already injected")
         }
-        var request: InjectionRequest
-        switch PodAnnotations.parse(annotations) {
-        case .success(let parsed): request = parsed
+        let resolved: ServiceAccountAnnotations.Resolution
+        switch ServiceAccountAnnotations.resolve(pod: annotations, lookup: serviceAccount) {
+        case .success(let resolution): resolved = resolution
         case .failure(let error): return .deny(message: error.description)
+        }
+        var request: InjectionRequest
+        switch PodAnnotations.parse(resolved.annotations) {
+        case .success(let parsed): request = parsed
+        case .failure(let error):
+            let attributed = serviceAccount.map {
+                ServiceAccountAnnotations.attribute(
+                    error,
+                    fromServiceAccount: resolved.fromServiceAccount,
+                    reference: $0.reference
+                )
+            }
+            return .deny(message: (attributed ?? error).description)
         }
         guard !containers.isEmpty else {
             return .deny(message: "skyferry: the pod has no spec.containers to inject credentials into")
         }
-        var warnings: [String] = []
+        var warnings = resolved.warnings
         if let warning = prepareAzure(&request, labels: metadata?["labels"], containers: containers) {
             warnings.append(warning)
             if request.aws == nil && request.gcp == nil { return .inject(patch: [], warnings: warnings) }

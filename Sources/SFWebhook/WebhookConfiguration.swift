@@ -15,6 +15,8 @@ public struct WebhookConfiguration: Sendable, Equatable {
     public var server: ServerLimits
     /// `azure`: the Entra ID cloud of pods annotated with `skyferry.dev/azure-client-id`.
     public var azure: AzureWebhookConfiguration
+    /// `kubernetes`: the API server, for the identity annotations of pods' ServiceAccounts.
+    public var kubernetes: KubernetesConfiguration
 
     public init(
         listen: ListenAddress = Self.defaultListen,
@@ -22,7 +24,8 @@ public struct WebhookConfiguration: Sendable, Equatable {
         agent: AgentContainerConfiguration,
         nativeSidecars: Bool = true,
         server: ServerLimits = .webhook,
-        azure: AzureWebhookConfiguration = .init()
+        azure: AzureWebhookConfiguration = .init(),
+        kubernetes: KubernetesConfiguration = .init()
     ) {
         self.listen = listen
         self.server = server
@@ -30,5 +33,6 @@ public struct WebhookConfiguration: Sendable, Equatable {
         self.agent = agent
         self.nativeSidecars = nativeSidecars
         self.azure = azure
+        self.kubernetes = kubernetes
     }
 }

@@ -9,7 +9,8 @@ import SFServer
 import SFWebhook
 import ServiceLifecycle
 
-/// The mutating admission webhook over HTTPS: `POST /mutate`, `GET /healthz`, `GET /metrics`.
+/// The mutating admission webhook over HTTPS: `POST /mutate`, `GET /healthz` (liveness: never depends on the
+/// API server), `GET /readyz` (readiness: the ServiceAccount cache), `GET /metrics`.
 ///
 /// TLS 1.2 or later. Each handshake takes the certificate `CertificateReloader` holds at that moment,
 /// so a rotated certificate is served from the next connection on, without a restart.
@@ -23,6 +24,8 @@ public struct WebhookServer: Service, CustomStringConvertible {
     let limits: ServerLimits
     let logger: Logger
     let onListening: @Sendable (Int) -> Void
+    /// Reads pods' ServiceAccounts; nil: pod annotations only.
+    let serviceAccounts: ServiceAccountResolver?
 
     public init(
         address: ListenAddress,
@@ -31,8 +34,10 @@ public struct WebhookServer: Service, CustomStringConvertible {
         metrics: WebhookMetrics,
         limits: ServerLimits = .webhook,
         logger: Logger,
+        serviceAccounts: ServiceAccountResolver? = nil,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        self.serviceAccounts = serviceAccounts
         self.address = address
         self.limits = limits
         self.handler = handler
@@ -46,7 +51,8 @@ public struct WebhookServer: Service, CustomStringConvertible {
     public static func router(
         handler: AdmissionHandler,
         metrics: WebhookMetrics,
-        logger: Logger
+        logger: Logger,
+        serviceAccounts: ServiceAccountResolver? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/mutate") { request, _ in
@@ -71,7 +77,12 @@ public struct WebhookServer: Service, CustomStringConvertible {
                         + "one pod is far smaller\n"
                 )
             }
-            let answer = handler.handle(body: Array(buffer: body))
+            let answer: AdmissionHandler.Answer
+            if let serviceAccounts {
+                answer = await handler.handle(body: Array(buffer: body), lookup: serviceAccounts.lookup)
+            } else {
+                answer = handler.handle(body: Array(buffer: body))
+            }
             metrics.record(answer.result, duration: ContinuousClock.now - start)
             var metadata: Logger.Metadata = ["admission.result": "\(answer.result.rawValue)"]
             if let uid = answer.uid { metadata["admission.uid"] = "\(uid)" }
@@ -92,6 +103,10 @@ public struct WebhookServer: Service, CustomStringConvertible {
         }
         router.get("/healthz") { _, _ in
             text(.ok, "ok\n")
+        }
+        router.get("/readyz") { _, _ in
+            guard let cache = serviceAccounts?.cache, !cache.isReady() else { return text(.ok, "ok\n") }
+            return text(.serviceUnavailable, "waiting for the first list of ServiceAccounts\n")
         }
         router.get("/metrics") { _, _ in
             Response(
@@ -121,7 +136,12 @@ public struct WebhookServer: Service, CustomStringConvertible {
     }
 
     public func run() async throws {
-        let responder = Self.router(handler: handler, metrics: metrics, logger: logger).buildResponder()
+        let responder = Self.router(
+            handler: handler,
+            metrics: metrics,
+            logger: logger,
+            serviceAccounts: serviceAccounts
+        ).buildResponder()
         let logger = self.logger
         let address = self.address
         let onListening = self.onListening

@@ -4,6 +4,7 @@ import Logging
 import SFAgent
 import SFConfiguration
 import SFCore
+import SFHTTP
 import SFWebhook
 import SFWebhookServer
 import ServiceLifecycle
@@ -57,16 +58,22 @@ struct WebhookCommand: AsyncParsableCommand {
                 "nativeSidecars": "\(configuration.nativeSidecars)",
             ]
         )
+        let kubernetes = Self.serviceAccounts(configuration.kubernetes, metrics: metrics, logger: logger)
         let server = WebhookServer(
             address: configuration.listen,
             handler: handler,
             certificates: certificates,
             metrics: metrics,
             limits: configuration.server,
-            logger: logger
+            logger: logger,
+            serviceAccounts: kubernetes?.resolver
         )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server), .init(service: certificates),
+        ]
+        if let watcher = kubernetes?.watcher { services.append(.init(service: watcher)) }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: server), .init(service: certificates)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -82,5 +89,63 @@ func loadWebhookConfiguration(_ path: String) throws(CommandFailure) -> WebhookC
         return try ConfigurationLoader.webhook(path: path)
     } catch {
         throw CommandFailure(error.description, .configurationInvalid)
+    }
+}
+
+extension WebhookCommand {
+    /// The ServiceAccount cache, its watcher and the resolver, when ServiceAccounts are read (in a cluster, or
+    /// with `kubernetes.apiServer`); nil keeps the behaviour of pod annotations only.
+    static func serviceAccounts(
+        _ configuration: KubernetesConfiguration,
+        metrics: WebhookMetrics,
+        logger: Logger
+    ) -> (resolver: ServiceAccountResolver, watcher: ServiceAccountWatcher)? {
+        let environment = ProcessEnvironment.current()
+        guard let server = configuration.server(environment: environment) else {
+            logger.info(
+                "ServiceAccount annotations not read",
+                metadata: [
+                    "reason": "\(configuration.serviceAccountsEnabled ? "not in a cluster" : "disabled")"
+                ]
+            )
+            return nil
+        }
+        var proxy = ProxySettings.from(environment: environment)
+        if configuration.apiServer == nil {
+            // The in-cluster Service address is reachable only from inside: never through an outbound proxy.
+            proxy.noProxy = [proxy.noProxy, server.host].compactMap { $0 }.joined(separator: ",")
+        }
+        let options = CurlTransport.Options(
+            // A page of 500 ServiceAccounts with large annotations (kubectl's last-applied-configuration) can
+            // pass the 1 MiB that STS answers are capped at.
+            maxResponseBytes: 64 << 20,
+            extraCABundle: configuration.caFile,
+            proxy: proxy,
+            userAgent: "skyferry-webhook/\(Skyferry.version)"
+        )
+        let cache = ServiceAccountCache(readyTimeout: .seconds(configuration.readyTimeoutSeconds))
+        let requests = KubernetesAPIRequests(server: server, watchTimeoutSeconds: configuration.watchTimeoutSeconds)
+        let token = KubernetesTokenFile(path: configuration.tokenFile)
+        let accountMetrics = ServiceAccountMetrics(registry: metrics.registry)
+        let transport = CurlTransport(options: options)
+        logger.info("reading ServiceAccount annotations", metadata: ["kubernetes.apiServer": "\(server)"])
+        return (
+            ServiceAccountResolver(
+                cache: cache,
+                requests: requests,
+                transport: transport,
+                token: token,
+                metrics: accountMetrics
+            ),
+            ServiceAccountWatcher(
+                cache: cache,
+                requests: requests,
+                transport: transport,
+                streams: CurlLineStreamTransport(options: options),
+                token: token,
+                metrics: accountMetrics,
+                logger: logger
+            )
+        )
     }
 }
