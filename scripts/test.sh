@@ -58,8 +58,9 @@ else
     step "container image: skipped (SKYFERRY_IMAGE_TEST=0)"
 fi
 
-step "benchmark harness self-test (bench/memory.py with two debug agents)"
+step "benchmark harness self-test (bench/memory.py with two debug agents, bench/azure_time_to_token.py)"
 SKYFERRY_BIN="$bin_path/skyferry" .venv/bin/python -m pytest bench/test_harness.py bench/test_memory.py \
+    bench/test_azure_time_to_token.py \
     -p no:cacheprovider -q
 
 step "end-to-end tests"
