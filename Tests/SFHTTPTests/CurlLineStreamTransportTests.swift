@@ -36,6 +36,9 @@ struct CurlLineStreamTransportTests {
         }
         #expect(response.status == 200 && response.body.isEmpty)
         #expect(lines.all == [#"{"type":"ADDED"}"#, #"{"type":"MODIFIED"}"#, #"{"type":"BOOKMARK"}"#])
+        // Alive to the end: released after its last use, its port could go to a server of a test running
+        // alongside, and this test's request to that server.
+        withExtendedLifetime(server) {}
     }
 
     @Test("the handler stops the stream, and the call returns normally")
@@ -49,6 +52,7 @@ struct CurlLineStreamTransportTests {
         }
         #expect(response.status == 200)
         #expect(lines.all == ["a", "b"])
+        withExtendedLifetime(server) {}
     }
 
     @Test("any other status comes back whole, with no line handed over")
@@ -62,6 +66,7 @@ struct CurlLineStreamTransportTests {
             return true
         }
         #expect(response.status == 410 && response.text == body && lines.all.isEmpty)
+        withExtendedLifetime(server) {}
     }
 
     @Test("a stream cut before its end is an error")
@@ -70,5 +75,6 @@ struct CurlLineStreamTransportTests {
         await #expect(throws: HTTPTransportError.self) {
             _ = try await CurlLineStreamTransport().stream(Self.request(server), timeout: .seconds(5)) { _ in true }
         }
+        withExtendedLifetime(server) {}
     }
 }
