@@ -71,7 +71,7 @@ def test_an_app_registration_gets_a_credential_document(ws):
                           "subject": "system:serviceaccount:shop:api", "audiences": ["api://AzureADTokenExchange"]}
     commands = [s["command"] for s in plan["steps"] if "command" in s]
     assert commands[-1] == f"az ad app federated-credential create --id {CLIENT} --parameters skyferry-federated-credential.json"
-    assert plan["annotations"] == {"skyferry.dev/azure-client-id": CLIENT,
+    assert plan["serviceAccountAnnotations"] == {"skyferry.dev/azure-client-id": CLIENT,
                                    "skyferry.dev/azure-tenant-id": "contoso.onmicrosoft.com"}
 
 

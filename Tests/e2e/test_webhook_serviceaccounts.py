@@ -153,8 +153,8 @@ def test_default_service_account_and_non_identity_keys(running: tuple[FakeKubeAP
         assert warnings == [
             "skyferry: ServiceAccount shop/default has the annotation skyferry.dev/mode, which is read from pods "
             "only; it was ignored (expected on a ServiceAccount: skyferry.dev/aws-role-arn, skyferry.dev/aws-region, "
-            "skyferry.dev/gcp-audience, skyferry.dev/gcp-service-account, skyferry.dev/token-audience, "
-            "skyferry.dev/token-expiration)"]
+            "skyferry.dev/gcp-audience, skyferry.dev/gcp-service-account, skyferry.dev/azure-client-id, "
+            "skyferry.dev/azure-tenant-id, skyferry.dev/token-audience, skyferry.dev/token-expiration)"]
     eventually("the modified default ServiceAccount to be seen", sees_it)
 
 
